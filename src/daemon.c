@@ -1,0 +1,119 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_ops.h"
+#include "helper.h"
+#include "log.h"
+#include "mountpoint.h"
+
+/* Always imposed, after the user's -o, so that they win over anything given there. */
+static const char forced_opts[] =
+    "fsname=nspidfs,subtype=nspidfs,allow_other,ro,nosuid,nodev,noexec,default_permissions";
+
+static void build_fuse_args(const struct nspidfs_options *o, struct fuse_args *args)
+{
+	fuse_opt_add_arg(args, "nspidfs");
+	if (o->fuse_debug)
+		fuse_opt_add_arg(args, "-d");
+	for (char **opt = o->fuse_opts; opt && *opt; opt++) {
+		fuse_opt_add_arg(args, "-o");
+		fuse_opt_add_arg(args, *opt);
+	}
+	fuse_opt_add_arg(args, "-o");
+	fuse_opt_add_arg(args, forced_opts);
+}
+
+static void signal_ready(int fd)
+{
+	static const char msg[] = "READY=1\n";
+
+	if (fd < 0)
+		return;
+	if (write(fd, msg, sizeof(msg) - 1) < 0)
+		g_warning("--ready-fd %d: %s", fd, g_strerror(errno));
+	close(fd);
+}
+
+static int serve(struct fuse_session *se, const struct nspidfs_options *o)
+{
+	struct fuse_loop_config *cfg;
+	int r;
+
+	if (o->single_thread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	fuse_loop_cfg_set_idle_threads(cfg, MIN(o->max_threads, 10u));
+	r = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+static unsigned test_delay_from_env(void)
+{
+	const char *s = g_getenv("NSPIDFS_TEST_HELPER_DELAY_MS");
+	guint64 v = 0;
+
+	if (s && !g_ascii_string_to_unsigned(s, 10, 0, 600000, &v, NULL))
+		g_warning("ignoring NSPIDFS_TEST_HELPER_DELAY_MS=%s", s);
+	return (unsigned)v;
+}
+
+static bool prepare(const struct nspidfs_options *o)
+{
+	g_autoptr(GError) err = NULL;
+	int r;
+
+	if (!preflight_check_privileges(&err) || !mountpoint_prepare(o->mountpoint, &err)) {
+		g_printerr("nspidfs: %s\n", err->message);
+		return false;
+	}
+	r = strategy_select(o->strategy);
+	if (r < 0) {
+		g_printerr("nspidfs: strategy %s is not supported by this kernel: %s\n",
+			   strategy_name(o->strategy), g_strerror(-r));
+		return false;
+	}
+	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
+	return true;
+}
+
+int daemon_run(const struct nspidfs_options *o)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se;
+	int status = 1;
+
+	if (!prepare(o))
+		return 1;
+	build_fuse_args(o, &args);
+	se = fuse_session_new(&args, &nspidfs_ops, sizeof(nspidfs_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!se)
+		return 1;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_destroy;
+	if (fuse_session_mount(se, o->mountpoint) != 0) {
+		g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
+		goto out_signals;
+	}
+	g_message("serving %s with strategy %s", o->mountpoint, strategy_name(strategy_active()));
+	if (fuse_daemonize(o->foreground) != 0)
+		goto out_unmount;
+	if (!o->foreground)
+		log_to_syslog();
+	signal_ready(o->ready_fd);
+	/* A signal ends the loop with the signal's number: a requested, clean stop. */
+	status = serve(se, o) < 0 ? 1 : 0;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+	return status;
+}

@@ -1,0 +1,29 @@
+/* nspidfs: parse the settings, then hand over to the daemon. */
+#include <stdio.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+	struct nspidfs_options o;
+	g_autoptr(GError) err = NULL;
+	int status;
+
+	if (!options_parse(argc, argv, &o, &err)) {
+		g_printerr("nspidfs: %s\nTry 'nspidfs --help' for more information.\n",
+			   err->message);
+		options_clear(&o);
+		return NSPIDFS_EXIT_USAGE;
+	}
+	if (o.show_version) {
+		printf("nspidfs %s\n", NSPIDFS_VERSION);
+		options_clear(&o);
+		return 0;
+	}
+	log_setup(o.debug);
+	status = daemon_run(&o);
+	options_clear(&o);
+	return status;
+}

@@ -1,0 +1,9 @@
+/* Checks before mounting: who we are, /dev/fuse, and what is at the mount point now. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+bool preflight_check_privileges(GError **error);
+/* Detach a stale nspidfs mount; refuse a live one, a missing path or a non-directory. */
+bool mountpoint_prepare(const char *path, GError **error);

@@ -1,0 +1,282 @@
+/*
+ * Settings come from three layers: built-in defaults, the configuration file (GKeyFile, group
+ * [nspidfs]), and the command line. A value given on the command line always wins, so the
+ * command line is parsed into "unset" sentinels first and applied last.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define UNSET_NUM (-1)
+
+struct cli {
+	char *mountpoint; /* from the positional argument */
+	char *config;
+	char *strategy;
+	gint helper_timeout_ms;
+	gint max_helpers;
+	gint max_threads;
+	gint ready_fd;
+	gboolean foreground;
+	gboolean debug;
+	gboolean single_thread;
+	gboolean version;
+	char **fuse_opts;
+	char **rest;
+};
+
+static void cli_clear(struct cli *c)
+{
+	g_free(c->mountpoint);
+	g_free(c->config);
+	g_free(c->strategy);
+	g_strfreev(c->fuse_opts);
+	g_strfreev(c->rest);
+}
+
+static const char summary[] =
+    "Mounts a read-only tree that maps host PIDs to PID-namespace PIDs:\n"
+    "  MOUNTPOINT/PID/init       host PID of PID 1 of the process's PID namespace\n"
+    "  MOUNTPOINT/PID/nspid      its PID inside its own PID namespace\n"
+    "  MOUNTPOINT/PID/ns         inode of its PID namespace\n"
+    "  MOUNTPOINT/PID/level      depth of its namespace below the daemon's\n"
+    "  MOUNTPOINT/PID/ancestors  LEVEL NS_INODE PID INIT_HOST_PID, one line per level\n"
+    "  MOUNTPOINT/self           the reader's own directory\n"
+    "MOUNTPOINT defaults to " NSPIDFS_DEFAULT_MOUNTPOINT ".";
+
+static GOptionContext *make_context(struct cli *c)
+{
+	const GOptionEntry entries[] = {
+	    {"version", 'V', 0, G_OPTION_ARG_NONE, &c->version, "Print the version and exit", NULL},
+	    {"foreground", 'f', 0, G_OPTION_ARG_NONE, &c->foreground, "Do not daemonize", NULL},
+	    {"debug", 'd', 0, G_OPTION_ARG_NONE, &c->debug,
+	     "Debug messages and libfuse's request trace; implies -f", NULL},
+	    {"single-thread", 's', 0, G_OPTION_ARG_NONE, &c->single_thread,
+	     "Serve requests from one thread", NULL},
+	    {"option", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &c->fuse_opts,
+	     "FUSE mount options for libfuse (repeatable)", "OPT[,OPT...]"},
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &c->config,
+	     "Configuration file (default " NSPIDFS_DEFAULT_CONFIG " if it exists)", "FILE"},
+	    {"strategy", 0, 0, G_OPTION_ARG_STRING, &c->strategy,
+	     "PID translation strategy (default auto)", "auto|ioctl|status|creds"},
+	    {"helper-timeout", 0, 0, G_OPTION_ARG_INT, &c->helper_timeout_ms,
+	     "Milliseconds a creds helper may take (default 1000)", "MS"},
+	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
+	     "Creds helpers running at once, at most (default 4)", "N"},
+	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
+	     "FUSE worker threads, at most (default 16)", "N"},
+	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
+	     "Write READY=1 to FD once mounted, then close it", "FD"},
+	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->rest, NULL, "[MOUNTPOINT]"},
+	    {NULL},
+	};
+	GOptionContext *ctx = g_option_context_new(NULL);
+
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_set_description(ctx, "See nspidfs(8) for the file formats, strategies "
+					      "and configuration keys.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_strict_posix(ctx, FALSE);
+	return ctx;
+}
+
+static void set_defaults(struct nspidfs_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mountpoint = g_strdup(NSPIDFS_DEFAULT_MOUNTPOINT);
+	o->strategy = STRATEGY_AUTO;
+	o->helper_timeout_ms = 1000;
+	o->max_helpers = 4;
+	o->max_threads = 16;
+	o->ready_fd = -1;
+}
+
+static bool check_range(const char *name, gint64 v, gint64 min, gint64 max, GError **error)
+{
+	if (v >= min && v <= max)
+		return true;
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "%s must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+		    ", not %" G_GINT64_FORMAT,
+		    name, min, max, v);
+	return false;
+}
+
+static bool set_strategy(struct nspidfs_options *o, const char *name, GError **error)
+{
+	if (strategy_from_name(name, &o->strategy) == 0)
+		return true;
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "unknown strategy \"%s\" (auto, ioctl, status or creds)", name);
+	return false;
+}
+
+/* An integer key if present; absent keys keep the default. */
+static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsigned *out,
+		     GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	gint64 v = g_key_file_get_int64(kf, NSPIDFS_CONFIG_GROUP, key, &err);
+
+	if (g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+	    g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+		return true;
+	if (err) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", key);
+		return false;
+	}
+	if (!check_range(key, v, min, max, error))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static const char *const known_keys[] = {
+    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "debug", NULL,
+};
+
+static bool check_keys(GKeyFile *kf, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, NSPIDFS_CONFIG_GROUP, NULL, NULL);
+
+	for (char **k = keys; k && *k; k++) {
+		if (!g_strv_contains(known_keys, *k)) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+				    "unknown key \"%s\"", *k);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **error)
+{
+	g_autofree char *mp = g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "mountpoint", NULL);
+	g_autofree char *strategy =
+	    g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "strategy", NULL);
+	g_autoptr(GError) err = NULL;
+	gboolean debug;
+
+	if (!check_keys(kf, error))
+		return false;
+	if (mp) {
+		g_free(o->mountpoint);
+		o->mountpoint = g_steal_pointer(&mp);
+	}
+	if (strategy && !set_strategy(o, strategy, error))
+		return false;
+	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
+	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
+	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
+		return false;
+	debug = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, "debug", &err);
+	if (err && !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+	    !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&err), "debug: ");
+		return false;
+	}
+	o->debug |= !err && debug;
+	return true;
+}
+
+static bool load_config(const char *path, bool must_exist, struct nspidfs_options *o,
+			GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) err = NULL;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
+		if (!must_exist && g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return true;
+		g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", path);
+		return false;
+	}
+	if (!apply_keyfile(kf, o, error)) {
+		g_prefix_error(error, "%s: ", path);
+		return false;
+	}
+	o->config_path = g_strdup(path);
+	return true;
+}
+
+static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
+{
+	if (c->rest && c->rest[0] && c->rest[1]) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "one mount point expected, got \"%s\" too", c->rest[1]);
+		return false;
+	}
+	if (c->rest && c->rest[0]) {
+		g_free(o->mountpoint);
+		o->mountpoint = g_strdup(c->rest[0]);
+	}
+	if (c->strategy && !set_strategy(o, c->strategy, error))
+		return false;
+	if (c->helper_timeout_ms != UNSET_NUM &&
+	    !check_range("--helper-timeout", c->helper_timeout_ms, 1, 600000, error))
+		return false;
+	if (c->max_helpers != UNSET_NUM &&
+	    !check_range("--max-helpers", c->max_helpers, 1, 1024, error))
+		return false;
+	if (c->max_threads != UNSET_NUM &&
+	    !check_range("--max-threads", c->max_threads, 1, 1024, error))
+		return false;
+	if (c->ready_fd != UNSET_NUM && !check_range("--ready-fd", c->ready_fd, 3, G_MAXINT, error))
+		return false;
+	if (c->helper_timeout_ms != UNSET_NUM)
+		o->helper_timeout_ms = (unsigned)c->helper_timeout_ms;
+	if (c->max_helpers != UNSET_NUM)
+		o->max_helpers = (unsigned)c->max_helpers;
+	if (c->max_threads != UNSET_NUM)
+		o->max_threads = (unsigned)c->max_threads;
+	o->ready_fd = c->ready_fd;
+	o->debug |= c->debug;
+	o->fuse_debug = c->debug;
+	o->foreground = c->foreground || c->debug;
+	o->single_thread = c->single_thread;
+	o->show_version = c->version;
+	o->fuse_opts = g_steal_pointer(&c->fuse_opts);
+	return true;
+}
+
+bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **error)
+{
+	struct cli c = {
+	    .helper_timeout_ms = UNSET_NUM,
+	    .max_helpers = UNSET_NUM,
+	    .max_threads = UNSET_NUM,
+	    .ready_fd = UNSET_NUM,
+	};
+	g_autoptr(GOptionContext) ctx = make_context(&c);
+	g_auto(GStrv) args = g_new0(char *, (gsize)argc + 1);
+	bool ok;
+
+	for (int i = 0; i < argc; i++)
+		args[i] = g_strdup(argv[i]);
+	set_defaults(o);
+	ok = g_option_context_parse_strv(ctx, &args, error);
+	if (ok && !c.version)
+		ok = load_config(c.config ? c.config : NSPIDFS_DEFAULT_CONFIG, c.config != NULL, o,
+				 error);
+	if (ok)
+		ok = apply_cli(&c, o, error);
+	cli_clear(&c);
+	return ok;
+}
+
+char *options_help(void)
+{
+	struct cli c = {0};
+	g_autoptr(GOptionContext) ctx = make_context(&c);
+
+	return g_option_context_get_help(ctx, TRUE, NULL);
+}
+
+void options_clear(struct nspidfs_options *o)
+{
+	g_free(o->mountpoint);
+	g_free(o->config_path);
+	g_strfreev(o->fuse_opts);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,17 @@
+/* A process's chain of PID namespaces, as open nsfs descriptors, from the daemon's down. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model.h"
+
+struct pidns_chain {
+	unsigned depth;			  /* 1 for a process of the daemon's own namespace */
+	int fd[NSPIDFS_MAX_LEVELS];	  /* fd[0] is the daemon's namespace */
+	uint64_t ino[NSPIDFS_MAX_LEVELS]; /* st_ino of each */
+};
+
+/* Open /proc/PID/ns/pid and its ancestors. -ENOENT if gone, -EACCES if the kernel refuses. */
+int pidns_chain_open(pid_t pid, struct pidns_chain *chain);
+void pidns_chain_close(struct pidns_chain *chain);

@@ -1,0 +1,88 @@
+/* The strategy registry: start-up probing, selection, and auto's per-lookup fallback. */
+#include "strategy.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+static const char *const strategy_names[STRATEGY_COUNT] = {
+    [STRATEGY_AUTO] = "auto",
+    [STRATEGY_IOCTL] = "ioctl",
+    [STRATEGY_STATUS] = "status",
+    [STRATEGY_CREDS] = "creds",
+};
+
+/* Also auto's order of preference: fastest first, the fork helper last. */
+static const struct strategy *const strategies[STRATEGY_COUNT] = {
+    [STRATEGY_IOCTL] = &strategy_ioctl,
+    [STRATEGY_STATUS] = &strategy_status,
+    [STRATEGY_CREDS] = &strategy_creds,
+};
+
+/* Written once by strategy_select() before the FUSE loop starts, read-only afterwards. */
+static enum strategy_id active = STRATEGY_AUTO;
+static bool usable[STRATEGY_COUNT];
+
+const char *strategy_name(enum strategy_id id)
+{
+	return id < STRATEGY_COUNT ? strategy_names[id] : "?";
+}
+
+int strategy_from_name(const char *name, enum strategy_id *out)
+{
+	for (unsigned i = 0; i < STRATEGY_COUNT; i++) {
+		if (strcmp(name, strategy_names[i]) == 0) {
+			*out = (enum strategy_id)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int strategy_select(enum strategy_id id)
+{
+	bool any = false;
+
+	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
+		int r = strategies[i]->probe();
+
+		usable[i] = r == 0;
+		any |= usable[i];
+		if (r < 0)
+			g_info("strategy %s is not available here: %s", strategy_names[i],
+			       g_strerror(-r));
+	}
+	if (id == STRATEGY_AUTO ? !any : !usable[id])
+		return -ENOTSUP;
+	active = id;
+	return 0;
+}
+
+enum strategy_id strategy_active(void)
+{
+	return active;
+}
+
+bool strategy_error_is_final(int err)
+{
+	/* The process or its namespace's init is gone: no other strategy can bring it back. */
+	return err == -ESRCH || err == -ENOENT;
+}
+
+int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
+{
+	int r = -ENOTSUP;
+
+	if (active != STRATEGY_AUTO)
+		return strategies[active]->translate(chain, pid, m);
+	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
+		if (!usable[i])
+			continue;
+		r = strategies[i]->translate(chain, pid, m);
+		if (r == 0 || strategy_error_is_final(r))
+			return r;
+		g_debug("pid %d: strategy %s failed (%s), trying the next", pid, strategy_names[i],
+			g_strerror(-r));
+	}
+	return r;
+}

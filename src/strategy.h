@@ -1,0 +1,42 @@
+/*
+ * Translation strategies: each fills, for every level of a process's namespace chain below the
+ * daemon's own, the process's PID there and the host PID of that namespace's init.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "model.h"
+#include "pidns.h"
+
+enum strategy_id {
+	STRATEGY_AUTO,
+	STRATEGY_IOCTL,
+	STRATEGY_STATUS,
+	STRATEGY_CREDS,
+	STRATEGY_COUNT,
+};
+
+struct strategy {
+	const char *name;
+	/* 0 when usable on this kernel, else a negative errno (logged once at start-up). */
+	int (*probe)(void);
+	/* Fill m->lv[1..chain->depth-1].pid and .init; level 0 is filled by the caller. */
+	int (*translate)(const struct pidns_chain *chain, pid_t pid, struct proc_model *m);
+};
+
+extern const struct strategy strategy_ioctl;
+extern const struct strategy strategy_status;
+extern const struct strategy strategy_creds;
+
+const char *strategy_name(enum strategy_id id);
+int strategy_from_name(const char *name, enum strategy_id *out);
+
+/* Probe the kernel and make id the strategy resolve_process() uses. */
+int strategy_select(enum strategy_id id);
+enum strategy_id strategy_active(void);
+/* Whether a failure of one strategy may be overcome by the next one under auto. */
+bool strategy_error_is_final(int err);
+/* Run the selected strategy, or under auto each usable one in turn until one answers. */
+int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m);

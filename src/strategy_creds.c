@@ -1,0 +1,304 @@
+/*
+ * Translation by SCM_CREDENTIALS (any kernel with setns(2) for PID namespaces).
+ *
+ * For one namespace level, the daemon forks a helper that joins the namespace with setns()
+ * and forks again: only that grandchild is a member. The grandchild sends credentials naming
+ * PID 1, which the kernel translates into the daemon's namespace: the init's host PID. The
+ * daemon then sends credentials naming the target's host PID, which the kernel translates into
+ * the grandchild's namespace: the target's PID there, returned as data.
+ *
+ * The daemon is multithreaded, so the helpers make only async-signal-safe calls (raw system
+ * calls, no malloc, no stdio, no locks) and leave with _exit(). The grandchild is forked with
+ * CLONE_PARENT so that the daemon reaps it too; both share a process group that the daemon
+ * kills once the exchange ends or the deadline passes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "strategy.h"
+#include "util.h"
+
+enum msg_type {
+	MSG_ERROR = 'E', /* helper -> daemon: value is the errno that stopped it */
+	MSG_INIT = 'I',	 /* grandchild -> daemon: credentials name the namespace's PID 1 */
+	MSG_QUERY = 'Q', /* daemon -> grandchild: credentials name the target */
+	MSG_PID = 'P',	 /* grandchild -> daemon: value is the target's PID in the namespace */
+};
+
+struct msg {
+	int type;
+	int value;
+};
+
+union cred_cmsg {
+	char buf[CMSG_SPACE(sizeof(struct ucred))];
+	struct cmsghdr align;
+};
+
+/* Async-signal-safe: called in the helpers as well as in the daemon. */
+static int send_msg(int sock, int type, int value, pid_t cred_pid)
+{
+	struct msg m = {.type = type, .value = value};
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	union cred_cmsg control;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (cred_pid > 0) {
+		struct ucred cred = {.pid = cred_pid, .uid = getuid(), .gid = getgid()};
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_CREDENTIALS;
+		c->cmsg_len = CMSG_LEN(sizeof(cred));
+		memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Async-signal-safe. *cred_pid is the sender's credential PID as translated for us, or 0. */
+static int recv_msg(int sock, struct msg *m, pid_t *cred_pid)
+{
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	union cred_cmsg control;
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control.buf,
+	    .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n;
+
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (n == 0)
+		return -ECONNRESET;
+	if (n != sizeof(*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -EPROTO;
+	*cred_pid = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*cred_pid = cred.pid;
+		}
+	}
+	return 0;
+}
+
+static int close_span(unsigned first, unsigned last)
+{
+	return first > last ? 0 : close_range(first, last, 0);
+}
+
+/* Async-signal-safe: a helper keeps only its socket and namespace descriptor. */
+static void close_fds_except(int a, int b)
+{
+	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+	struct rlimit rl = {.rlim_cur = 1024};
+
+	if (close_span(3, lo - 1) == 0 && close_span(lo + 1, hi - 1) == 0 &&
+	    close_span(hi + 1, ~0u) == 0)
+		return;
+	/* Kernels before 5.9 have no close_range(): close one by one. */
+	getrlimit(RLIMIT_NOFILE, &rl);
+	for (int fd = 3; fd < (int)rl.rlim_cur; fd++) {
+		if (fd != a && fd != b)
+			close(fd);
+	}
+}
+
+static void test_delay(void)
+{
+	unsigned ms = helper_test_delay_ms();
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (ms && clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+}
+
+static __attribute__((noreturn)) void grandchild(int sock)
+{
+	struct msg q;
+	pid_t translated;
+
+	/* A process inside a container must not be able to ptrace the daemon's helper. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	test_delay();
+	if (send_msg(sock, MSG_INIT, 0, 1) < 0)
+		_exit(1);
+	if (recv_msg(sock, &q, &translated) < 0 || q.type != MSG_QUERY)
+		_exit(1);
+	send_msg(sock, MSG_PID, translated, 0);
+	_exit(0);
+}
+
+static __attribute__((noreturn)) void helper(int sock, int nsfd)
+{
+	long g;
+
+	setpgid(0, 0);
+	close_fds_except(sock, nsfd);
+	if (setns(nsfd, CLONE_NEWPID) < 0) {
+		send_msg(sock, MSG_ERROR, errno, 0);
+		_exit(1);
+	}
+	close(nsfd);
+	/* A raw clone: no atfork handlers, and CLONE_PARENT hands the child to the daemon. */
+	g = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+	if (g < 0) {
+		send_msg(sock, MSG_ERROR, errno, 0);
+		_exit(1);
+	}
+	if (g == 0)
+		grandchild(sock);
+	_exit(0);
+}
+
+static int recv_before(int sock, gint64 deadline, struct msg *m, pid_t *cred_pid)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+
+	for (;;) {
+		gint64 left = deadline - g_get_monotonic_time();
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)((left + 999) / 1000));
+		if (r > 0)
+			return recv_msg(sock, m, cred_pid);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int helper_error(int err)
+{
+	/* A namespace whose init has died refuses new members with ENOMEM. */
+	return err == ENOMEM ? -ESRCH : -err;
+}
+
+static int exchange(int sock, pid_t pid, gint64 deadline, pid_t *in_ns, pid_t *init)
+{
+	struct msg m;
+	pid_t cred_pid;
+	int r = recv_before(sock, deadline, &m, &cred_pid);
+
+	if (r < 0)
+		return r;
+	if (m.type == MSG_ERROR)
+		return helper_error(m.value);
+	if (m.type != MSG_INIT || cred_pid <= 0)
+		return -ESRCH;
+	*init = cred_pid;
+	r = send_msg(sock, MSG_QUERY, 0, pid);
+	if (r < 0)
+		return r == -ESRCH ? -ESRCH : r;
+	r = recv_before(sock, deadline, &m, &cred_pid);
+	if (r < 0)
+		return r;
+	if (m.type != MSG_PID)
+		return -EPROTO;
+	/* 0: the kernel could not name the target in that namespace (it is not a member). */
+	*in_ns = m.value;
+	return m.value > 0 ? 0 : -ESRCH;
+}
+
+static int socketpair_passcred(int sv[2])
+{
+	int on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+		int r = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	return 0;
+}
+
+static int translate_level(int nsfd, pid_t pid, gint64 deadline, pid_t *in_ns, pid_t *init)
+{
+	int sv[2], r;
+	pid_t child;
+
+	r = socketpair_passcred(sv);
+	if (r < 0)
+		return r;
+	child = fork();
+	if (child == 0)
+		helper(sv[1], nsfd);
+	close(sv[1]);
+	if (child < 0) {
+		r = -errno;
+		close(sv[0]);
+		return log_debug_ret(r == -ENOMEM ? -EAGAIN : r, "cannot fork a helper: %s",
+				     g_strerror(-r));
+	}
+	/* Both sides set the group, so that it exists whichever runs first. */
+	setpgid(child, child);
+	r = exchange(sv[0], pid, deadline, in_ns, init);
+	if (r == -ETIMEDOUT)
+		g_warning("creds helper for pid %d did not answer within %u ms: killed", pid,
+			  helper_timeout_ms());
+	helper_reap_group(child);
+	close(sv[0]);
+	return r;
+}
+
+static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)helper_timeout_ms() * 1000;
+
+	for (unsigned k = 1; k < chain->depth; k++) {
+		int r = helper_slot_acquire(deadline);
+
+		if (r < 0)
+			return r;
+		r = translate_level(chain->fd[k], pid, deadline, &m->lv[k].pid, &m->lv[k].init);
+		helper_slot_release();
+		if (r < 0)
+			return log_debug_ret(r, "pid %d: creds at level %u: %s", pid, k,
+					     g_strerror(-r));
+	}
+	return 0;
+}
+
+static int probe_creds(void)
+{
+	/* Needs only setns(2) on a PID namespace descriptor, which every supported kernel has. */
+	return 0;
+}
+
+const struct strategy strategy_creds = {
+    .name = "creds",
+    .probe = probe_creds,
+    .translate = translate_creds,
+};
