@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,12 @@ int daemon_run(const struct nspidfs_options *o)
 	fuse_opt_free_args(&args);
 	if (!se)
 		return 1;
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and libfuse only handles signals
+	 * left at their default: make the documented stop signals work however we were started.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_destroy;
 	if (fuse_session_mount(se, o->mountpoint) != 0) {

@@ -40,7 +40,7 @@ static int ns_ino_of(pid_t pid, uint64_t *ino)
 static void cache_put(uint64_t ns_ino, pid_t pid, uint64_t start)
 {
 	struct init_entry *e = g_new(struct init_entry, 1);
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	if (!cache)
 		cache = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -54,7 +54,7 @@ static void cache_put(uint64_t ns_ino, pid_t pid, uint64_t start)
 
 static bool cache_get(uint64_t ns_ino, struct init_entry *out)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 	struct init_entry *e = cache ? g_hash_table_lookup(cache, &ns_ino) : NULL;
 
 	if (e)
@@ -64,7 +64,7 @@ static bool cache_get(uint64_t ns_ino, struct init_entry *out)
 
 static void cache_drop(uint64_t ns_ino)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	if (cache)
 		g_hash_table_remove(cache, &ns_ino);
@@ -72,7 +72,7 @@ static void cache_drop(uint64_t ns_ino)
 
 void init_cache_clear(void)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	g_clear_pointer(&cache, g_hash_table_unref);
 }

@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define UNSET_NUM (-1)
+/* GOption leaves an int untouched when absent; no valid value is this low. */
+#define UNSET_NUM G_MININT
 
 struct cli {
 	char *mountpoint; /* from the positional argument */
@@ -230,7 +231,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->max_helpers = (unsigned)c->max_helpers;
 	if (c->max_threads != UNSET_NUM)
 		o->max_threads = (unsigned)c->max_threads;
-	o->ready_fd = c->ready_fd;
+	if (c->ready_fd != UNSET_NUM)
+		o->ready_fd = c->ready_fd;
 	o->debug |= c->debug;
 	o->fuse_debug = c->debug;
 	o->foreground = c->foreground || c->debug;

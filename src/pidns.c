@@ -18,7 +18,8 @@ static void chain_reset(struct pidns_chain *chain)
 
 void pidns_chain_close(struct pidns_chain *chain)
 {
-	for (unsigned i = 0; i < NSPIDFS_MAX_LEVELS; i++)
+	/* Only the first depth descriptors are ours: a zeroed chain owns none (not fd 0). */
+	for (unsigned i = 0; i < chain->depth && i < NSPIDFS_MAX_LEVELS; i++)
 		nspidfs_close_fd(chain->fd[i]);
 	chain_reset(chain);
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -108,19 +109,21 @@ static int recv_msg(int sock, struct msg *m, pid_t *cred_pid)
 	return 0;
 }
 
-static int close_span(unsigned first, unsigned last)
+/* Close [first, last], never below 3: stdio stays, even where a kept fd is one of 0-2. */
+static int close_span(int first, int last)
 {
-	return first > last ? 0 : close_range(first, last, 0);
+	first = first < 3 ? 3 : first;
+	return first > last ? 0 : close_range((unsigned)first, (unsigned)last, 0);
 }
 
 /* Async-signal-safe: a helper keeps only its socket and namespace descriptor. */
 static void close_fds_except(int a, int b)
 {
-	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+	int lo = a < b ? a : b, hi = a < b ? b : a;
 	struct rlimit rl = {.rlim_cur = 1024};
 
 	if (close_span(3, lo - 1) == 0 && close_span(lo + 1, hi - 1) == 0 &&
-	    close_span(hi + 1, ~0u) == 0)
+	    close_span(hi + 1, INT_MAX) == 0)
 		return;
 	/* Kernels before 5.9 have no close_range(): close one by one. */
 	getrlimit(RLIMIT_NOFILE, &rl);

@@ -660,10 +660,26 @@ static void test_pid_name_invalid(void **state)
 	}
 }
 
+static void test_stat_cut_inside_starttime(void **state)
+{
+	static const char line[] = "3325 (cat) S 3317 3318 2544 0 -1 4194560 102 0 0 0 0 0 0 0 20 "
+				   "0 1 0 72821 3133440 374\n";
+	const char *f22 = strstr(line, " 72821 ");
+	struct proc_stat st;
+
+	(void)state;
+	/* Every cut inside the start time must be refused, never read as a smaller value. */
+	for (size_t cut = 2; cut <= 6; cut++)
+		assert_int_equal(parse_proc_stat(line, (size_t)(f22 - line) + cut, &st), -EINVAL);
+	assert_int_equal(parse_proc_stat(line, (size_t)(f22 - line) + 7, &st), 0);
+	assert_int_equal(st.start, 72821);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stat_real_line),
+	    cmocka_unit_test(test_stat_cut_inside_starttime),
 	    cmocka_unit_test(test_stat_real_line_other_values),
 	    cmocka_unit_test(test_stat_comm_with_parens_and_spaces),
 	    cmocka_unit_test(test_stat_kernel_thread),

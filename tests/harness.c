@@ -1,0 +1,367 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* cmocka needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+void harness_init(void)
+{
+	/* Mounts made from here on vanish with the last process of this mount namespace. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fprintf(stderr, "cannot make a private mount namespace: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static const char *daemon_binary(void)
+{
+	const char *bin = getenv("NSPIDFS_BIN");
+
+	if (!bin) {
+		fprintf(stderr, "NSPIDFS_BIN is not set\n");
+		exit(1);
+	}
+	return bin;
+}
+
+static void __attribute__((noreturn))
+exec_daemon(const struct daemon *d, int ready, const char *const *extra)
+{
+	const char *argv[32] = {"nspidfs", "-f", "--ready-fd=3"};
+	int n = 3, logfd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (; extra && *extra && n < 30; extra++)
+		argv[n++] = *extra;
+	argv[n++] = d->mnt;
+	argv[n] = NULL;
+	if (logfd < 0 || dup2(ready, 3) < 0 || dup2(logfd, 2) < 0)
+		_exit(127);
+	execv(daemon_binary(), (char *const *)argv);
+	_exit(127);
+}
+
+bool daemon_start(struct daemon *d, const char *const *extra_args)
+{
+	char buf[16] = "";
+	int ready[2];
+	ssize_t n;
+
+	snprintf(d->dir, sizeof(d->dir), "/tmp/nspidfs-test-XXXXXX");
+	if (!mkdtemp(d->dir))
+		return false;
+	snprintf(d->mnt, sizeof(d->mnt), "%s/mnt", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/log", d->dir);
+	if (mkdir(d->mnt, 0755) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		return false;
+	d->pid = fork();
+	if (d->pid == 0)
+		exec_daemon(d, ready[1], extra_args);
+	close(ready[1]);
+	/* READY=1 once mounted; end of file if the daemon died first. */
+	do
+		n = read(ready[0], buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n <= 0 || strncmp(buf, "READY=1", 7) != 0) {
+		g_autofree char *log = NULL;
+
+		g_file_get_contents(d->log, &log, NULL, NULL);
+		fprintf(stderr, "daemon did not mount:\n%s\n", log ? log : "");
+		return false;
+	}
+	return true;
+}
+
+int daemon_stop(struct daemon *d)
+{
+	int status = -1;
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		while (waitpid(d->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		d->pid = 0;
+	}
+	/* Only needed when the daemon failed to unmount: then this test fails anyway. */
+	umount2(d->mnt, MNT_DETACH);
+	rmdir(d->mnt);
+	unlink(d->log);
+	rmdir(d->dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *daemon_warnings(const struct daemon *d)
+{
+	g_autofree char *log = NULL;
+	g_auto(GStrv) lines = NULL;
+	GString *out = g_string_new("");
+
+	if (!g_file_get_contents(d->log, &log, NULL, NULL))
+		return g_string_free(out, FALSE);
+	lines = g_strsplit(log, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		if (strstr(*l, ": warning: ") || strstr(*l, ": critical: ") ||
+		    strstr(*l, ": error: "))
+			g_string_append_printf(out, "%s\n", *l);
+	}
+	return g_string_free(out, FALSE);
+}
+
+int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) != 0) {
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return (int)len;
+}
+
+int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%d/%s", mnt, (int)pid, name);
+	return read_file(path, buf, size);
+}
+
+/* Deliberately independent of the daemon's own parser. */
+int kernel_nspid(pid_t pid, pid_t *levels, unsigned max, unsigned *n)
+{
+	char path[64], line[512];
+	FILE *f;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (*n = 0; *n < max; (*n)++) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			levels[*n] = (pid_t)v;
+			p = end;
+		}
+		r = 0;
+	}
+	fclose(f);
+	return r;
+}
+
+uint64_t kernel_ns_ino(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+void nstree_init(struct nstree *t)
+{
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(pipe2(t->release, O_CLOEXEC), 0);
+}
+
+static void __attribute__((noreturn)) member_main(int release)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Blocks until the test closes the write end (or dies). */
+	while (read(release, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static void enter_pidns_of(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(setns(fd, CLONE_NEWPID), 0);
+	close(fd);
+}
+
+static pid_t clone_member(struct nstree *t, bool new_ns)
+{
+	pid_t child = (pid_t)syscall(
+	    SYS_clone, (unsigned long)((new_ns ? CLONE_NEWPID : 0) | SIGCHLD), 0, 0, 0, 0);
+
+	if (child == 0) {
+		close(t->release[1]);
+		member_main(t->release[0]);
+	}
+	if (child < 0)
+		fail_msg("clone: %s", strerror(errno));
+	return child;
+}
+
+static bool known(const struct nstree *t, pid_t pid)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		if (t->m[i].host == pid)
+			return true;
+	}
+	return false;
+}
+
+/* Our child that is PID 1 of a namespace at the given level and not yet in the tree. */
+static pid_t find_new_init(const struct nstree *t, unsigned level)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		pid_t pid = (pid_t)atoi(name), nspid[TREE_LEVELS];
+		unsigned n = 0;
+		char path[64];
+		g_autofree char *stat = NULL;
+		const char *close_paren;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", name);
+		if (pid <= 0 || known(t, pid) || !g_file_get_contents(path, &stat, NULL, NULL))
+			continue;
+		close_paren = strrchr(stat, ')');
+		if (!close_paren || atoi(close_paren + 4) != getpid())
+			continue;
+		if (kernel_nspid(pid, nspid, TREE_LEVELS, &n) == 0 && n == level + 1 &&
+		    nspid[n - 1] == 1)
+			return pid;
+	}
+	fail_msg("the new init of level %u is not among our children", level);
+	return -1;
+}
+
+/*
+ * The kernel creates a PID namespace only from a process whose pid_for_children is its own
+ * namespace: a nested one must come from a member of the parent namespace. That member forks
+ * the init with CLONE_PARENT, so the init is still our child, and exits.
+ */
+static pid_t clone_nested_init(struct nstree *t, unsigned level)
+{
+	int status;
+	pid_t via = fork();
+
+	if (via == 0) {
+		long r = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | CLONE_PARENT | SIGCHLD),
+				 0, 0, 0, 0);
+
+		if (r == 0) {
+			close(t->release[1]);
+			member_main(t->release[0]);
+		}
+		_exit(r < 0 ? 1 : 0);
+	}
+	assert_true(via > 0);
+	assert_int_equal(waitpid(via, &status, 0), via);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return find_new_init(t, level);
+}
+
+int nstree_add(struct nstree *t, int parent_idx, bool new_ns)
+{
+	struct member *m = &t->m[t->n];
+	pid_t child;
+
+	assert_true(t->n < TREE_MAX);
+	if (parent_idx >= 0) {
+		m->level = t->m[parent_idx].level;
+		memcpy(m->inits, t->m[parent_idx].inits, sizeof(m->inits));
+	} else {
+		m->level = 0;
+		m->inits[0] = 1;
+	}
+	/* Children are born in pid_for_children: point it at the parent's namespace. */
+	if (parent_idx >= 0)
+		enter_pidns_of(t->m[parent_idx].host);
+	if (parent_idx >= 0 && new_ns)
+		child = clone_nested_init(t, m->level + 1);
+	else
+		child = clone_member(t, new_ns);
+	if (parent_idx >= 0)
+		enter_pidns_of(getpid());
+	m->host = child;
+	if (new_ns)
+		m->inits[++m->level] = child;
+	return (int)t->n++;
+}
+
+void nstree_build_standard(struct nstree *t)
+{
+	int l1, l2, l2b, mid, l3;
+
+	nstree_init(t);
+	l1 = nstree_add(t, -1, true);
+	nstree_add(t, l1, false);
+	nstree_add(t, l1, false);
+	l2 = nstree_add(t, l1, true);
+	nstree_add(t, l2, false);
+	nstree_add(t, l2, false);
+	l3 = nstree_add(t, l2, true);
+	nstree_add(t, l3, false);
+	nstree_add(t, l3, false);
+	/* A sibling of level 2 under the same parent. */
+	l2b = nstree_add(t, l1, true);
+	nstree_add(t, l2b, false);
+	/* A middle level whose only member is its init, with a deeper level below it. */
+	mid = nstree_add(t, l2b, true);
+	nstree_add(t, nstree_add(t, mid, true), false);
+}
+
+void nstree_destroy(struct nstree *t)
+{
+	close(t->release[1]);
+	close(t->release[0]);
+	for (unsigned i = 0; i < t->n; i++)
+		kill(t->m[i].host, SIGKILL);
+	/*
+	 * A dying init waits until every member of its namespace is reaped, and the members
+	 * are our children: reap in reverse order of creation, deepest first.
+	 */
+	for (unsigned i = t->n; i-- > 0;) {
+		while (waitpid(t->m[i].host, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	t->n = 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * Integration test support: a real nspidfs daemon mounted in a private mount namespace (so a
+ * crashed test cannot leave a mount behind), and real nested PID namespaces whose host PIDs
+ * the test knows because it forks every process itself.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct daemon {
+	pid_t pid;
+	char dir[64]; /* temporary directory holding mnt/ and log */
+	char mnt[80];
+	char log[80];
+};
+
+/* Once per test program: private mounts, PDEATHSIG-bound children. */
+void harness_init(void);
+/* Start nspidfs -f --ready-fd on a new temporary mount point; false if it did not mount. */
+bool daemon_start(struct daemon *d, const char *const *extra_args);
+/* SIGTERM, wait, and return its exit status (or -1); the mount point is removed. */
+int daemon_stop(struct daemon *d);
+/* Messages of level warning or worse the daemon logged (an empty string if none). */
+char *daemon_warnings(const struct daemon *d);
+
+/* Read a whole file into a NUL-terminated buffer; -errno on failure. */
+int read_file(const char *path, char *buf, size_t size);
+int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);
+
+/* The kernel's own answers. */
+int kernel_nspid(pid_t pid, pid_t *levels, unsigned max, unsigned *n);
+uint64_t kernel_ns_ino(pid_t pid);
+
+/* A process that blocks until the tree is released, then exits. */
+#define TREE_LEVELS 33
+
+struct member {
+	pid_t host;
+	unsigned level;
+	pid_t inits[TREE_LEVELS]; /* host PID of the init of its namespace at each level */
+};
+
+#define TREE_MAX 64
+
+struct nstree {
+	int release[2]; /* closing release[1] ends every member */
+	unsigned n;
+	struct member m[TREE_MAX];
+};
+
+void nstree_init(struct nstree *t);
+/*
+ * Fork a process into the namespace that member parent_idx's namespace is (-1: the test's
+ * own); with new_ns it is the init of a new namespace nested there. Returns its index.
+ */
+int nstree_add(struct nstree *t, int parent_idx, bool new_ns);
+/* The standard tree: three levels, several members each, a sibling, an empty middle level. */
+void nstree_build_standard(struct nstree *t);
+void nstree_destroy(struct nstree *t);

@@ -1,0 +1,379 @@
+#!/bin/bash
+# Command-line, start-up and shutdown behaviour of the nspidfs daemon, as TAP.
+#
+# Usage: test_cli.sh [PATH_TO_NSPIDFS]   (default: $NSPIDFS_BIN)
+# Needs root and a working /dev/fuse. Runs in a private mount namespace so that nothing it
+# mounts can leak into the caller's; every daemon it starts is killed on exit.
+
+# Re-exec in a private mount namespace first: mounts made below vanish with it.
+if [ -z "${NSPIDFS_IN_MNTNS:-}" ]; then
+	exec unshare -m --propagation private env NSPIDFS_IN_MNTNS=1 bash "$0" "$@"
+fi
+
+set -u
+
+BIN=${1:-${NSPIDFS_BIN:-}}
+if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
+	echo "Bail out! no nspidfs binary: pass its path as \$1 or set NSPIDFS_BIN"
+	exit 1
+fi
+# The daemon's argv[0] is this path: make it absolute so that the commands below and the
+# daemonized daemon (which changes to /) agree on it.
+BIN=$(realpath -- "$BIN")
+
+T=$(mktemp -d) || exit 1
+T=$(realpath -- "$T")
+MNT=$T/mnt
+mkdir "$MNT" || exit 1
+
+# Every daemon started, so that the EXIT trap can kill whatever is left.
+PIDS=()
+N=0
+FAILED=0
+
+# The mount points, from /proc/self/mountinfo, at or under $1 (octal escapes kept).
+mounts_under() {
+	awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	local p m
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	# Deepest first, each stacked mount once per line.
+	for m in $(mounts_under "$T" | sort -r); do
+		umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
+	done
+	rm -rf -- "$T"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ok() {
+	N=$((N + 1))
+	echo "ok $N - $1"
+}
+
+# not_ok NAME DIAGNOSTIC [FILE...]: the diagnostic and the files' contents as '# ' lines.
+not_ok() {
+	local name=$1 diag=$2 f
+	shift 2
+	N=$((N + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $N - $name"
+	printf '%s\n' "$diag" | sed 's/^/#   /'
+	for f in "$@"; do
+		echo "#   --- $f:"
+		sed 's/^/#   | /' "$f" 2>/dev/null
+	done
+}
+
+# check NAME RESULT DIAGNOSTIC [FILE...]: RESULT is a status, 0 meaning passed.
+check() {
+	if [ "$2" -eq 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$3" "${@:4}"
+	fi
+}
+
+# expect_fail NAME WANT_RC PHRASE CMD...: CMD exits WANT_RC with PHRASE on stderr.
+# Bounded by timeout, in case a daemon starts serving when it should have refused to.
+expect_fail() {
+	local name=$1 want=$2 phrase=$3 rc err=$T/err.$((N + 1))
+	shift 3
+	timeout -k 5 30 "$@" >"$T/out" 2>"$err"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -qF -- "$phrase" "$err"; then
+		ok "$name"
+	else
+		not_ok "$name" "command: $* | want exit $want and '$phrase' on stderr, got exit $rc" \
+			"$err"
+	fi
+}
+
+# start_daemon LOG ARGS...: run "$BIN -f --ready-fd=3 ARGS..." in the background and wait
+# for it to be mounted. Sets DPID and READY (READY=1, or empty if the daemon died first).
+start_daemon() {
+	local log=$1 fifo=$T/ready
+	shift
+	rm -f "$fifo"
+	mkfifo "$fifo" || return 1
+	# A background command of a non-interactive shell ignores SIGINT; restore it so that the
+	# daemon installs its handler (libfuse leaves an ignored signal ignored).
+	env --default-signal=INT "$BIN" -f --ready-fd=3 "$@" 3>"$fifo" 2>"$log" &
+	DPID=$!
+	PIDS+=("$DPID")
+	READY=
+	read -r -t 30 READY <"$fifo"
+	rm -f "$fifo"
+}
+
+# stop_daemon PID [SIGNAL]: signal it (unless SIGNAL is "none") and reap it, without waiting
+# forever. Sets RC to its exit status, RC=255 if it had already exited before the signal.
+stop_daemon() {
+	local pid=$1 sig=${2:-TERM} alive=0
+	kill -0 "$pid" 2>/dev/null || alive=1
+	[ "$sig" = none ] || kill -s "$sig" "$pid" 2>/dev/null
+	# Bash reaps its children as they exit, so tail --pid sees it go.
+	timeout 10 tail -s 0.1 --pid="$pid" -f /dev/null
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "# daemon $pid still running 10 s after SIG$sig; killing it"
+		kill -9 "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	RC=$?
+	if [ "$alive" -ne 0 ] && [ "$sig" != none ]; then
+		echo "# daemon $pid had exited (status $RC) before SIG$sig"
+		RC=255
+	fi
+}
+
+# mountinfo_line MOUNTPOINT: the topmost mountinfo line for MOUNTPOINT, if any.
+mountinfo_line() {
+	awk -v p="$1" '$5 == p { l = $0 } END { if (l != "") print l }' /proc/self/mountinfo
+}
+
+# The file system type of that line: the first field after the " - " separator.
+line_fstype() {
+	sed -n 's/.* - \([^ ]*\) .*/\1/p' <<<"$1"
+}
+
+mounted_nspidfs() {
+	local l
+	l=$(mountinfo_line "$1")
+	[ -n "$l" ] && [ "$(line_fstype "$l")" = fuse.nspidfs ]
+}
+
+# has_opts LIST WANTED...: every WANTED is one of the comma-separated LIST.
+has_opts() {
+	local list=",$1," o
+	shift
+	for o in "$@"; do
+		case $list in
+		*",$o,"*) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+### 1. --version and --help
+
+out=$("$BIN" --version 2>"$T/err"); rc=$?
+[ "$rc" -eq 0 ] && [[ $out =~ ^nspidfs\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+check "--version prints the version and exits 0" $? "exit $rc, stdout '$out'" "$T/err"
+
+"$BIN" --help >"$T/out" 2>"$T/err"; rc=$?
+[ "$rc" -eq 0 ] && grep -q -- '--strategy' "$T/out"
+check "--help exits 0 and lists --strategy" $? "exit $rc" "$T/out" "$T/err"
+
+### 2. Usage and configuration errors: exit 2
+
+expect_fail "an unknown option is a usage error" 2 "--no-such-option" \
+	"$BIN" --no-such-option "$MNT"
+expect_fail "--strategy=bogus is a usage error naming bogus" 2 '"bogus"' \
+	"$BIN" -f --strategy=bogus "$MNT"
+expect_fail "two mount points are a usage error" 2 "one mount point expected" \
+	"$BIN" -f "$MNT" "$T/other"
+expect_fail "a missing --config file is a configuration error" 2 "$T/missing.conf" \
+	"$BIN" -f --config="$T/missing.conf" "$MNT"
+printf '[nspidfs]\nstrategy=auto\nno_such_key=1\n' >"$T/unknown.conf"
+expect_fail "an unknown configuration key is a configuration error" 2 'unknown key "no_such_key"' \
+	"$BIN" -f --config="$T/unknown.conf" "$MNT"
+
+### 3. Bad mount points: exit 1
+
+expect_fail "a missing mount point fails, naming it" 1 "$T/absent" \
+	"$BIN" -f "$T/absent"
+: >"$T/file"
+expect_fail "a regular file as mount point fails: not a directory" 1 "not a directory" \
+	"$BIN" -f "$T/file"
+
+### 4. Not root
+
+expect_fail "not root: refuses to start" 1 "root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" -f "$MNT"
+
+### 5. No /dev/fuse
+
+# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
+expect_fail "no /dev/fuse: refuses to start, naming it" 1 "/dev/fuse" \
+	unshare -m --propagation private \
+	bash -c 'mount -t tmpfs none /dev && exec "$1" -f "$2"' inner "$BIN" "$MNT"
+
+### 6. A normal mount
+
+start_daemon "$T/log6" "$MNT"
+pid6=$DPID
+check "normal start: READY=1 on --ready-fd" "$([ "$READY" = READY=1 ]; echo $?)" \
+	"read '$READY'" "$T/log6"
+
+line=$(mountinfo_line "$MNT")
+fstype=$(line_fstype "$line")
+mntopts=$(awk '{ print $6 }' <<<"$line")
+superopts=$(awk '{ print $NF }' <<<"$line")
+[ "$fstype" = fuse.nspidfs ] && has_opts "$mntopts" ro nosuid nodev noexec &&
+	has_opts "$superopts" allow_other
+check "mounted as fuse.nspidfs, ro,nosuid,nodev,noexec with allow_other" $? \
+	"mountinfo line: '$line'"
+
+mount | grep -qF " on $MNT type fuse.nspidfs "
+check "mount(8) lists fuse.nspidfs at the mount point" $? "$(mount | grep -F "$T")"
+
+level=$(cat "$MNT/self/level" 2>&1)
+check "self/level is 0 for a process of the daemon's namespace" \
+	"$([ "$level" = 0 ]; echo $?)" "self/level: '$level'"
+
+nspid=$(cat "$MNT/$$/nspid" 2>&1)
+check "\$\$/nspid is \$\$ in the daemon's namespace" "$([ "$nspid" = "$$" ]; echo $?)" \
+	"$$/nspid: '$nspid'"
+
+### 7. A second daemon on a live mount
+
+expect_fail "a second daemon on a live mount point refuses: already mounted" 1 \
+	"already mounted" "$BIN" -f "$MNT"
+mounted_nspidfs "$MNT"
+check "the first daemon's mount survives the refused second daemon" $? \
+	"$(mountinfo_line "$MNT")"
+
+### 8. SIGTERM and SIGINT unmount cleanly
+
+stop_daemon "$pid6" TERM
+[ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+check "SIGTERM: exit 0 and unmounted" $? \
+	"exit $RC, mounts left: $(mounts_under "$MNT")" "$T/log6"
+
+start_daemon "$T/log8" "$MNT"
+pid8=$DPID
+if [ "$READY" = READY=1 ]; then
+	stop_daemon "$pid8" INT
+	[ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+	check "SIGINT: exit 0 and unmounted" $? \
+		"exit $RC, mounts left: $(mounts_under "$MNT")" "$T/log8"
+else
+	stop_daemon "$pid8" none
+	not_ok "SIGINT: exit 0 and unmounted" "daemon not ready: '$READY', exit $RC" "$T/log8"
+fi
+
+start_daemon "$T/log8h" "$MNT"
+if [ "$READY" = READY=1 ]; then
+	stop_daemon "$DPID" HUP
+	[ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+	check "SIGHUP: exit 0 and unmounted" $? \
+		"exit $RC, mounts left: $(mounts_under "$MNT")" "$T/log8h"
+else
+	stop_daemon "$DPID" none
+	not_ok "SIGHUP: exit 0 and unmounted" "daemon not ready: '$READY', exit $RC" "$T/log8h"
+fi
+
+start_daemon "$T/log8u" "$MNT"
+if [ "$READY" = READY=1 ]; then
+	fusermount3 -u "$MNT" 2>"$T/err"
+	rc=$?
+	stop_daemon "$DPID" none
+	[ "$rc" -eq 0 ] && [ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+	check "fusermount3 -u: the foreground daemon exits 0" $? \
+		"fusermount3 exit $rc, daemon exit $RC, mounts left: $(mounts_under "$MNT")" \
+		"$T/err" "$T/log8u"
+else
+	stop_daemon "$DPID" none
+	not_ok "fusermount3 -u: the foreground daemon exits 0" \
+		"daemon not ready: '$READY', exit $RC" "$T/log8u"
+fi
+
+### 9. A stale mount left by a killed daemon
+
+start_daemon "$T/log9a" "$MNT"
+# (stderr: bash's "Killed" job notice.)
+{ stop_daemon "$DPID" KILL; } 2>/dev/null
+err=$(stat "$MNT" 2>&1)
+rc=$?
+[ "$RC" -eq 137 ] && [ "$rc" -ne 0 ] && [[ $err == *"Transport endpoint is not connected"* ]]
+check "after kill -9 the mount is stale (ENOTCONN)" $? \
+	"daemon exit $RC (want 137), stat exit $rc: $err" "$T/log9a"
+
+start_daemon "$T/log9b" "$MNT"
+pid9=$DPID
+[ "$READY" = READY=1 ] && grep -q "stale" "$T/log9b"
+check "a new daemon replaces the stale mount, logging it" $? "read '$READY'" "$T/log9b"
+
+level=$(cat "$MNT/self/level" 2>&1)
+check "the replacing daemon serves" "$([ "$level" = 0 ]; echo $?)" "self/level: '$level'"
+
+stop_daemon "$pid9" TERM
+[ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ] && stat "$MNT" >/dev/null 2>&1
+check "SIGTERM after the replacement: exit 0, no stale mount left" $? \
+	"exit $RC, mounts left: $(mounts_under "$MNT")" "$T/log9b"
+
+### 10. The configuration file, overridden by the command line
+
+printf '[nspidfs]\nstrategy=status\n' >"$T/status.conf"
+
+start_daemon "$T/log10a" --config="$T/status.conf" "$MNT"
+pid10=$DPID
+grep -qF "serving $MNT with strategy status" "$T/log10a"
+check "strategy=status from the configuration file is used" $? "read '$READY'" "$T/log10a"
+stop_daemon "$pid10" TERM
+check "the daemon configured by file exits 0 on SIGTERM" "$RC" "exit $RC" "$T/log10a"
+
+start_daemon "$T/log10b" --config="$T/status.conf" --strategy=ioctl "$MNT"
+pid10=$DPID
+grep -qF "serving $MNT with strategy ioctl" "$T/log10b"
+check "--strategy=ioctl on the command line overrides the file" $? "read '$READY'" \
+	"$T/log10b"
+stop_daemon "$pid10" TERM
+check "the daemon with the overriding option exits 0 on SIGTERM" "$RC" "exit $RC" \
+	"$T/log10b"
+
+### 11. Daemonized (no -f)
+
+timeout -k 5 30 "$BIN" "$MNT" >"$T/out11" 2>"$T/log11"
+rc=$?
+mounted_nspidfs "$MNT"
+mounted=$?
+[ "$rc" -eq 0 ] && [ "$mounted" -eq 0 ]
+check "daemonized: returns 0 once mounted" $? "exit $rc, mountinfo: $(mountinfo_line "$MNT")" \
+	"$T/log11"
+
+# The daemon: an nspidfs process whose command line is exactly "$BIN $MNT".
+dpid=
+for p in $(pgrep -f -- "$MNT"); do
+	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = nspidfs ] &&
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$BIN $MNT " ]; then
+		dpid=$p
+	fi
+done
+if [ -n "$dpid" ]; then
+	PIDS+=("$dpid")
+	ok "daemonized: the daemon runs in the background (pid $dpid)"
+	level=$(cat "$MNT/self/level" 2>&1)
+	check "daemonized: serves" "$([ "$level" = 0 ]; echo $?)" "self/level: '$level'"
+	fusermount3 -u "$MNT" 2>"$T/err"
+	rc=$?
+	# Not our child: poll until it is gone, bounded.
+	for _ in 1 2 3; do
+		kill -0 "$dpid" 2>/dev/null || break
+		timeout 10 tail -s 0.1 --pid="$dpid" -f /dev/null
+	done
+	! kill -0 "$dpid" 2>/dev/null && [ "$rc" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+	check "daemonized: fusermount3 -u unmounts and the daemon exits" $? \
+		"fusermount3 exit $rc; $(ps -o pid=,stat=,args= -p "$dpid"); mounts left: $(mounts_under "$MNT")" \
+		"$T/err"
+else
+	not_ok "daemonized: the daemon runs in the background" \
+		"no nspidfs process for $MNT: $(pgrep -a nspidfs)"
+fi
+
+echo "1..$N"
+if [ "$FAILED" -ne 0 ]; then
+	echo "# $FAILED of $N failed"
+	exit 1
+fi
+exit 0

@@ -1,0 +1,214 @@
+/* Unit tests for the text of the per-process files (format.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "format.h"
+
+/* The host namespace's inode on most systems; any value would do. */
+#define HOST_NS UINT64_C(4026531836)
+
+/* A model whose unused levels hold garbage, so that reading past depth is noticed. */
+static void model_init(struct proc_model *m, pid_t host_pid, unsigned depth)
+{
+	memset(m, 0xa5, sizeof(*m));
+	m->host_pid = host_pid;
+	m->start = 123456;
+	m->depth = depth;
+}
+
+static void set_level(struct proc_model *m, unsigned k, uint64_t ns, pid_t pid, pid_t init)
+{
+	m->lv[k].ns_ino = ns;
+	m->lv[k].pid = pid;
+	m->lv[k].init = init;
+}
+
+/* A process in the daemon's own namespace. */
+static void model_host(struct proc_model *m)
+{
+	model_init(m, 3312, 1);
+	set_level(m, 0, HOST_NS, 3312, 1);
+}
+
+/* A process two namespaces below the daemon's (a container in a container). */
+static void model_nested(struct proc_model *m)
+{
+	model_init(m, 3312, 3);
+	set_level(m, 0, HOST_NS, 3312, 1);
+	set_level(m, 1, UINT64_C(4026532306), 40, 3244);
+	set_level(m, 2, UINT64_C(4026532400), 5, 3300);
+}
+
+/* Format f and compare the whole text, length included. */
+static void expect_file(const struct proc_model *m, enum pid_file f, const char *expected)
+{
+	GString *s = format_pid_file(f, m);
+
+	assert_non_null(s);
+	assert_string_equal(s->str, expected);
+	assert_int_equal(s->len, strlen(expected));
+	g_string_free(s, TRUE);
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_host_process(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_host(&m);
+	expect_file(&m, PF_INIT, "1\n");
+	expect_file(&m, PF_NSPID, "3312\n");
+	expect_file(&m, PF_NS, "4026531836\n");
+	expect_file(&m, PF_LEVEL, "0\n");
+	expect_file(&m, PF_ANCESTORS, "0 4026531836 3312 1\n");
+}
+
+static void test_nested_process(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_nested(&m);
+	expect_file(&m, PF_INIT, "3300\n");
+	expect_file(&m, PF_NSPID, "5\n");
+	expect_file(&m, PF_NS, "4026532400\n");
+	expect_file(&m, PF_LEVEL, "2\n");
+	expect_file(&m, PF_ANCESTORS,
+		    "0 4026531836 3312 1\n"
+		    "1 4026532306 40 3244\n"
+		    "2 4026532400 5 3300\n");
+}
+
+/* The per-file answers come from the innermost level, not from level 0 or host_pid. */
+static void test_own_level_used(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_init(&m, 777, 2);
+	set_level(&m, 0, HOST_NS, 777, 1);
+	set_level(&m, 1, UINT64_C(4026532999), 1, 777);
+	expect_file(&m, PF_INIT, "777\n");
+	expect_file(&m, PF_NSPID, "1\n");
+	expect_file(&m, PF_NS, "4026532999\n");
+	expect_file(&m, PF_LEVEL, "1\n");
+	expect_file(&m, PF_ANCESTORS,
+		    "0 4026531836 777 1\n"
+		    "1 4026532999 1 777\n");
+}
+
+static void test_max_depth(void **state)
+{
+	struct proc_model m;
+	GString *expected = g_string_new("0 4026531836 4000000 1\n");
+	GString *s;
+
+	(void)state;
+	assert_int_equal(NSPIDFS_MAX_LEVELS, 33);
+	model_init(&m, 4000000, NSPIDFS_MAX_LEVELS);
+	/* Level 0 is the host namespace, whose init is PID 1. */
+	set_level(&m, 0, HOST_NS, 4000000, 1);
+	for (unsigned k = 1; k < NSPIDFS_MAX_LEVELS; k++) {
+		set_level(&m, k, HOST_NS + 470 + k, (pid_t)(4000000 - k), (pid_t)(100 + k));
+		g_string_append_printf(expected, "%u %llu %d %d\n", k,
+				       (unsigned long long)(HOST_NS + 470 + k), 4000000 - (int)k,
+				       100 + (int)k);
+	}
+
+	s = format_pid_file(PF_ANCESTORS, &m);
+	assert_int_equal(count_lines(s->str), 33);
+	assert_string_equal(s->str, expected->str);
+	assert_true(g_str_has_suffix(s->str, "\n32 4026532338 3999968 132\n"));
+	g_string_free(s, TRUE);
+	g_string_free(expected, TRUE);
+
+	expect_file(&m, PF_LEVEL, "32\n");
+	expect_file(&m, PF_NSPID, "3999968\n");
+	expect_file(&m, PF_INIT, "132\n");
+	expect_file(&m, PF_NS, "4026532338\n");
+}
+
+/* Namespace inodes are 64-bit: nothing may be truncated to 32 bits. */
+static void test_wide_ns_inode(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_init(&m, 3312, 3);
+	set_level(&m, 0, HOST_NS, 3312, 1);
+	set_level(&m, 1, UINT64_MAX, 40, 3244);
+	set_level(&m, 2, (UINT64_C(1) << 32) + 5, 5, 3300);
+	expect_file(&m, PF_NS, "4294967301\n");
+	expect_file(&m, PF_ANCESTORS,
+		    "0 4026531836 3312 1\n"
+		    "1 18446744073709551615 40 3244\n"
+		    "2 4294967301 5 3300\n");
+
+	set_level(&m, 2, UINT64_C(0x123456789abcdef0), 5, 3300);
+	expect_file(&m, PF_NS, "1311768467463790320\n");
+}
+
+/* The largest PID the kernel hands out (PID_MAX_LIMIT - 1). */
+static void test_large_pids(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_init(&m, 4194303, 2);
+	set_level(&m, 0, HOST_NS, 4194303, 1);
+	set_level(&m, 1, UINT64_C(4026532306), 4194302, 4194301);
+	expect_file(&m, PF_INIT, "4194301\n");
+	expect_file(&m, PF_NSPID, "4194302\n");
+	expect_file(&m, PF_ANCESTORS,
+		    "0 4026531836 4194303 1\n"
+		    "1 4026532306 4194302 4194301\n");
+}
+
+/* PF_COUNT is not a file: an empty text, not a crash. */
+static void test_count_is_empty(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_nested(&m);
+	expect_file(&m, PF_COUNT, "");
+}
+
+/* The model is only read: formatting twice gives the same text. */
+static void test_model_unchanged(void **state)
+{
+	struct proc_model m, copy;
+
+	(void)state;
+	model_nested(&m);
+	memcpy(&copy, &m, sizeof(m));
+	for (int f = PF_INIT; f <= PF_COUNT; f++)
+		g_string_free(format_pid_file((enum pid_file)f, &m), TRUE);
+	assert_memory_equal(&m, &copy, sizeof(m));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_host_process),   cmocka_unit_test(test_nested_process),
+	    cmocka_unit_test(test_own_level_used), cmocka_unit_test(test_max_depth),
+	    cmocka_unit_test(test_wide_ns_inode),  cmocka_unit_test(test_large_pids),
+	    cmocka_unit_test(test_count_is_empty), cmocka_unit_test(test_model_unchanged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
