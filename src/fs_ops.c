@@ -17,17 +17,13 @@
 #include <time.h>
 
 #include "format.h"
+#include "handle.h"
 #include "node.h"
 #include "proc.h"
 #include "resolve.h"
 
 #define TTL_FOREVER (24.0 * 3600.0)
 #define TTL_NONE    0.0
-
-struct open_file {
-	size_t len;
-	char data[];
-};
 
 struct dir_entry {
 	const char *name;
@@ -272,15 +268,6 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
-static struct open_file *open_file_new(GString *content)
-{
-	struct open_file *f = g_malloc(sizeof(*f) + content->len);
-
-	f->len = content->len;
-	memcpy(f->data, content->str, content->len);
-	return f;
-}
-
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -299,27 +286,32 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	content = format_pid_file(n.file, &m);
-	fi->fh = (uintptr_t)open_file_new(content);
+	fi->fh = handle_new(content);
 	fi->direct_io = 1;
+	/* The open was interrupted: no RELEASE will come for this handle. */
 	if (fuse_reply_open(req, fi) != 0)
-		g_free((void *)(uintptr_t)fi->fh);
+		handle_release(fi->fh);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	const struct open_file *f = (const struct open_file *)(uintptr_t)fi->fh;
+	struct handle *h = handle_get(fi->fh);
 
-	if (off < 0 || (size_t)off >= f->len) {
-		fuse_reply_buf(req, NULL, 0);
+	if (!h) {
+		fuse_reply_err(req, EBADF);
 		return;
 	}
-	fuse_reply_buf(req, f->data + off, MIN(size, f->len - (size_t)off));
+	if (off < 0 || (size_t)off >= h->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, h->data + off, MIN(size, h->len - (size_t)off));
+	handle_put(h);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	g_free((void *)(uintptr_t)fi->fh);
+	handle_release(fi->fh);
 	fuse_reply_err(req, 0);
 }
 

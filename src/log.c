@@ -45,6 +45,7 @@ static void handler(const char *domain, GLogLevelFlags level, const char *messag
 		fprintf(stderr, "nspidfs: %s: %s\n", level_name(level), message);
 }
 
+G_GNUC_PRINTF(2, 0)
 static void fuse_to_glib(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);

@@ -70,7 +70,7 @@ static GOptionContext *make_context(struct cli *c)
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
 	     "Write READY=1 to FD once mounted, then close it", "FD"},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->rest, NULL, "[MOUNTPOINT]"},
-	    {NULL},
+	    G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *ctx = g_option_context_new(NULL);
 

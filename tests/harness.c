@@ -100,6 +100,13 @@ int daemon_stop(struct daemon *d)
 			;
 		d->pid = 0;
 	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		g_autofree char *log = NULL;
+
+		g_file_get_contents(d->log, &log, NULL, NULL);
+		fprintf(stderr, "daemon failed (wait status %#x); its log:\n%s\n", status,
+			log ? log : "");
+	}
 	/* Only needed when the daemon failed to unmount: then this test fails anyway. */
 	umount2(d->mnt, MNT_DETACH);
 	rmdir(d->mnt);

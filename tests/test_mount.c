@@ -178,7 +178,9 @@ static void *thread_block(void *arg)
 
 static void test_thread_id(void **state)
 {
-	int p1[2], p2[2], fds[3];
+	/* static: if an assertion ends the test early, the thread must not use a dead frame. */
+	static int fds[3];
+	int p1[2], p2[2];
 	long tid;
 	pthread_t th;
 	g_autofree char *want = NULL;

@@ -1,0 +1,47 @@
+#include "handle.h"
+
+#include <string.h>
+
+static GMutex lock;
+static GHashTable *handles; /* uint64_t id -> struct handle (an atomic rc box) */
+static uint64_t next_id = 1;
+
+static void box_unref(gpointer h)
+{
+	g_atomic_rc_box_release(h);
+}
+
+uint64_t handle_new(const GString *content)
+{
+	struct handle *h = g_atomic_rc_box_alloc(sizeof(*h) + content->len);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+	uint64_t id = next_id++;
+
+	h->len = content->len;
+	memcpy(h->data, content->str, content->len);
+	if (!handles)
+		handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, box_unref);
+	g_hash_table_insert(handles, g_memdup2(&id, sizeof(id)), h);
+	return id;
+}
+
+struct handle *handle_get(uint64_t id)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+	struct handle *h = handles ? g_hash_table_lookup(handles, &id) : NULL;
+
+	return h ? g_atomic_rc_box_acquire(h) : NULL;
+}
+
+void handle_put(struct handle *h)
+{
+	g_atomic_rc_box_release(h);
+}
+
+void handle_release(uint64_t id)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	if (handles)
+		g_hash_table_remove(handles, &id);
+}

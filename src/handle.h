@@ -1,0 +1,21 @@
+/*
+ * Open-file handles: the content computed at open, shared by READs and dropped by RELEASE.
+ * A reader killed mid-read makes the kernel send RELEASE without waiting for its READ, and
+ * two worker threads may then run them in either order: READ must find the content alive or
+ * find nothing, never freed memory. So fuse_file_info.fh holds an id, not a pointer.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+struct handle {
+	size_t len;
+	char data[];
+};
+
+uint64_t handle_new(const GString *content);
+/* A reference to the handle's content, or NULL once it was released; drop with handle_put. */
+struct handle *handle_get(uint64_t id);
+void handle_put(struct handle *h);
+void handle_release(uint64_t id);
