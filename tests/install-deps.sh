@@ -1,0 +1,17 @@
+#!/bin/bash
+# Debian packages needed to build nspidfs and run its whole test suite (Debian 12).
+set -euo pipefail
+packages=(
+	meson ninja-build pkg-config gcc clang clang-format
+	libfuse3-dev fuse3 libglib2.0-dev libcmocka-dev scdoc
+	util-linux procps coreutils python3
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
