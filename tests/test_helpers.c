@@ -44,8 +44,12 @@ static int teardown(void **state)
 	return status == 0 ? 0 : -1;
 }
 
-/* Children of the daemon (helpers are forked with CLONE_PARENT: grandchildren too). */
-static GArray *daemon_children(void)
+/*
+ * The daemon's children that are members of namespace ns_ino: the helpers that joined the
+ * target's namespace. They exist only after their parent closed its descriptors and called
+ * setns(), so what they hold is what a container could see.
+ */
+static GArray *helpers_in(uint64_t ns_ino)
 {
 	GArray *kids = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d.pid);
@@ -63,7 +67,7 @@ static GArray *daemon_children(void)
 		for (char **p = pids; *p; p++) {
 			pid_t pid = (pid_t)atoi(*p);
 
-			if (pid > 0)
+			if (pid > 0 && (ns_ino == 0 || kernel_ns_ino(pid) == ns_ino))
 				g_array_append_val(kids, pid);
 		}
 	}
@@ -116,19 +120,20 @@ static void test_timeout_kill_reap(void **state)
 	char buf[64];
 	pthread_t th;
 
+	uint64_t target_ns = kernel_ns_ino(tree.m[nested].host);
+
 	r = (struct reader){.target = tree.m[nested].host, .result = 1};
 	assert_int_equal(pthread_create(&th, NULL, read_init, &r), 0);
 	/*
 	 * The hung helper lives until the 1.5 s timeout by construction: poll for it, bounded
-	 * well inside that window. The helper that joined the namespace has exited; the one in
-	 * the namespace, forked with CLONE_PARENT, is the daemon's child.
+	 * well inside that window. It was forked with CLONE_PARENT: it is the daemon's child.
 	 */
 	while (kids->len == 0) {
 		if (g_get_monotonic_time() > deadline)
 			fail_msg("no helper appeared");
 		poll(NULL, 0, 2);
 		g_array_unref(kids);
-		kids = daemon_children();
+		kids = helpers_in(target_ns);
 	}
 	for (guint i = 0; i < kids->len; i++)
 		check_helper_fds(g_array_index(kids, pid_t, i));
@@ -140,7 +145,7 @@ static void test_timeout_kill_reap(void **state)
 	assert_int_equal(r.result, -ETIMEDOUT);
 	/* Every helper was killed and reaped before the reply. */
 	g_array_unref(kids);
-	kids = daemon_children();
+	kids = helpers_in(0);
 	assert_int_equal(kids->len, 0);
 	warn = daemon_warnings(&d);
 	assert_non_null(strstr(warn, "did not answer within 1500 ms"));
