@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -253,9 +255,32 @@ static bool known(const struct nstree *t, pid_t pid)
 	return false;
 }
 
-/* Our child that is PID 1 of a namespace at the given level and not yet in the tree. */
-static pid_t find_new_init(const struct nstree *t, unsigned level)
+/* The inode of the parent of pid's PID namespace, or 0. */
+static uint64_t parent_ns_ino(pid_t pid)
 {
+	char path[64];
+	struct stat st;
+	int fd, parent;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	parent = ioctl(fd, NS_GET_PARENT);
+	close(fd);
+	if (parent < 0)
+		return 0;
+	st.st_ino = 0;
+	if (fstat(parent, &st) < 0)
+		st.st_ino = 0;
+	close(parent);
+	return st.st_ino;
+}
+
+/* Our child, not yet in the tree, that is PID 1 of a namespace nested in parent's. */
+static pid_t find_new_init(const struct nstree *t, pid_t parent, unsigned level)
+{
+	uint64_t parent_ns = kernel_ns_ino(parent);
 	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
 	const char *name;
 
@@ -273,7 +298,7 @@ static pid_t find_new_init(const struct nstree *t, unsigned level)
 		if (!close_paren || atoi(close_paren + 4) != getpid())
 			continue;
 		if (kernel_nspid(pid, nspid, TREE_LEVELS, &n) == 0 && n == level + 1 &&
-		    nspid[n - 1] == 1)
+		    nspid[n - 1] == 1 && parent_ns_ino(pid) == parent_ns)
 			return pid;
 	}
 	fail_msg("the new init of level %u is not among our children", level);
@@ -285,7 +310,7 @@ static pid_t find_new_init(const struct nstree *t, unsigned level)
  * namespace: a nested one must come from a member of the parent namespace. That member forks
  * the init with CLONE_PARENT, so the init is still our child, and exits.
  */
-static pid_t clone_nested_init(struct nstree *t, unsigned level)
+static pid_t clone_nested_init(struct nstree *t, pid_t parent, unsigned level)
 {
 	int status;
 	pid_t via = fork();
@@ -303,7 +328,7 @@ static pid_t clone_nested_init(struct nstree *t, unsigned level)
 	assert_true(via > 0);
 	assert_int_equal(waitpid(via, &status, 0), via);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	return find_new_init(t, level);
+	return find_new_init(t, parent, level);
 }
 
 int nstree_add(struct nstree *t, int parent_idx, bool new_ns)
@@ -323,7 +348,7 @@ int nstree_add(struct nstree *t, int parent_idx, bool new_ns)
 	if (parent_idx >= 0)
 		enter_pidns_of(t->m[parent_idx].host);
 	if (parent_idx >= 0 && new_ns)
-		child = clone_nested_init(t, m->level + 1);
+		child = clone_nested_init(t, t->m[parent_idx].host, m->level + 1);
 	else
 		child = clone_member(t, new_ns);
 	if (parent_idx >= 0)

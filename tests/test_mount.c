@@ -109,6 +109,26 @@ static void test_tree_matches_kernel(void **state)
 	assert_int_equal(tree.m[7].level, 3);
 }
 
+/*
+ * The kernel recycles namespace inode numbers: a namespace created after another died often
+ * gets its inode. Answers about the new one must name its own init, never the dead one's.
+ */
+static void test_namespace_recycled(void **state)
+{
+	for (int round = 0; round < 3; round++) {
+		struct nstree t;
+		int init;
+
+		nstree_init(&t);
+		init = nstree_add(&t, -1, true);
+		nstree_add(&t, init, false);
+		nstree_add(&t, nstree_add(&t, init, true), false);
+		for (unsigned i = 0; i < t.n; i++)
+			check_member(&t.m[i]);
+		nstree_destroy(&t);
+	}
+}
+
 static void test_host_process(void **state)
 {
 	g_autofree char *anc =
@@ -434,6 +454,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tree_matches_kernel),
+	    cmocka_unit_test(test_namespace_recycled),
 	    cmocka_unit_test(test_host_process),
 	    cmocka_unit_test(test_self),
 	    cmocka_unit_test(test_thread_id),
