@@ -87,6 +87,7 @@ int daemon_run(const struct nspidfs_options *o)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se;
+	g_autofree char *mountpoint = NULL;
 	int status = 1;
 
 	if (!prepare(o))
@@ -102,9 +103,13 @@ int daemon_run(const struct nspidfs_options *o)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* An inherited SIG_IGN would make the kernel reap helpers behind helper_reap_group(). */
+	signal(SIGCHLD, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_destroy;
-	if (fuse_session_mount(se, o->mountpoint) != 0) {
+	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
+	mountpoint = realpath(o->mountpoint, NULL);
+	if (!mountpoint || fuse_session_mount(se, mountpoint) != 0) {
 		g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
 		goto out_signals;
 	}

@@ -191,8 +191,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	if (r < 0)
 		fuse_reply_err(req, -r);
-	else
-		fuse_reply_open(req, fi);
+	else if (fuse_reply_open(req, fi) != 0 && fi->fh)
+		g_array_unref((GArray *)(uintptr_t)fi->fh); /* interrupted: no RELEASEDIR comes */
 }
 
 /* Entry i of a directory listing, or false past the end. */

@@ -56,8 +56,9 @@ int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 	if (r < 0)
 		return r;
 	r = pidns_chain_open(pid, &chain);
+	/* /proc answers EACCES, not ENOENT, for a task reaped while its ns link is followed. */
 	if (r < 0)
-		return r;
+		return check_identity(pid, want_start) == -ENOENT ? -ENOENT : r;
 	out->host_pid = pid;
 	out->start = want_start;
 	out->depth = chain.depth;
@@ -69,7 +70,7 @@ int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	if (check_identity(pid, want_start) < 0)
+	if (check_identity(pid, want_start) == -ENOENT)
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	return r;
 }
