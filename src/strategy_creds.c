@@ -219,7 +219,7 @@ static int exchange(int sock, pid_t pid, gint64 deadline, pid_t *in_ns, pid_t *i
 	*init = cred_pid;
 	r = send_msg(sock, MSG_QUERY, 0, pid);
 	if (r < 0)
-		return r == -ESRCH ? -ESRCH : r;
+		return r;
 	r = recv_before(sock, deadline, &m, &cred_pid);
 	if (r < 0)
 		return r;
