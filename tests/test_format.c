@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "json_check.h"
 
 /* The host namespace's inode on most systems; any value would do. */
 #define HOST_NS UINT64_C(4026531836)
@@ -201,13 +202,91 @@ static void test_model_unchanged(void **state)
 	assert_memory_equal(&m, &copy, sizeof(m));
 }
 
+static void expect_json(const struct proc_model *m, const char *expected)
+{
+	GString *s = format_pid_json(m);
+
+	assert_string_equal(s->str, expected);
+	assert_int_equal(s->len, strlen(expected));
+	assert_true(json_is_valid(s->str));
+	g_string_free(s, TRUE);
+}
+
+/* A name with a quote, a backslash, a newline, a control byte, invalid and valid UTF-8. */
+static void test_json_nested(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_nested(&m);
+	strcpy(m.comm, "we\"ird\\\n\x01\xff\xe6\x97\xa5");
+	expect_json(&m, "{\"pid\":3312,\"comm\":\"we\\\"ird\\\\\\n\\u0001\\ufffd\xe6\x97\xa5\","
+			"\"nspid\":5,\"init\":3300,\"level\":2,\"ns\":4026532400,\"ancestors\":["
+			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1},"
+			"{\"level\":1,\"ns\":4026532306,\"pid\":40,\"init\":3244},"
+			"{\"level\":2,\"ns\":4026532400,\"pid\":5,\"init\":3300}]}\n");
+}
+
+static void test_json_host(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_host(&m);
+	strcpy(m.comm, "systemd");
+	expect_json(&m, "{\"pid\":3312,\"comm\":\"systemd\",\"nspid\":3312,\"init\":1,\"level\":0,"
+			"\"ns\":4026531836,\"ancestors\":["
+			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+}
+
+/* A name that fills comm with no NUL is cut at the array's end, not read past it. */
+static void test_json_unterminated_comm(void **state)
+{
+	struct proc_model m;
+	GString *want = g_string_new("{\"pid\":3312,\"comm\":\"");
+
+	(void)state;
+	model_host(&m); /* comm is all 0xa5, invalid UTF-8 */
+	for (size_t i = 0; i < sizeof(m.comm); i++)
+		g_string_append(want, "\\ufffd");
+	g_string_append(
+	    want, "\",\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,"
+		  "\"ancestors\":[{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	expect_json(&m, want->str);
+	g_string_free(want, TRUE);
+}
+
+static void test_pidns_target(void **state)
+{
+	struct proc_model m;
+	char *target;
+
+	(void)state;
+	model_nested(&m);
+	target = format_pidns_target(&m);
+	assert_string_equal(target, "../ns/4026532400");
+	g_free(target);
+	model_host(&m);
+	target = format_pidns_target(&m);
+	assert_string_equal(target, "../ns/4026531836");
+	g_free(target);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_host_process),   cmocka_unit_test(test_nested_process),
-	    cmocka_unit_test(test_own_level_used), cmocka_unit_test(test_max_depth),
-	    cmocka_unit_test(test_wide_ns_inode),  cmocka_unit_test(test_large_pids),
-	    cmocka_unit_test(test_count_is_empty), cmocka_unit_test(test_model_unchanged),
+	    cmocka_unit_test(test_host_process),
+	    cmocka_unit_test(test_nested_process),
+	    cmocka_unit_test(test_own_level_used),
+	    cmocka_unit_test(test_max_depth),
+	    cmocka_unit_test(test_wide_ns_inode),
+	    cmocka_unit_test(test_large_pids),
+	    cmocka_unit_test(test_count_is_empty),
+	    cmocka_unit_test(test_model_unchanged),
+	    cmocka_unit_test(test_json_nested),
+	    cmocka_unit_test(test_json_host),
+	    cmocka_unit_test(test_json_unterminated_comm),
+	    cmocka_unit_test(test_pidns_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

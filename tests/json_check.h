@@ -1,0 +1,7 @@
+/* A strict JSON (RFC 8259) checker, so that the tests need no JSON library. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Whether text is valid UTF-8 holding exactly one JSON value, with whitespace around it. */
+bool json_is_valid(const char *text);
