@@ -10,59 +10,122 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
-#define PROC_STATUS_MAX 8192
+#define PROC_STAT_SIZE	  1024
+#define PROC_STATUS_SIZE  4096
+#define PROC_STATUS_LIMIT (1u << 20) /* Groups: of 65536 groups fits with room to spare */
 
 static int gone_errno(int e)
 {
 	return (e == ENOENT || e == ESRCH) ? -ENOENT : -e;
 }
 
-/* Read a small /proc file in one go; /proc generates it whole on the first read. */
-static int read_proc_file(pid_t pid, const char *name, char *buf, size_t size, size_t *len)
+static int openat_proc(int dirfd, pid_t pid, const char *name)
 {
 	char path[64];
-	autofd fd = -1;
-	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (dirfd >= 0)
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	else {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	return fd < 0 ? gone_errno(errno) : fd;
+}
+
+/*
+ * Read a /proc file whole into buf, growing it up to limit. /proc generates seq files on the
+ * first read and hands out the rest on the next ones, so short reads continue until EOF.
+ */
+static int read_proc_file(int dirfd, pid_t pid, const char *name, GByteArray *buf, guint limit)
+{
+	autofd fd = openat_proc(dirfd, pid, name);
+
 	if (fd < 0)
-		return gone_errno(errno);
-	do
-		n = read(fd, buf, size);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return gone_errno(errno);
-	*len = (size_t)n;
+		return fd;
+	g_byte_array_set_size(buf, 0);
+	for (;;) {
+		guint used = buf->len, room = MAX(used, 1024u);
+		ssize_t n;
+
+		if (used >= limit)
+			return log_debug_ret(-EFBIG, "pid %d: /proc/%d/%s exceeds %u bytes", pid,
+					     pid, name, limit);
+		g_byte_array_set_size(buf, used + room);
+		do
+			n = read(fd, buf->data + used, room);
+		while (n < 0 && errno == EINTR);
+		g_byte_array_set_size(buf, used + (guint)MAX(n, 0));
+		if (n < 0)
+			return gone_errno(errno);
+		if (n == 0)
+			return 0;
+	}
+}
+
+int proc_open_dir(pid_t pid)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? gone_errno(errno) : fd;
+}
+
+int proc_read_stat_at(int dirfd, pid_t pid, struct proc_stat *out)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_sized_new(PROC_STAT_SIZE);
+	int r = read_proc_file(dirfd, pid, "stat", buf, PROC_STAT_SIZE * 4);
+
+	if (r < 0)
+		return r;
+	if (parse_proc_stat((const char *)buf->data, buf->len, out) < 0)
+		return log_debug_ret(-EIO, "pid %d: malformed /proc/%d/stat", pid, pid);
+	return 0;
+}
+
+int proc_read_status_at(int dirfd, pid_t pid, struct proc_status *out)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_sized_new(PROC_STATUS_SIZE);
+	int r = read_proc_file(dirfd, pid, "status", buf, PROC_STATUS_LIMIT);
+
+	if (r < 0)
+		return r;
+	if (parse_proc_status((const char *)buf->data, buf->len, out) < 0)
+		return log_debug_ret(-EIO, "pid %d: malformed /proc/%d/status", pid, pid);
 	return 0;
 }
 
 int proc_read_stat(pid_t pid, struct proc_stat *out)
 {
-	char buf[1024];
-	size_t len;
-	int r = read_proc_file(pid, "stat", buf, sizeof(buf), &len);
-
-	if (r < 0)
-		return r;
-	if (parse_proc_stat(buf, len, out) < 0)
-		return log_debug_ret(-EIO, "pid %d: malformed /proc/%d/stat", pid, pid);
-	return 0;
+	return proc_read_stat_at(-1, pid, out);
 }
 
 int proc_read_status(pid_t pid, struct proc_status *out)
 {
-	g_autofree char *buf = g_malloc(PROC_STATUS_MAX);
-	size_t len;
-	int r = read_proc_file(pid, "status", buf, PROC_STATUS_MAX, &len);
+	return proc_read_status_at(-1, pid, out);
+}
 
+int proc_ns_ino_at(int dirfd, pid_t pid, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+	int r;
+
+	if (dirfd >= 0)
+		r = fstatat(dirfd, "ns/pid", &st, 0);
+	else {
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		r = stat(path, &st);
+	}
 	if (r < 0)
-		return r;
-	if (parse_proc_status(buf, len, out) < 0)
-		return log_debug_ret(-EIO, "pid %d: malformed /proc/%d/status", pid, pid);
+		return gone_errno(errno);
+	*ino = st.st_ino;
 	return 0;
 }
 

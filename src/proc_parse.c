@@ -64,6 +64,14 @@ static int next_token(const char **p, const char *end, const char **tok, size_t 
 	return 0;
 }
 
+static void copy_name(char dst[PROC_COMM_MAX], const char *src, size_t len)
+{
+	len = len < PROC_COMM_MAX - 1 ? len : PROC_COMM_MAX - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	/* A NUL cannot occur in a name; if /proc gave one anyway, the name ends there. */
+}
+
 /* Fields of /proc/PID/stat counted from 1, as proc(5) numbers them. */
 enum {
 	STAT_STATE = 3,
@@ -76,14 +84,16 @@ int parse_proc_stat(const char *buf, size_t len, struct proc_stat *out)
 {
 	/* comm may hold spaces and parentheses: the fields start after the last ')'. */
 	const char *close = memrchr(buf, ')', len);
+	const char *open = memchr(buf, '(', len);
 	const char *p, *end = buf + len, *tok;
 	size_t toklen;
 	uint64_t v;
 
-	if (!close)
+	if (!close || !open || open > close)
 		return -EINVAL;
 	p = close + 1;
 	memset(out, 0, sizeof(*out));
+	copy_name(out->comm, open + 1, (size_t)(close - open - 1));
 	for (int field = STAT_STATE; field <= STAT_STARTTIME; field++) {
 		if (next_token(&p, end, &tok, &toklen) < 0)
 			return -EINVAL;
@@ -143,6 +153,44 @@ static int parse_single_pid(const char *p, const char *end, pid_t *out)
 	return next_token(&p, end, &tok, &toklen) == 0 ? -EINVAL : 0;
 }
 
+/* Name: is printed with '\\' and '\n' escaped, after one tab. */
+static void parse_name(const char *p, const char *end, char dst[PROC_COMM_MAX])
+{
+	size_t n = 0;
+
+	if (p < end && *p == '\t')
+		p++;
+	for (; p < end && n < PROC_COMM_MAX - 1; p++) {
+		char c = *p;
+
+		if (c == '\\' && p + 1 < end && (p[1] == 'n' || p[1] == '\\'))
+			c = *++p == 'n' ? '\n' : '\\';
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+}
+
+/* State:\tS (sleeping): the letter is what counts. */
+static int parse_state(const char *p, const char *end, char *state)
+{
+	const char *tok;
+	size_t toklen;
+
+	if (next_token(&p, end, &tok, &toklen) < 0 || toklen != 1)
+		return -EINVAL;
+	*state = tok[0];
+	return 0;
+}
+
+static int parse_count(const char *p, const char *end, unsigned *out)
+{
+	pid_t v;
+	int r = parse_single_pid(p, end, &v);
+
+	*out = (unsigned)v;
+	return r;
+}
+
 static bool key_is(const char *line, size_t keylen, const char *key)
 {
 	return strlen(key) == keylen && memcmp(line, key, keylen) == 0;
@@ -152,6 +200,7 @@ int parse_proc_status(const char *buf, size_t len, struct proc_status *out)
 {
 	const char *p = buf, *end = buf + len;
 	bool have_tgid = false, have_ppid = false, have_nspid = false;
+	bool have_kthread = false, have_vm = false;
 
 	memset(out, 0, sizeof(*out));
 	/* A last line without '\n' may have been cut short: it is ignored. */
@@ -174,6 +223,20 @@ int parse_proc_status(const char *buf, size_t len, struct proc_status *out)
 			} else if (key_is(p, keylen, "PPid")) {
 				r = parse_single_pid(colon + 1, nl, &out->ppid);
 				have_ppid = true;
+			} else if (key_is(p, keylen, "Name")) {
+				parse_name(colon + 1, nl, out->name);
+			} else if (key_is(p, keylen, "State")) {
+				r = parse_state(colon + 1, nl, &out->state);
+			} else if (key_is(p, keylen, "Kthread")) {
+				unsigned v = 0;
+
+				r = parse_count(colon + 1, nl, &v);
+				out->kthread = v != 0;
+				have_kthread = true;
+			} else if (key_is(p, keylen, "VmSize")) {
+				have_vm = true;
+			} else if (key_is(p, keylen, "Threads")) {
+				r = parse_count(colon + 1, nl, &out->threads);
 			} else if (key_is(p, keylen, "NSpid")) {
 				r = parse_nspid(colon + 1, nl, out);
 				have_nspid = true;
@@ -183,6 +246,8 @@ int parse_proc_status(const char *buf, size_t len, struct proc_status *out)
 			return -EINVAL;
 		p = nl + 1;
 	}
+	if (!have_kthread)
+		out->kthread = !have_vm && out->state != 'Z' && out->state != 'X';
 	return have_tgid && have_ppid && have_nspid ? 0 : -EINVAL;
 }
 

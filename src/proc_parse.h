@@ -8,7 +8,10 @@
 
 #include "model.h"
 
+#define PROC_COMM_MAX 64 /* TASK_COMM_LEN is 16; kernel threads' names may be longer */
+
 struct proc_stat {
+	char comm[PROC_COMM_MAX];
 	char state; /* R, S, D, Z, X, ... */
 	pid_t ppid;
 	unsigned flags; /* PF_* task flags */
@@ -16,6 +19,10 @@ struct proc_stat {
 };
 
 struct proc_status {
+	char name[PROC_COMM_MAX]; /* Name:, with the kernel's \\ and \n escapes undone */
+	char state;		  /* first letter of State:, 0 if absent */
+	unsigned threads;
+	bool kthread; /* Kthread: 1, or on kernels without that line, no memory and not a zombie */
 	pid_t tgid;
 	pid_t ppid;
 	unsigned nspid_count;
