@@ -3,16 +3,39 @@
 #include <errno.h>
 #include <string.h>
 
-/* Top bits of an inode number: 0 for the fixed nodes, then one value per per-process kind. */
-#define KIND_SHIFT     (NODE_PID_BITS + NODE_START_BITS)
-#define KIND_FIXED     0u
-#define KIND_PID_DIR   1u
-#define KIND_PID_FILE0 2u
-#define INO_SELF       2u
+/*
+ * Layout: kind in the top 6 bits; below it a PID and NODE_START_BITS of start time, or for a
+ * reverse-lookup link two PIDs and NODE_LINK_START_BITS. Kind 0 holds the fixed nodes.
+ */
+#define KIND_SHIFT (NODE_PID_BITS + NODE_START_BITS)
+#define PID_MASK   ((UINT64_C(1) << NODE_PID_BITS) - 1)
+
+enum ino_kind {
+	IK_FIXED,
+	IK_PID_DIR,
+	IK_PID_FILE0,
+	IK_NS_DIR = IK_PID_FILE0 + PF_COUNT,
+	IK_NS_PID_DIR,
+	IK_NS_PID_LINK,
+	IK_NS_FILE0,
+	IK_END = IK_NS_FILE0 + NF_COUNT,
+};
+
+enum fixed_ino {
+	INO_ROOT = FUSE_ROOT_ID,
+	INO_SELF,
+	INO_NS_ROOT,
+	INO_TREE,
+};
 
 static const char *const pid_file_names[PF_COUNT] = {
-    [PF_INIT] = "init", [PF_NSPID] = "nspid", [PF_ANCESTORS] = "ancestors",
-    [PF_NS] = "ns",	[PF_LEVEL] = "level",
+    [PF_INIT] = "init",	  [PF_NSPID] = "nspid", [PF_ANCESTORS] = "ancestors", [PF_NS] = "ns",
+    [PF_LEVEL] = "level", [PF_PIDNS] = "pidns", [PF_JSON] = "json",
+};
+
+static const char *const ns_file_names[NF_COUNT] = {
+    [NF_INIT] = "init",		[NF_LEVEL] = "level", [NF_PARENT] = "parent",
+    [NF_CHILDREN] = "children", [NF_PIDS] = "pids",   [NF_JSON] = "json",
 };
 
 uint64_t node_start_bits(uint64_t start)
@@ -20,26 +43,80 @@ uint64_t node_start_bits(uint64_t start)
 	return start & ((UINT64_C(1) << NODE_START_BITS) - 1);
 }
 
-fuse_ino_t node_ino(const struct node *n)
+static uint64_t link_start_bits(uint64_t start)
 {
-	uint64_t kind;
+	return start & ((UINT64_C(1) << NODE_LINK_START_BITS) - 1);
+}
 
-	switch (n->kind) {
-	case NODE_ROOT:
-		return FUSE_ROOT_ID;
+bool node_start_matches(const struct node *n, uint64_t start)
+{
+	if (n->kind == NODE_NS_PID_LINK)
+		return link_start_bits(start) == n->start;
+	return node_start_bits(start) == n->start;
+}
+
+static fuse_ino_t fixed_ino(enum node_kind kind)
+{
+	switch (kind) {
 	case NODE_SELF:
 		return INO_SELF;
+	case NODE_NS_ROOT:
+		return INO_NS_ROOT;
+	case NODE_TREE:
+		return INO_TREE;
+	default:
+		return INO_ROOT;
+	}
+}
+
+fuse_ino_t node_ino(const struct node *n)
+{
+	uint64_t kind, pid = (uint64_t)n->pid & PID_MASK;
+
+	switch (n->kind) {
 	case NODE_PID_DIR:
-		kind = KIND_PID_DIR;
+		kind = IK_PID_DIR;
 		break;
 	case NODE_PID_FILE:
-	default:
-		kind = KIND_PID_FILE0 + (uint64_t)n->file;
+		kind = IK_PID_FILE0 + n->file;
 		break;
+	case NODE_NS_DIR:
+		kind = IK_NS_DIR;
+		break;
+	case NODE_NS_FILE:
+		kind = IK_NS_FILE0 + n->file;
+		break;
+	case NODE_NS_PID_DIR:
+		kind = IK_NS_PID_DIR;
+		break;
+	case NODE_NS_PID_LINK:
+		return ((uint64_t)IK_NS_PID_LINK << KIND_SHIFT) | (pid << NODE_START_BITS) |
+		       (((uint64_t)n->nspid & PID_MASK) << NODE_LINK_START_BITS) |
+		       link_start_bits(n->start);
+	default:
+		return fixed_ino(n->kind);
 	}
-	return (kind << KIND_SHIFT) |
-	       (((uint64_t)n->pid & ((UINT64_C(1) << NODE_PID_BITS) - 1)) << NODE_START_BITS) |
-	       node_start_bits(n->start);
+	return (kind << KIND_SHIFT) | (pid << NODE_START_BITS) | node_start_bits(n->start);
+}
+
+static int fixed_from_ino(fuse_ino_t ino, struct node *out)
+{
+	switch (ino) {
+	case INO_ROOT:
+		out->kind = NODE_ROOT;
+		return 0;
+	case INO_SELF:
+		out->kind = NODE_SELF;
+		return 0;
+	case INO_NS_ROOT:
+		out->kind = NODE_NS_ROOT;
+		return 0;
+	case INO_TREE:
+		out->kind = NODE_TREE;
+		return 0;
+	default:
+		return -ENOENT;
+	}
 }
 
 int node_from_ino(fuse_ino_t ino, struct node *out)
@@ -47,22 +124,63 @@ int node_from_ino(fuse_ino_t ino, struct node *out)
 	uint64_t kind = (uint64_t)ino >> KIND_SHIFT;
 
 	memset(out, 0, sizeof(*out));
-	if (kind == KIND_FIXED) {
-		if (ino == FUSE_ROOT_ID)
-			out->kind = NODE_ROOT;
-		else if (ino == INO_SELF)
-			out->kind = NODE_SELF;
-		else
-			return -ENOENT;
-		return 0;
-	}
-	if (kind >= KIND_PID_FILE0 + PF_COUNT)
+	if (kind == IK_FIXED)
+		return fixed_from_ino(ino, out);
+	if (kind >= IK_END)
 		return -ENOENT;
-	out->kind = kind == KIND_PID_DIR ? NODE_PID_DIR : NODE_PID_FILE;
-	out->file = kind == KIND_PID_DIR ? PF_INIT : (enum pid_file)(kind - KIND_PID_FILE0);
-	out->pid = (pid_t)((ino >> NODE_START_BITS) & ((UINT64_C(1) << NODE_PID_BITS) - 1));
+	out->pid = (pid_t)((ino >> NODE_START_BITS) & PID_MASK);
 	out->start = node_start_bits(ino);
+	if (kind == IK_PID_DIR) {
+		out->kind = NODE_PID_DIR;
+	} else if (kind < IK_NS_DIR) {
+		out->kind = NODE_PID_FILE;
+		out->file = (unsigned)(kind - IK_PID_FILE0);
+	} else if (kind == IK_NS_DIR) {
+		out->kind = NODE_NS_DIR;
+	} else if (kind == IK_NS_PID_DIR) {
+		out->kind = NODE_NS_PID_DIR;
+	} else if (kind == IK_NS_PID_LINK) {
+		out->kind = NODE_NS_PID_LINK;
+		out->nspid = (pid_t)((ino >> NODE_LINK_START_BITS) & PID_MASK);
+		out->start = link_start_bits(ino);
+		if (out->nspid <= 0)
+			return -ENOENT;
+	} else {
+		out->kind = NODE_NS_FILE;
+		out->file = (unsigned)(kind - IK_NS_FILE0);
+	}
 	return out->pid > 0 ? 0 : -ENOENT;
+}
+
+mode_t node_type(const struct node *n)
+{
+	switch (n->kind) {
+	case NODE_ROOT:
+	case NODE_NS_ROOT:
+	case NODE_PID_DIR:
+	case NODE_NS_DIR:
+	case NODE_NS_PID_DIR:
+		return S_IFDIR;
+	case NODE_SELF:
+	case NODE_NS_PID_LINK:
+		return S_IFLNK;
+	case NODE_PID_FILE:
+		return n->file == PF_PIDNS ? S_IFLNK : S_IFREG;
+	case NODE_NS_FILE:
+		return n->file == NF_PARENT ? S_IFLNK : S_IFREG;
+	case NODE_TREE:
+	default:
+		return S_IFREG;
+	}
+}
+
+static int name_index(const char *const *names, unsigned count, const char *name)
+{
+	for (unsigned i = 0; i < count; i++) {
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
 }
 
 const char *pid_file_name(enum pid_file f)
@@ -72,11 +190,23 @@ const char *pid_file_name(enum pid_file f)
 
 int pid_file_from_name(const char *name, enum pid_file *out)
 {
-	for (unsigned i = 0; i < PF_COUNT; i++) {
-		if (strcmp(name, pid_file_names[i]) == 0) {
-			*out = (enum pid_file)i;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	int i = name_index(pid_file_names, PF_COUNT, name);
+
+	if (i >= 0)
+		*out = (enum pid_file)i;
+	return i < 0 ? i : 0;
+}
+
+const char *ns_file_name(enum ns_file f)
+{
+	return f < NF_COUNT ? ns_file_names[f] : NULL;
+}
+
+int ns_file_from_name(const char *name, enum ns_file *out)
+{
+	int i = name_index(ns_file_names, NF_COUNT, name);
+
+	if (i >= 0)
+		*out = (enum ns_file)i;
+	return i < 0 ? i : 0;
 }

@@ -1,21 +1,29 @@
 /*
  * Inode numbers of the tree. An inode number carries all the daemon needs to serve it: the
- * node's kind, and for per-process nodes the PID and the low bits of the process's start
- * time. A reused PID therefore gets new inode numbers, and a request about an old one is
- * detected without any table, so the daemon keeps no per-inode state.
+ * node's kind and, for nodes about a process or a namespace, a PID and the low bits of that
+ * process's start time. A namespace is named by its init, which lives exactly as long as the
+ * namespace has processes. A reused PID therefore gets new inode numbers, and a request about
+ * an old one is detected without any table, so the daemon keeps no per-inode state.
  */
 #pragma once
 
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum node_kind {
 	NODE_ROOT,
 	NODE_SELF,
-	NODE_PID_DIR,
-	NODE_PID_FILE, /* one of enum pid_file */
+	NODE_NS_ROOT, /* ns/ */
+	NODE_TREE,
+	NODE_PID_DIR,	 /* <pid>/: pid, start */
+	NODE_PID_FILE,	 /* <pid>/<file>: pid, start, file (enum pid_file) */
+	NODE_NS_DIR,	 /* ns/<inode>/: pid and start of the namespace's init */
+	NODE_NS_FILE,	 /* ns/<inode>/<file>: as NODE_NS_DIR, file (enum ns_file) */
+	NODE_NS_PID_DIR, /* ns/<inode>/pid/ */
+	NODE_NS_PID_LINK /* ns/<inode>/pid/<nspid>: as NODE_NS_DIR (start truncated), nspid */
 };
 
 enum pid_file {
@@ -24,21 +32,40 @@ enum pid_file {
 	PF_ANCESTORS,
 	PF_NS,
 	PF_LEVEL,
+	PF_PIDNS, /* symlink */
+	PF_JSON,
 	PF_COUNT,
+};
+
+enum ns_file {
+	NF_INIT,
+	NF_LEVEL,
+	NF_PARENT, /* symlink, absent at level 0 */
+	NF_CHILDREN,
+	NF_PIDS,
+	NF_JSON,
+	NF_COUNT,
 };
 
 struct node {
 	enum node_kind kind;
-	enum pid_file file; /* NODE_PID_FILE only */
-	pid_t pid;	    /* per-process nodes */
-	uint64_t start;	    /* low NODE_START_BITS of the start time */
+	unsigned file;	/* enum pid_file or enum ns_file */
+	pid_t pid;	/* the process, or the namespace's init */
+	uint64_t start; /* low NODE_START_BITS of its start time */
+	pid_t nspid;	/* NODE_NS_PID_LINK */
 };
 
-#define NODE_START_BITS 36
-#define NODE_PID_BITS	22 /* PID_MAX_LIMIT is 2^22 */
+#define NODE_START_BITS	     36
+#define NODE_LINK_START_BITS 14 /* what is left beside two PIDs */
+#define NODE_PID_BITS	     22 /* PID_MAX_LIMIT is 2^22 */
 
 fuse_ino_t node_ino(const struct node *n);
 int node_from_ino(fuse_ino_t ino, struct node *out);
 uint64_t node_start_bits(uint64_t start);
+/* Whether a's start bits match start (full or truncated), for the node's kind. */
+bool node_start_matches(const struct node *n, uint64_t start);
+mode_t node_type(const struct node *n);
 const char *pid_file_name(enum pid_file f);
 int pid_file_from_name(const char *name, enum pid_file *out);
+const char *ns_file_name(enum ns_file f);
+int ns_file_from_name(const char *name, enum ns_file *out);

@@ -10,12 +10,28 @@
 
 #include "node.h"
 
-#define START_MASK ((UINT64_C(1) << NODE_START_BITS) - 1)
-#define PID_MAX	   ((pid_t)((1 << NODE_PID_BITS) - 1)) /* 4194303 */
+#define START_MASK	((UINT64_C(1) << NODE_START_BITS) - 1)
+#define LINK_START_MASK ((UINT64_C(1) << NODE_LINK_START_BITS) - 1)
+#define PID_MAX		((pid_t)((1 << NODE_PID_BITS) - 1)) /* 4194303 */
 /* The top bits of an inode number hold the kind; see node.c. */
-#define KIND_SHIFT (NODE_PID_BITS + NODE_START_BITS)
+#define KIND_SHIFT    (NODE_PID_BITS + NODE_START_BITS)
+#define KIND_MAX      ((fuse_ino_t)63)
+#define LOW_MASK      (((fuse_ino_t)1 << KIND_SHIFT) - 1)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const enum pid_file all_files[] = {PF_INIT, PF_NSPID, PF_ANCESTORS, PF_NS, PF_LEVEL};
+/* Kinds outside kind 0 in the top bits: pid dir, pid files, ns dir, ns files, ns pid dir, link. */
+#define NON_FIXED_KINDS (1 + PF_COUNT + 1 + NF_COUNT + 1 + 1)
+/* Every node of one process or namespace: the four fixed nodes and all the others. */
+#define ALL_NODES (4 + NON_FIXED_KINDS)
+
+static const enum pid_file all_files[] = {PF_INIT,  PF_NSPID, PF_ANCESTORS, PF_NS,
+					  PF_LEVEL, PF_PIDNS, PF_JSON};
+static const enum ns_file all_ns_files[] = {NF_INIT,	 NF_LEVEL, NF_PARENT,
+					    NF_CHILDREN, NF_PIDS,  NF_JSON};
+
+static const pid_t pids[] = {1, 2, 3312, 65536, 4194303};
+static const uint64_t starts[] = {
+    0, 1, 72821, LINK_START_MASK, START_MASK, UINT64_MAX, UINT64_C(0xfedcba9876543210)};
 
 /* Decode ino and expect success; poisons out first so stale fields are noticed. */
 static struct node decode(fuse_ino_t ino)
@@ -23,8 +39,43 @@ static struct node decode(fuse_ino_t ino)
 	struct node out;
 
 	memset(&out, 0xa5, sizeof(out));
-	assert_int_equal(node_from_ino(ino, &out), 0);
+	if (node_from_ino(ino, &out) != 0)
+		fail_msg("node_from_ino(%#llx) failed", (unsigned long long)ino);
 	return out;
+}
+
+static void expect_enoent(fuse_ino_t ino)
+{
+	struct node out;
+
+	if (node_from_ino(ino, &out) != -ENOENT)
+		fail_msg("node_from_ino(%#llx) did not answer -ENOENT", (unsigned long long)ino);
+}
+
+/* Every node of the process or namespace pid (started at start), with nspid for the link. */
+static size_t all_nodes(pid_t pid, uint64_t start, pid_t nspid, struct node *out)
+{
+	static const enum node_kind simple[] = {NODE_ROOT,	NODE_SELF,    NODE_NS_ROOT,
+						NODE_TREE,	NODE_PID_DIR, NODE_NS_DIR,
+						NODE_NS_PID_DIR};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
+		out[n++] = (struct node){.kind = simple[i], .pid = pid, .start = start};
+	for (size_t f = 0; f < ARRAY_SIZE(all_files); f++)
+		out[n++] = (struct node){
+		    .kind = NODE_PID_FILE, .file = all_files[f], .pid = pid, .start = start};
+	for (size_t f = 0; f < ARRAY_SIZE(all_ns_files); f++)
+		out[n++] = (struct node){
+		    .kind = NODE_NS_FILE, .file = all_ns_files[f], .pid = pid, .start = start};
+	out[n++] =
+	    (struct node){.kind = NODE_NS_PID_LINK, .pid = pid, .start = start, .nspid = nspid};
+	return n;
+}
+
+static bool is_fixed(enum node_kind kind)
+{
+	return kind == NODE_ROOT || kind == NODE_SELF || kind == NODE_NS_ROOT || kind == NODE_TREE;
 }
 
 static void test_root(void **state)
@@ -38,12 +89,14 @@ static void test_root(void **state)
 	/* pid and start are irrelevant for the root. */
 	n.pid = 1234;
 	n.start = 5678;
+	n.nspid = 9;
 	assert_int_equal(node_ino(&n), FUSE_ROOT_ID);
 
 	out = decode(FUSE_ROOT_ID);
 	assert_int_equal(out.kind, NODE_ROOT);
 	assert_int_equal(out.pid, 0);
 	assert_int_equal(out.start, 0);
+	assert_int_equal(out.nspid, 0);
 }
 
 static void test_self(void **state)
@@ -63,10 +116,48 @@ static void test_self(void **state)
 	assert_int_equal(out.start, 0);
 }
 
+static void test_fixed_nodes(void **state)
+{
+	static const struct {
+		enum node_kind kind;
+		fuse_ino_t ino;
+	} cases[] = {
+	    {NODE_ROOT, 1},
+	    {NODE_SELF, 2},
+	    {NODE_NS_ROOT, 3},
+	    {NODE_TREE, 4},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct node n = {.kind = cases[i].kind};
+		struct node out;
+
+		assert_int_equal(node_ino(&n), cases[i].ino);
+		/* The PID, start time and nspid do not change a fixed node's number. */
+		n.pid = PID_MAX;
+		n.start = UINT64_MAX;
+		n.nspid = 17;
+		n.file = PF_JSON;
+		assert_int_equal(node_ino(&n), cases[i].ino);
+
+		out = decode(cases[i].ino);
+		assert_int_equal(out.kind, cases[i].kind);
+		assert_int_equal(out.file, 0);
+		assert_int_equal(out.pid, 0);
+		assert_true(out.start == 0);
+		assert_int_equal(out.nspid, 0);
+	}
+}
+
 static void test_start_bits(void **state)
 {
 	(void)state;
 	assert_int_equal(NODE_START_BITS, 36);
+	assert_int_equal(NODE_LINK_START_BITS, 14);
+	assert_int_equal(NODE_PID_BITS, 22);
+	/* A link's two PIDs and its start bits fill exactly what a PID and a start fill. */
+	assert_int_equal(2 * NODE_PID_BITS + NODE_LINK_START_BITS, NODE_PID_BITS + NODE_START_BITS);
 	assert_true(node_start_bits(0) == 0);
 	assert_true(node_start_bits(72821) == 72821);
 	assert_true(node_start_bits(START_MASK) == START_MASK);
@@ -87,10 +178,15 @@ static void test_pid_dir_round_trip(void **state)
 	out = decode(ino);
 	assert_int_equal(out.kind, NODE_PID_DIR);
 	assert_int_equal(out.pid, 4194303);
+	assert_int_equal(out.nspid, 0);
 	/* Only the low 36 bits of the start time are kept. */
 	assert_true(out.start == node_start_bits(n.start));
 	assert_true(out.start == UINT64_C(0x876543210));
 	assert_true(out.start != n.start);
+
+	/* Largest PID and start: every bit below the kind is used. */
+	n.start = START_MASK;
+	assert_true((node_ino(&n) & LOW_MASK) == LOW_MASK);
 
 	/* Smallest PID, zero start time. */
 	n.pid = 1;
@@ -111,14 +207,11 @@ static void test_pid_dir_round_trip(void **state)
 
 static void test_pid_file_round_trip(void **state)
 {
-	static const pid_t pids[] = {1, 2, 3312, 65536, 4194303};
-	static const uint64_t starts[] = {0, 1, 72821, START_MASK, UINT64_C(0xfedcba9876543210)};
-
 	(void)state;
-	assert_int_equal(sizeof(all_files) / sizeof(all_files[0]), PF_COUNT);
-	for (size_t f = 0; f < PF_COUNT; f++) {
-		for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
-			for (size_t j = 0; j < sizeof(starts) / sizeof(starts[0]); j++) {
+	assert_int_equal(ARRAY_SIZE(all_files), PF_COUNT);
+	for (size_t f = 0; f < ARRAY_SIZE(all_files); f++) {
+		for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
 				struct node n = {.kind = NODE_PID_FILE,
 						 .file = all_files[f],
 						 .pid = pids[i],
@@ -129,31 +222,167 @@ static void test_pid_file_round_trip(void **state)
 				assert_int_equal(out.file, all_files[f]);
 				assert_int_equal(out.pid, pids[i]);
 				assert_true(out.start == node_start_bits(starts[j]));
+				assert_int_equal(out.nspid, 0);
 			}
+		}
+	}
+}
+
+/* NODE_NS_DIR and NODE_NS_PID_DIR: a namespace's init and its start, nothing else. */
+static void test_ns_dir_round_trip(void **state)
+{
+	static const enum node_kind kinds[] = {NODE_NS_DIR, NODE_NS_PID_DIR};
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
+				struct node n = {
+				    .kind = kinds[k], .pid = pids[i], .start = starts[j]};
+				struct node out = decode(node_ino(&n));
+
+				assert_int_equal(out.kind, kinds[k]);
+				assert_int_equal(out.file, 0);
+				assert_int_equal(out.pid, pids[i]);
+				assert_true(out.start == node_start_bits(starts[j]));
+				assert_int_equal(out.nspid, 0);
+			}
+		}
+	}
+}
+
+static void test_ns_file_round_trip(void **state)
+{
+	(void)state;
+	assert_int_equal(ARRAY_SIZE(all_ns_files), NF_COUNT);
+	for (size_t f = 0; f < ARRAY_SIZE(all_ns_files); f++) {
+		for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
+				struct node n = {.kind = NODE_NS_FILE,
+						 .file = all_ns_files[f],
+						 .pid = pids[i],
+						 .start = starts[j]};
+				struct node out = decode(node_ino(&n));
+
+				assert_int_equal(out.kind, NODE_NS_FILE);
+				assert_int_equal(out.file, all_ns_files[f]);
+				assert_int_equal(out.pid, pids[i]);
+				assert_true(out.start == node_start_bits(starts[j]));
+				assert_int_equal(out.nspid, 0);
+			}
+		}
+	}
+}
+
+static void test_ns_pid_link_round_trip(void **state)
+{
+	static const pid_t nspids[] = {1, 2, 300, 65536, 4194303};
+	struct node n = {.kind = NODE_NS_PID_LINK,
+			 .pid = PID_MAX,
+			 .start = UINT64_C(0xfedcba9876543210),
+			 .nspid = PID_MAX};
+	struct node out;
+
+	(void)state;
+	/* Both PIDs at their maximum, start bits truncated to 14. */
+	out = decode(node_ino(&n));
+	assert_int_equal(out.kind, NODE_NS_PID_LINK);
+	assert_int_equal(out.pid, 4194303);
+	assert_int_equal(out.nspid, 4194303);
+	assert_int_equal(out.file, 0);
+	assert_true(out.start == UINT64_C(0x3210));
+	assert_true(out.start == (n.start & LINK_START_MASK));
+
+	/* Largest PIDs and start: every bit below the kind is used, no field overlaps. */
+	n.start = LINK_START_MASK;
+	assert_true((node_ino(&n) & LOW_MASK) == LOW_MASK);
+	out = decode(node_ino(&n));
+	assert_int_equal(out.pid, PID_MAX);
+	assert_int_equal(out.nspid, PID_MAX);
+	assert_true(out.start == LINK_START_MASK);
+
+	/* One PID at its maximum does not spill into the other, nor into the start. */
+	n = (struct node){.kind = NODE_NS_PID_LINK, .pid = 1, .start = 0, .nspid = PID_MAX};
+	out = decode(node_ino(&n));
+	assert_int_equal(out.pid, 1);
+	assert_int_equal(out.nspid, PID_MAX);
+	assert_true(out.start == 0);
+	n = (struct node){.kind = NODE_NS_PID_LINK, .pid = PID_MAX, .start = 0, .nspid = 1};
+	out = decode(node_ino(&n));
+	assert_int_equal(out.pid, PID_MAX);
+	assert_int_equal(out.nspid, 1);
+	assert_true(out.start == 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(nspids); k++) {
+			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
+				n = (struct node){.kind = NODE_NS_PID_LINK,
+						  .pid = pids[i],
+						  .start = starts[j],
+						  .nspid = nspids[k]};
+				out = decode(node_ino(&n));
+				assert_int_equal(out.kind, NODE_NS_PID_LINK);
+				assert_int_equal(out.pid, pids[i]);
+				assert_int_equal(out.nspid, nspids[k]);
+				assert_true(out.start == (starts[j] & LINK_START_MASK));
+				/* Encoding the decoded node gives the same number back. */
+				assert_true(node_ino(&out) == node_ino(&n));
+			}
+		}
+	}
+}
+
+/* Decoding then encoding any valid node gives the same inode number. */
+static void test_ino_round_trip_all_kinds(void **state)
+{
+	struct node nodes[ALL_NODES];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
+			size_t count = all_nodes(pids[i], starts[j], PID_MAX - pids[i] + 1, nodes);
+
+			assert_int_equal(count, ALL_NODES);
+			for (size_t k = 0; k < count; k++) {
+				fuse_ino_t ino = node_ino(&nodes[k]);
+				struct node out = decode(ino);
+
+				assert_int_equal(out.kind, nodes[k].kind);
+				assert_true(node_ino(&out) == ino);
+				if (is_fixed(nodes[k].kind))
+					continue;
+				assert_int_equal(out.pid, nodes[k].pid);
+				assert_true(node_start_matches(&out, starts[j]));
+			}
+		}
+	}
+}
+
+static void assert_all_distinct(const struct node *nodes, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		for (size_t j = i + 1; j < count; j++) {
+			if (node_ino(&nodes[i]) == node_ino(&nodes[j]))
+				fail_msg("nodes %zu (kind %d) and %zu (kind %d) share %#llx", i,
+					 nodes[i].kind, j, nodes[j].kind,
+					 (unsigned long long)node_ino(&nodes[i]));
 		}
 	}
 }
 
 static void test_inos_distinct(void **state)
 {
-	/* The directory and each of its files, for one process: all different. */
-	fuse_ino_t inos[PF_COUNT + 3];
-	struct node n = {.kind = NODE_PID_DIR, .pid = 42, .start = 1000};
+	/* Every node of one process or namespace, of every kind: all different. */
+	struct node nodes[ALL_NODES];
 
 	(void)state;
-	inos[0] = node_ino(&n);
-	for (unsigned f = 0; f < PF_COUNT; f++) {
-		n.kind = NODE_PID_FILE;
-		n.file = (enum pid_file)f;
-		inos[1 + f] = node_ino(&n);
-	}
-	n.kind = NODE_ROOT;
-	inos[PF_COUNT + 1] = node_ino(&n);
-	n.kind = NODE_SELF;
-	inos[PF_COUNT + 2] = node_ino(&n);
-	for (size_t i = 0; i < sizeof(inos) / sizeof(inos[0]); i++)
-		for (size_t j = i + 1; j < sizeof(inos) / sizeof(inos[0]); j++)
-			assert_true(inos[i] != inos[j]);
+	assert_int_equal(all_nodes(42, 1000, 1, nodes), ALL_NODES);
+	assert_all_distinct(nodes, ALL_NODES);
+	/* Also with every field at its largest, and with the link's nspid equal to the pid. */
+	assert_int_equal(all_nodes(PID_MAX, START_MASK, PID_MAX, nodes), ALL_NODES);
+	assert_all_distinct(nodes, ALL_NODES);
+	assert_int_equal(all_nodes(1, 0, 1, nodes), ALL_NODES);
+	assert_all_distinct(nodes, ALL_NODES);
 }
 
 static void test_start_time_changes_ino(void **state)
@@ -169,8 +398,19 @@ static void test_start_time_changes_ino(void **state)
 	a.kind = b.kind = NODE_PID_FILE;
 	a.file = b.file = PF_NSPID;
 	assert_true(node_ino(&a) != node_ino(&b));
+	a.kind = b.kind = NODE_NS_DIR;
+	a.file = b.file = 0;
+	assert_true(node_ino(&a) != node_ino(&b));
+	a.kind = b.kind = NODE_NS_FILE;
+	a.file = b.file = NF_PIDS;
+	assert_true(node_ino(&a) != node_ino(&b));
+	a.kind = b.kind = NODE_NS_PID_DIR;
+	a.file = b.file = 0;
+	assert_true(node_ino(&a) != node_ino(&b));
 
 	/* Another PID with the same start time, too. */
+	a.kind = NODE_PID_FILE;
+	a.file = PF_NSPID;
 	c = a;
 	c.pid = 3313;
 	assert_true(node_ino(&a) != node_ino(&c));
@@ -179,35 +419,278 @@ static void test_start_time_changes_ino(void **state)
 	c = a;
 	c.start = a.start + (UINT64_C(1) << NODE_START_BITS);
 	assert_true(node_ino(&a) == node_ino(&c));
+	/* A difference in bit 14 and above matters outside links. */
+	c.start = a.start + (UINT64_C(1) << NODE_LINK_START_BITS);
+	assert_true(node_ino(&a) != node_ino(&c));
+}
+
+static void test_link_fields_change_ino(void **state)
+{
+	struct node a = {.kind = NODE_NS_PID_LINK, .pid = 3312, .start = 72821, .nspid = 5};
+	struct node b = a;
+
+	(void)state;
+	b.start = a.start + 1;
+	assert_true(node_ino(&a) != node_ino(&b));
+	b = a;
+	b.pid = 3313;
+	assert_true(node_ino(&a) != node_ino(&b));
+	b = a;
+	b.nspid = 6;
+	assert_true(node_ino(&a) != node_ino(&b));
+	/* pid and nspid swapped are different links. */
+	b = a;
+	b.pid = a.nspid;
+	b.nspid = a.pid;
+	assert_true(node_ino(&a) != node_ino(&b));
+	/* Only 14 start bits: start times equal in them share the number. */
+	b = a;
+	b.start = a.start + (UINT64_C(1) << NODE_LINK_START_BITS);
+	assert_true(node_ino(&a) == node_ino(&b));
+	b.start = a.start + (UINT64_C(1) << NODE_START_BITS);
+	assert_true(node_ino(&a) == node_ino(&b));
+}
+
+static void test_node_type(void **state)
+{
+	struct node nodes[ALL_NODES];
+	size_t count = all_nodes(42, 1000, 7, nodes);
+
+	(void)state;
+	for (size_t i = 0; i < count; i++) {
+		mode_t want;
+
+		switch (nodes[i].kind) {
+		case NODE_SELF:
+		case NODE_NS_PID_LINK:
+			want = S_IFLNK;
+			break;
+		case NODE_ROOT:
+		case NODE_NS_ROOT:
+		case NODE_PID_DIR:
+		case NODE_NS_DIR:
+		case NODE_NS_PID_DIR:
+			want = S_IFDIR;
+			break;
+		case NODE_PID_FILE:
+			want = nodes[i].file == PF_PIDNS ? S_IFLNK : S_IFREG;
+			break;
+		case NODE_NS_FILE:
+			want = nodes[i].file == NF_PARENT ? S_IFLNK : S_IFREG;
+			break;
+		case NODE_TREE:
+		default:
+			want = S_IFREG;
+			break;
+		}
+		if (node_type(&nodes[i]) != want)
+			fail_msg("node %zu (kind %d, file %u): type %#o, want %#o", i,
+				 nodes[i].kind, nodes[i].file, (unsigned)node_type(&nodes[i]),
+				 (unsigned)want);
+		/* The decoded node has the same type. */
+		{
+			struct node out = decode(node_ino(&nodes[i]));
+
+			assert_int_equal(node_type(&out), want);
+		}
+	}
+}
+
+static void test_node_type_explicit(void **state)
+{
+	struct node n = {.pid = 1, .start = 1, .nspid = 1};
+
+	(void)state;
+	n.kind = NODE_ROOT;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_SELF;
+	assert_int_equal(node_type(&n), S_IFLNK);
+	n.kind = NODE_NS_ROOT;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_TREE;
+	assert_int_equal(node_type(&n), S_IFREG);
+	n.kind = NODE_PID_DIR;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_NS_DIR;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_NS_PID_DIR;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_NS_PID_LINK;
+	assert_int_equal(node_type(&n), S_IFLNK);
+
+	n.kind = NODE_PID_FILE;
+	for (unsigned f = 0; f < PF_COUNT; f++) {
+		n.file = f;
+		assert_int_equal(node_type(&n), f == PF_PIDNS ? S_IFLNK : S_IFREG);
+	}
+	n.kind = NODE_NS_FILE;
+	for (unsigned f = 0; f < NF_COUNT; f++) {
+		n.file = f;
+		assert_int_equal(node_type(&n), f == NF_PARENT ? S_IFLNK : S_IFREG);
+	}
+}
+
+static void test_start_matches(void **state)
+{
+	static const enum node_kind full_kinds[] = {NODE_PID_DIR, NODE_PID_FILE, NODE_NS_DIR,
+						    NODE_NS_FILE, NODE_NS_PID_DIR};
+	const uint64_t start = UINT64_C(0xfedcba9876543210);
+
+	(void)state;
+	/* Kinds with the full 36 start bits. */
+	for (size_t k = 0; k < ARRAY_SIZE(full_kinds); k++) {
+		struct node n = {.kind = full_kinds[k], .pid = 77, .start = start};
+		struct node out = decode(node_ino(&n));
+
+		assert_true(node_start_matches(&out, start));
+		assert_true(node_start_matches(&out, node_start_bits(start)));
+		/* Bits above the 36 kept ones are not compared. */
+		assert_true(node_start_matches(&out, start + (UINT64_C(1) << NODE_START_BITS)));
+		assert_false(node_start_matches(&out, start + 1));
+		assert_false(node_start_matches(&out, start - 1));
+		/* Differences above the 14 link bits but within 36 are noticed. */
+		assert_false(node_start_matches(&out, start ^ (UINT64_C(1) << 14)));
+		assert_false(node_start_matches(&out, start ^ (UINT64_C(1) << 35)));
+		assert_false(node_start_matches(&out, start & LINK_START_MASK));
+		assert_false(node_start_matches(&out, 0));
+	}
+
+	/* A link keeps 14 start bits only. */
+	{
+		struct node n = {.kind = NODE_NS_PID_LINK, .pid = 77, .start = start, .nspid = 3};
+		struct node out = decode(node_ino(&n));
+
+		assert_true(out.start == (start & LINK_START_MASK));
+		assert_true(node_start_matches(&out, start));
+		assert_true(node_start_matches(&out, start & LINK_START_MASK));
+		assert_true(node_start_matches(&out, node_start_bits(start)));
+		assert_true(
+		    node_start_matches(&out, start + (UINT64_C(1) << NODE_LINK_START_BITS)));
+		assert_true(node_start_matches(&out, start ^ (UINT64_C(1) << 35)));
+		assert_false(node_start_matches(&out, start + 1));
+		assert_false(node_start_matches(&out, start ^ (UINT64_C(1) << 13)));
+		assert_false(node_start_matches(&out, 0));
+	}
+
+	/* Zero start matches zero and multiples of the truncation only. */
+	{
+		struct node n = {.kind = NODE_NS_PID_LINK, .pid = 77, .start = 0, .nspid = 3};
+		struct node d = {.kind = NODE_PID_DIR, .pid = 77, .start = 0};
+		struct node out = decode(node_ino(&n));
+
+		assert_true(node_start_matches(&out, 0));
+		assert_true(node_start_matches(&out, UINT64_C(1) << NODE_LINK_START_BITS));
+		assert_false(node_start_matches(&out, 1));
+		out = decode(node_ino(&d));
+		assert_true(node_start_matches(&out, 0));
+		assert_false(node_start_matches(&out, UINT64_C(1) << NODE_LINK_START_BITS));
+		assert_true(node_start_matches(&out, UINT64_C(1) << NODE_START_BITS));
+	}
+}
+
+/* The kind (top bits) of the number of every non-fixed node is one of 1..NON_FIXED_KINDS. */
+static void test_kinds_contiguous(void **state)
+{
+	struct node nodes[ALL_NODES];
+	size_t count = all_nodes(42, 9, 5, nodes);
+	bool seen[KIND_MAX + 1] = {false};
+
+	(void)state;
+	for (size_t i = 0; i < count; i++) {
+		fuse_ino_t kind = node_ino(&nodes[i]) >> KIND_SHIFT;
+
+		if (is_fixed(nodes[i].kind)) {
+			assert_true(kind == 0);
+			continue;
+		}
+		assert_true(kind >= 1 && kind <= NON_FIXED_KINDS);
+		assert_false(seen[kind]);
+		seen[kind] = true;
+	}
+	for (fuse_ino_t k = 1; k <= NON_FIXED_KINDS; k++)
+		assert_true(seen[k]);
 }
 
 static void test_from_ino_rejects(void **state)
 {
 	const fuse_ino_t bad[] = {
 	    0,
-	    3,
-	    4,
+	    5,
+	    6,
+	    7,
+	    255,
 	    START_MASK,
 	    /* Fixed kind (0) with PID bits set. */
 	    ((fuse_ino_t)5 << NODE_START_BITS) | 1,
-	    /* Kinds past the last PID file. */
-	    ((fuse_ino_t)(2 + PF_COUNT) << KIND_SHIFT) | ((fuse_ino_t)42 << NODE_START_BITS),
-	    ((fuse_ino_t)63 << KIND_SHIFT) | ((fuse_ino_t)42 << NODE_START_BITS) | 7,
+	    ((fuse_ino_t)1 << NODE_START_BITS) | 1,
+	    ((fuse_ino_t)1 << NODE_START_BITS) | 3,
+	    LOW_MASK,
+	    /* Kinds past the last valid one. */
+	    ((fuse_ino_t)(NON_FIXED_KINDS + 1) << KIND_SHIFT) | ((fuse_ino_t)42 << NODE_START_BITS),
+	    ((fuse_ino_t)(NON_FIXED_KINDS + 1) << KIND_SHIFT) | LOW_MASK,
+	    (KIND_MAX << KIND_SHIFT) | ((fuse_ino_t)42 << NODE_START_BITS) | 7,
 	    UINT64_MAX,
-	    /* PID 0 in a PID_DIR and in a PID_FILE inode number. */
-	    (fuse_ino_t)1 << KIND_SHIFT,
-	    ((fuse_ino_t)1 << KIND_SHIFT) | 72821,
-	    ((fuse_ino_t)2 << KIND_SHIFT) | 72821,
-	    ((fuse_ino_t)(1 + PF_COUNT) << KIND_SHIFT) | START_MASK,
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct node out;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		expect_enoent(bad[i]);
 
-		if (node_from_ino(bad[i], &out) != -ENOENT)
-			fail_msg("node_from_ino(%#llx) did not answer -ENOENT",
-				 (unsigned long long)bad[i]);
+	/* Fixed numbers: 1 to 4 only. */
+	for (fuse_ino_t ino = 5; ino < 4096; ino++)
+		expect_enoent(ino);
+
+	/* Every kind past the last valid one, whatever the rest. */
+	for (fuse_ino_t k = NON_FIXED_KINDS + 1; k <= KIND_MAX; k++) {
+		expect_enoent(k << KIND_SHIFT);
+		expect_enoent((k << KIND_SHIFT) | ((fuse_ino_t)42 << NODE_START_BITS) | 72821);
+		expect_enoent((k << KIND_SHIFT) | LOW_MASK);
+	}
+
+	/* PID 0 in every non-fixed kind, whatever the start (and nspid). */
+	for (fuse_ino_t k = 1; k <= NON_FIXED_KINDS; k++) {
+		expect_enoent(k << KIND_SHIFT);
+		expect_enoent((k << KIND_SHIFT) | 72821);
+		expect_enoent((k << KIND_SHIFT) | START_MASK);
+	}
+}
+
+static void test_from_ino_rejects_link_zeros(void **state)
+{
+	struct node n = {.kind = NODE_NS_PID_LINK, .pid = 42, .start = 7, .nspid = 5};
+	fuse_ino_t good = node_ino(&n);
+	fuse_ino_t kind = good >> KIND_SHIFT;
+	fuse_ino_t nspid_bits = (fuse_ino_t)PID_MAX << NODE_LINK_START_BITS;
+	fuse_ino_t pid_bits = (fuse_ino_t)PID_MAX << NODE_START_BITS;
+
+	(void)state;
+	decode(good);
+	/* nspid 0. */
+	expect_enoent(good & ~nspid_bits);
+	n.nspid = 0;
+	expect_enoent(node_ino(&n));
+	n.start = LINK_START_MASK;
+	n.pid = PID_MAX;
+	expect_enoent(node_ino(&n));
+	/* pid 0, with a valid nspid. */
+	expect_enoent(good & ~pid_bits);
+	n = (struct node){.kind = NODE_NS_PID_LINK, .pid = 0, .start = 7, .nspid = PID_MAX};
+	expect_enoent(node_ino(&n));
+	/* Both 0. */
+	expect_enoent(kind << KIND_SHIFT);
+	expect_enoent((kind << KIND_SHIFT) | LINK_START_MASK);
+}
+
+static void test_from_ino_rejects_pid_zero(void **state)
+{
+	struct node nodes[ALL_NODES];
+	size_t count = all_nodes(0, 72821, 5, nodes);
+
+	(void)state;
+	for (size_t i = 0; i < count; i++) {
+		if (is_fixed(nodes[i].kind))
+			continue;
+		expect_enoent(node_ino(&nodes[i]));
 	}
 }
 
@@ -215,14 +698,36 @@ static void test_from_ino_layout(void **state)
 {
 	/* The last valid kind and the first PID_DIR value are accepted, proving the bounds. */
 	struct node out;
+	struct node nodes[ALL_NODES];
+	size_t count = all_nodes(7, 9, 3, nodes);
+	fuse_ino_t max_kind = 0, last;
 
 	(void)state;
-	out = decode(((fuse_ino_t)(1 + PF_COUNT) << KIND_SHIFT) |
-		     ((fuse_ino_t)7 << NODE_START_BITS) | 9);
-	assert_int_equal(out.kind, NODE_PID_FILE);
-	assert_int_equal(out.file, PF_COUNT - 1);
-	assert_int_equal(out.pid, 7);
-	assert_true(out.start == 9);
+	for (size_t i = 0; i < count; i++) {
+		fuse_ino_t k = node_ino(&nodes[i]) >> KIND_SHIFT;
+
+		if (k > max_kind)
+			max_kind = k;
+	}
+	assert_true(max_kind == NON_FIXED_KINDS);
+
+	/* Each kind 1..max decodes with a PID (and an nspid for the link), and encodes back. */
+	for (fuse_ino_t k = 1; k <= max_kind; k++) {
+		fuse_ino_t ino = (k << KIND_SHIFT) | ((fuse_ino_t)7 << NODE_START_BITS) |
+				 ((fuse_ino_t)3 << NODE_LINK_START_BITS) | 9;
+
+		out = decode(ino);
+		assert_int_equal(out.pid, 7);
+		assert_false(is_fixed(out.kind));
+		assert_true(node_ino(&out) == ino);
+	}
+
+	/* The last valid kind with every other bit set is accepted; one kind more is not. */
+	last = (max_kind << KIND_SHIFT) | LOW_MASK;
+	out = decode(last);
+	assert_int_equal(out.pid, PID_MAX);
+	assert_true(node_ino(&out) == last);
+	expect_enoent(last + 1);
 
 	out = decode(((fuse_ino_t)1 << KIND_SHIFT) | ((fuse_ino_t)1 << NODE_START_BITS));
 	assert_int_equal(out.kind, NODE_PID_DIR);
@@ -236,13 +741,13 @@ static void test_pid_file_names(void **state)
 		enum pid_file f;
 		const char *name;
 	} cases[] = {
-	    {PF_INIT, "init"}, {PF_NSPID, "nspid"}, {PF_ANCESTORS, "ancestors"},
-	    {PF_NS, "ns"},     {PF_LEVEL, "level"},
+	    {PF_INIT, "init"},	 {PF_NSPID, "nspid"}, {PF_ANCESTORS, "ancestors"}, {PF_NS, "ns"},
+	    {PF_LEVEL, "level"}, {PF_PIDNS, "pidns"}, {PF_JSON, "json"},
 	};
 
 	(void)state;
-	assert_int_equal(sizeof(cases) / sizeof(cases[0]), PF_COUNT);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	assert_int_equal(ARRAY_SIZE(cases), PF_COUNT);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		enum pid_file f = PF_COUNT;
 
 		assert_non_null(pid_file_name(cases[i].f));
@@ -251,17 +756,19 @@ static void test_pid_file_names(void **state)
 		assert_int_equal(f, cases[i].f);
 	}
 	assert_null(pid_file_name(PF_COUNT));
+	assert_null(pid_file_name((enum pid_file)(PF_COUNT + 1)));
 }
 
 static void test_pid_file_from_name_rejects(void **state)
 {
 	static const char *const names[] = {
-	    "",	 "INIT",   "Init", "init/", "/init",	"init ",  " init", "..",
-	    ".", "nspid2", "nsp",  "n",	    "ancestor", "levels", "self",  "1",
+	    "",	      "INIT",  "Init", "init/",	   "/init",  "init ",	 " init", "..",	   ".",
+	    "nspid2", "nsp",   "n",    "ancestor", "levels", "self",	 "1",	  "PIDNS", "pidns/",
+	    "pid",    "json.", "JSON", "js",	   "parent", "children", "pids",
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		enum pid_file f = PF_COUNT;
 
 		if (pid_file_from_name(names[i], &f) != -ENOENT)
@@ -270,20 +777,84 @@ static void test_pid_file_from_name_rejects(void **state)
 	}
 }
 
+static void test_ns_file_names(void **state)
+{
+	static const struct {
+		enum ns_file f;
+		const char *name;
+	} cases[] = {
+	    {NF_INIT, "init"},	       {NF_LEVEL, "level"}, {NF_PARENT, "parent"},
+	    {NF_CHILDREN, "children"}, {NF_PIDS, "pids"},   {NF_JSON, "json"},
+	};
+
+	(void)state;
+	assert_int_equal(ARRAY_SIZE(cases), NF_COUNT);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum ns_file f = NF_COUNT;
+
+		assert_non_null(ns_file_name(cases[i].f));
+		assert_string_equal(ns_file_name(cases[i].f), cases[i].name);
+		assert_int_equal(ns_file_from_name(cases[i].name, &f), 0);
+		assert_int_equal(f, cases[i].f);
+		/* And back: the name of the file found is the name looked up. */
+		assert_string_equal(ns_file_name(f), cases[i].name);
+	}
+	/* Every ns file has a name, all different. */
+	for (unsigned i = 0; i < NF_COUNT; i++)
+		for (unsigned j = i + 1; j < NF_COUNT; j++)
+			assert_string_not_equal(ns_file_name((enum ns_file)i),
+						ns_file_name((enum ns_file)j));
+	assert_null(ns_file_name(NF_COUNT));
+	assert_null(ns_file_name((enum ns_file)(NF_COUNT + 1)));
+}
+
+static void test_ns_file_from_name_rejects(void **state)
+{
+	static const char *const names[] = {
+	    "",		 "INIT",      "Init",  "init/",	  "/init", "init ", " init",
+	    "..",	 ".",	      "pid",   "pid/",	  "PIDS",  "pids/", "child",
+	    "childrens", "Parent",    "paren", "parents", "json ", "JSON",  "levels",
+	    "nspid",	 "ancestors", "ns",    "pidns",	  "self",  "tree",  "1",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		enum ns_file f = NF_COUNT;
+
+		if (ns_file_from_name(names[i], &f) != -ENOENT)
+			fail_msg("ns_file_from_name(\"%s\") did not answer -ENOENT", names[i]);
+		assert_int_equal(f, NF_COUNT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_root),
 	    cmocka_unit_test(test_self),
+	    cmocka_unit_test(test_fixed_nodes),
 	    cmocka_unit_test(test_start_bits),
 	    cmocka_unit_test(test_pid_dir_round_trip),
 	    cmocka_unit_test(test_pid_file_round_trip),
+	    cmocka_unit_test(test_ns_dir_round_trip),
+	    cmocka_unit_test(test_ns_file_round_trip),
+	    cmocka_unit_test(test_ns_pid_link_round_trip),
+	    cmocka_unit_test(test_ino_round_trip_all_kinds),
 	    cmocka_unit_test(test_inos_distinct),
 	    cmocka_unit_test(test_start_time_changes_ino),
+	    cmocka_unit_test(test_link_fields_change_ino),
+	    cmocka_unit_test(test_node_type),
+	    cmocka_unit_test(test_node_type_explicit),
+	    cmocka_unit_test(test_start_matches),
+	    cmocka_unit_test(test_kinds_contiguous),
 	    cmocka_unit_test(test_from_ino_rejects),
+	    cmocka_unit_test(test_from_ino_rejects_link_zeros),
+	    cmocka_unit_test(test_from_ino_rejects_pid_zero),
 	    cmocka_unit_test(test_from_ino_layout),
 	    cmocka_unit_test(test_pid_file_names),
 	    cmocka_unit_test(test_pid_file_from_name_rejects),
+	    cmocka_unit_test(test_ns_file_names),
+	    cmocka_unit_test(test_ns_file_from_name_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
