@@ -8,6 +8,7 @@
 
 #include "fs_ops.h"
 #include "helper.h"
+#include "snapshot.h"
 #include "log.h"
 #include "mountpoint.h"
 
@@ -80,6 +81,7 @@ static bool prepare(const struct nspidfs_options *o)
 		return false;
 	}
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
+	snapshot_configure(o->snapshot_ms);
 	return true;
 }
 

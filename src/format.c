@@ -33,6 +33,8 @@ GString *format_pid_file(enum pid_file f, const struct proc_model *m)
 	case PF_LEVEL:
 		g_string_append_printf(s, "%u\n", m->depth - 1);
 		break;
+	case PF_PIDNS: /* a symlink, and JSON has its own formatter */
+	case PF_JSON:
 	case PF_COUNT:
 		break;
 	}

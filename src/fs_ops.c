@@ -11,16 +11,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "format.h"
+#include "format_ns.h"
 #include "handle.h"
 #include "node.h"
+#include "nsview.h"
 #include "proc.h"
 #include "resolve.h"
+#include "snapshot.h"
+#include "util.h"
 
 #define TTL_FOREVER (24.0 * 3600.0)
 #define TTL_NONE    0.0
@@ -31,30 +36,36 @@ struct dir_entry {
 	mode_t type;
 };
 
+/* What a directory listing walks, fixed at opendir so offsets keep their meaning. */
+struct dir_handle {
+	struct node dir;
+	GArray *pids;		  /* root: the PIDs /proc listed */
+	struct ns_model *model;	  /* ns/ and ns/<inode>/pid/ */
+	const struct ns_info *ns; /* ns/<inode>/pid/ */
+	unsigned level;		  /* ns/<inode>/ */
+	char name[24];		  /* storage for a numeric entry name */
+};
+
 static time_t mount_time;
+
+/*
+ * Open directories, so that the ones whose RELEASEDIR never comes (the session ends first)
+ * are freed at unmount rather than leaked.
+ */
+static GMutex dirs_lock;
+static GHashTable *open_dirs;
 
 static void fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 {
+	mode_t type = node_type(n);
+
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	st->st_blksize = 4096;
 	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
-	switch (n->kind) {
-	case NODE_ROOT:
-	case NODE_PID_DIR:
-		st->st_mode = S_IFDIR | 0555;
-		st->st_nlink = 2;
-		break;
-	case NODE_SELF:
-		st->st_mode = S_IFLNK | 0777;
-		st->st_nlink = 1;
-		break;
-	case NODE_PID_FILE:
-		/* Like /proc: content is made at open, read with direct I/O whatever the size. */
-		st->st_mode = S_IFREG | 0444;
-		st->st_nlink = 1;
-		break;
-	}
+	/* Like /proc: content is made at open, read with direct I/O whatever the size. */
+	st->st_mode = type | (type == S_IFDIR ? 0555 : type == S_IFLNK ? 0777 : 0444);
+	st->st_nlink = type == S_IFDIR ? 2 : 1;
 }
 
 static void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
@@ -67,6 +78,14 @@ static void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
 
 	fill_attr(n, e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
+}
+
+static void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_node(req, n, entry_ttl);
 }
 
 /* The directory still names the process it was looked up as. */
@@ -87,55 +106,111 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 }
 
+/*
+ * Names whose meaning changes over time (a PID, a namespace inode, a PID inside a namespace)
+ * get entry timeout 0, so every path walk asks again; the nodes below them carry the identity
+ * they were looked up with in their inode numbers and may be cached.
+ */
 static void lookup_in_root(fuse_req_t req, const char *name)
 {
 	struct node n = {.kind = NODE_PID_DIR};
 	int r;
 
-	if (strcmp(name, "self") == 0) {
-		n.kind = NODE_SELF;
+	if (strcmp(name, "self") == 0 || strcmp(name, "ns") == 0 || strcmp(name, "tree") == 0) {
+		n.kind = name[0] == 's' ? NODE_SELF : name[0] == 'n' ? NODE_NS_ROOT : NODE_TREE;
 		reply_node(req, &n, TTL_FOREVER);
 		return;
 	}
 	r = parse_pid_name(name, &n.pid);
 	if (r == 0)
 		r = resolve_identity(n.pid, &n.start);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
-		return;
-	}
-	reply_node(req, &n, TTL_NONE);
+	reply_node_or_err(req, r, &n, TTL_NONE);
 }
 
 static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = *dir;
-	int r = pid_file_from_name(name, &n.file);
+	enum pid_file f;
+	int r = pid_file_from_name(name, &f);
 
 	if (r == 0)
 		r = check_pid_node(dir);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
-		return;
-	}
 	n.kind = NODE_PID_FILE;
-	reply_node(req, &n, TTL_FOREVER);
+	n.file = f;
+	reply_node_or_err(req, r, &n, TTL_FOREVER);
+}
+
+static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name)
+{
+	struct node n = *dir;
+	struct ns_target t;
+	enum ns_file f = NF_INIT;
+	int r = 0;
+
+	if (strcmp(name, "pid") == 0)
+		n.kind = NODE_NS_PID_DIR;
+	else if ((r = ns_file_from_name(name, &f)) == 0)
+		n.kind = NODE_NS_FILE;
+	n.file = f;
+	if (r == 0)
+		r = nsview_target(dir, &t);
+	if (r == 0 && n.kind == NODE_NS_FILE && f == NF_PARENT && t.level == 0)
+		r = -ENOENT;
+	reply_node_or_err(req, r, &n, TTL_FOREVER);
+}
+
+static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
+{
+	struct node n = *dir;
+	struct ns_target t;
+	pid_t host;
+	int r = parse_pid_name(name, &n.nspid);
+
+	if (r == 0)
+		r = nsview_target(dir, &t);
+	if (r == 0)
+		r = nsview_reverse(&t, n.nspid, &host);
+	n.kind = NODE_NS_PID_LINK;
+	reply_node_or_err(req, r, &n, TTL_NONE);
+}
+
+static void op_destroy(void *userdata)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&dirs_lock);
+
+	g_clear_pointer(&open_dirs, g_hash_table_unref);
+	handle_release_all();
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct node dir;
+	struct node dir, n;
+	int r;
 
 	if (node_from_ino(parent, &dir) < 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (dir.kind == NODE_ROOT)
+	switch (dir.kind) {
+	case NODE_ROOT:
 		lookup_in_root(req, name);
-	else if (dir.kind == NODE_PID_DIR)
+		break;
+	case NODE_PID_DIR:
 		lookup_in_pid_dir(req, &dir, name);
-	else
+		break;
+	case NODE_NS_ROOT:
+		r = nsview_lookup(name, &n);
+		reply_node_or_err(req, r, &n, TTL_NONE);
+		break;
+	case NODE_NS_DIR:
+		lookup_in_ns_dir(req, &dir, name);
+		break;
+	case NODE_NS_PID_DIR:
+		lookup_in_ns_pid_dir(req, &dir, name);
+		break;
+	default:
 		fuse_reply_err(req, ENOTDIR);
+	}
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -151,109 +226,291 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_attr(req, &st, TTL_FOREVER);
 }
 
-static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+/* FUSE names the calling thread (0 if outside our namespace); self is its thread group. */
+static int self_target(fuse_req_t req, GString *out)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct proc_status st;
-	char target[16];
 
-	if (ino != node_ino(&(struct node){.kind = NODE_SELF})) {
-		fuse_reply_err(req, EINVAL);
-		return;
+	if (ctx->pid <= 0 || proc_read_status(ctx->pid, &st) < 0)
+		return log_debug_ret(-ENOENT, "self: caller pid %d is not visible", ctx->pid);
+	g_string_printf(out, "%d", st.tgid);
+	return 0;
+}
+
+static int pidns_target(const struct node *n, GString *out)
+{
+	struct proc_model m;
+	int r = resolve_process(n->pid, n->start, &m);
+
+	if (r == 0)
+		g_string_printf(out, "../ns/%" PRIu64, model_own(&m)->ns_ino);
+	return r;
+}
+
+static int parent_target(const struct node *n, GString *out)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	struct ns_target t;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = nsview_model(&t, &m, &ns);
+	if (r == 0 && ns->level == 0)
+		r = -ENOENT;
+	if (r == 0)
+		g_string_printf(out, "../%" PRIu64, ns->parent);
+	return r;
+}
+
+static int reverse_target(const struct node *n, GString *out)
+{
+	struct ns_target t;
+	pid_t host;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = nsview_reverse(&t, n->nspid, &host);
+	/* The namespace was still the one the link was looked up in. */
+	if (r == 0)
+		r = nsview_target(n, &t);
+	if (r == 0)
+		g_string_printf(out, "../../../%d", host);
+	return r;
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	g_autoptr(GString) target = g_string_sized_new(32);
+	struct node n;
+	int r = node_from_ino(ino, &n);
+
+	if (r == 0 && node_type(&n) != S_IFLNK)
+		r = -EINVAL;
+	if (r == 0) {
+		if (n.kind == NODE_SELF)
+			r = self_target(req, target);
+		else if (n.kind == NODE_PID_FILE)
+			r = pidns_target(&n, target);
+		else if (n.kind == NODE_NS_FILE)
+			r = parent_target(&n, target);
+		else
+			r = reverse_target(&n, target);
 	}
-	/* FUSE names the calling thread (0 if outside our namespace); self is its group. */
-	if (ctx->pid <= 0 || proc_read_status(ctx->pid, &st) < 0) {
-		g_debug("self: caller pid %d is not visible", ctx->pid);
-		fuse_reply_err(req, ENOENT);
-		return;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_readlink(req, target->str);
+}
+
+static void dir_handle_free(struct dir_handle *h)
+{
+	if (h->pids)
+		g_array_unref(h->pids);
+	ns_model_unref(h->model);
+	g_free(h);
+}
+
+static void dir_track(struct dir_handle *h, bool open)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&dirs_lock);
+
+	if (!open_dirs)
+		open_dirs = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)dir_handle_free, NULL);
+	if (open)
+		g_hash_table_add(open_dirs, h);
+	else
+		g_hash_table_steal(open_dirs, h);
+}
+
+static int dir_handle_fill(struct dir_handle *h)
+{
+	struct ns_target t;
+	int r = 0;
+
+	switch (h->dir.kind) {
+	case NODE_ROOT:
+		h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+		return proc_list_pids(h->pids);
+	case NODE_PID_DIR:
+		return check_pid_node(&h->dir);
+	case NODE_NS_ROOT:
+		h->model = snapshot_get(&r);
+		return r;
+	case NODE_NS_DIR:
+		r = nsview_target(&h->dir, &t);
+		h->level = t.level;
+		return r;
+	case NODE_NS_PID_DIR:
+		r = nsview_target(&h->dir, &t);
+		return r < 0 ? r : nsview_model(&t, &h->model, &h->ns);
+	default:
+		return -ENOTDIR;
 	}
-	snprintf(target, sizeof(target), "%d", st.tgid);
-	fuse_reply_readlink(req, target);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct node n;
-	int r = node_from_ino(ino, &n);
+	struct dir_handle *h = g_new0(struct dir_handle, 1);
+	int r = node_from_ino(ino, &h->dir);
 
-	if (r == 0 && n.kind != NODE_ROOT && n.kind != NODE_PID_DIR)
-		r = -ENOTDIR;
-	if (r == 0 && n.kind == NODE_PID_DIR)
-		r = check_pid_node(&n);
-	if (r == 0 && n.kind == NODE_ROOT) {
-		/* Snapshot at opendir so that offsets stay meaningful across READDIR calls. */
-		GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-
-		r = proc_list_pids(pids);
-		fi->fh = (uintptr_t)pids;
-		if (r < 0)
-			g_array_unref(pids);
-	}
-	if (r < 0)
+	if (r == 0)
+		r = dir_handle_fill(h);
+	if (r < 0) {
+		dir_handle_free(h);
 		fuse_reply_err(req, -r);
-	else if (fuse_reply_open(req, fi) != 0 && fi->fh)
-		g_array_unref((GArray *)(uintptr_t)fi->fh); /* interrupted: no RELEASEDIR comes */
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	dir_track(h, true);
+	if (fuse_reply_open(req, fi) != 0) {
+		dir_track(h, false); /* interrupted: no RELEASEDIR comes */
+		dir_handle_free(h);
+	}
 }
 
-/* Entry i of a directory listing, or false past the end. */
-static bool dir_entry_at(const struct node *dir, const GArray *pids, size_t i, struct dir_entry *e,
-			 char *namebuf, size_t namelen)
+static void entry_set(struct dir_entry *e, const char *name, const struct node *n)
 {
-	struct node n = *dir;
+	e->name = name;
+	e->ino = node_ino(n);
+	e->type = node_type(n);
+}
 
+static const char *numbered(struct dir_handle *h, uint64_t v)
+{
+	snprintf(h->name, sizeof(h->name), "%" PRIu64, v);
+	return h->name;
+}
+
+/* Entries after "." and "..": 1 for an entry, 0 to skip index i, -1 past the end. */
+static int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	static const enum node_kind fixed[] = {NODE_SELF, NODE_NS_ROOT, NODE_TREE};
+	static const char *const names[] = {"self", "ns", "tree"};
+	struct node n = {.kind = NODE_PID_DIR};
+
+	if (i < G_N_ELEMENTS(fixed)) {
+		n.kind = fixed[i];
+		entry_set(e, names[i], &n);
+		return 1;
+	}
+	i -= G_N_ELEMENTS(fixed);
+	if (i >= h->pids->len)
+		return -1;
+	/* Start time unknown here (reading it for every process would be slow): low bits 0. */
+	n.pid = g_array_index(h->pids, pid_t, i);
+	entry_set(e, numbered(h, (uint64_t)n.pid), &n);
+	return 1;
+}
+
+static int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	struct node n = h->dir;
+
+	if (i >= PF_COUNT)
+		return -1;
+	n.kind = NODE_PID_FILE;
+	n.file = (unsigned)i;
+	entry_set(e, pid_file_name(n.file), &n);
+	return 1;
+}
+
+static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	const struct ns_info *ns;
+	struct node n = {.kind = NODE_NS_DIR};
+
+	if (i >= h->model->order->len)
+		return -1;
+	ns = g_ptr_array_index(h->model->order, i);
+	if (ns->init <= 0)
+		return 0;
+	n.pid = ns->init;
+	n.start = node_start_bits(ns->init_start);
+	entry_set(e, numbered(h, ns->ino), &n);
+	return 1;
+}
+
+static int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	struct node n = h->dir;
+
+	if (i > NF_COUNT)
+		return -1;
+	if (i == NF_COUNT) {
+		n.kind = NODE_NS_PID_DIR;
+		entry_set(e, "pid", &n);
+		return 1;
+	}
+	if (i == NF_PARENT && h->level == 0)
+		return 0;
+	n.kind = NODE_NS_FILE;
+	n.file = (unsigned)i;
+	entry_set(e, ns_file_name(n.file), &n);
+	return 1;
+}
+
+static int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	const struct ns_proc *p;
+	struct node n = h->dir;
+
+	if (i >= h->ns->members->len)
+		return -1;
+	p = ns_model_proc(h->model, g_array_index(h->ns->members, guint, i));
+	if (ns_proc_is_zombie(p))
+		return 0;
+	n.kind = NODE_NS_PID_LINK;
+	n.nspid = ns_proc_pid_at(h->model, p, h->ns->level);
+	entry_set(e, numbered(h, (uint64_t)n.nspid), &n);
+	return 1;
+}
+
+static int dir_entry_at(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
 	if (i < 2) {
 		e->name = i == 0 ? "." : "..";
-		e->ino = i == 0 ? node_ino(dir) : FUSE_ROOT_ID;
+		e->ino = i == 0 ? node_ino(&h->dir) : FUSE_ROOT_ID;
 		e->type = S_IFDIR;
-		return true;
+		return 1;
 	}
-	i -= 2;
-	if (dir->kind == NODE_PID_DIR) {
-		if (i >= PF_COUNT)
-			return false;
-		n.kind = NODE_PID_FILE;
-		n.file = (enum pid_file)i;
-		e->name = pid_file_name(n.file);
-		e->ino = node_ino(&n);
-		e->type = S_IFREG;
-		return true;
+	switch (h->dir.kind) {
+	case NODE_ROOT:
+		return root_entry(h, i - 2, e);
+	case NODE_PID_DIR:
+		return pid_dir_entry(h, i - 2, e);
+	case NODE_NS_ROOT:
+		return ns_root_entry(h, i - 2, e);
+	case NODE_NS_DIR:
+		return ns_dir_entry(h, i - 2, e);
+	case NODE_NS_PID_DIR:
+		return ns_pid_dir_entry(h, i - 2, e);
+	default:
+		return -1;
 	}
-	if (i == 0) {
-		e->name = "self";
-		e->ino = node_ino(&(struct node){.kind = NODE_SELF});
-		e->type = S_IFLNK;
-		return true;
-	}
-	if (i - 1 >= pids->len)
-		return false;
-	/* Start time unknown here (reading it for every process would be slow): low bits 0. */
-	n = (struct node){.kind = NODE_PID_DIR, .pid = g_array_index(pids, pid_t, i - 1)};
-	snprintf(namebuf, namelen, "%d", n.pid);
-	e->name = namebuf;
-	e->ino = node_ino(&n);
-	e->type = S_IFDIR;
-	return true;
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	g_autofree char *buf = g_malloc(size);
-	const GArray *pids = (const GArray *)(uintptr_t)fi->fh;
-	struct node dir;
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
 	struct dir_entry e;
-	char name[16];
 	size_t used = 0;
+	int more;
 
-	if (node_from_ino(ino, &dir) < 0 || off < 0) {
-		fuse_reply_err(req, ENOENT);
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	for (size_t i = (size_t)off; dir_entry_at(&dir, pids, i, &e, name, sizeof(name)); i++) {
+	for (size_t i = (size_t)off; (more = dir_entry_at(h, i, &e)) >= 0; i++) {
 		struct stat st = {.st_ino = e.ino, .st_mode = e.type};
-		size_t need =
-		    fuse_add_direntry(req, buf + used, size - used, e.name, &st, (off_t)(i + 1));
+		size_t need;
 
+		if (more == 0)
+			continue;
+		need = fuse_add_direntry(req, buf + used, size - used, e.name, &st, (off_t)(i + 1));
 		if (need > size - used)
 			break;
 		used += need;
@@ -263,29 +520,99 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (fi->fh)
-		g_array_unref((GArray *)(uintptr_t)fi->fh);
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+
+	dir_track(h, false);
+	dir_handle_free(h);
 	fuse_reply_err(req, 0);
+}
+
+static int pid_file_content(const struct node *n, GString **out)
+{
+	struct proc_model m;
+	int r = resolve_process(n->pid, n->start, &m);
+
+	if (r < 0)
+		return r;
+	*out = n->file == PF_JSON ? format_pid_json(&m) : format_pid_file(n->file, &m);
+	return 0;
+}
+
+static int tree_content(GString **out)
+{
+	int r = 0;
+	g_autoptr(ns_model) m = snapshot_get(&r);
+
+	if (!m)
+		return r;
+	*out = format_tree(m, ns_model_root(m));
+	return 0;
+}
+
+static GString *format_ns_file(enum ns_file f, const struct ns_model *m, const struct ns_info *ns)
+{
+	switch (f) {
+	case NF_INIT:
+		return format_ns_init(m, ns);
+	case NF_LEVEL:
+		return format_ns_level(m, ns);
+	case NF_CHILDREN:
+		return format_ns_children(m, ns);
+	case NF_PIDS:
+		return format_ns_pids(m, ns);
+	default:
+		return format_ns_json(m, ns);
+	}
+}
+
+static int ns_file_content(const struct node *n, GString **out)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	struct ns_target t;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = nsview_model(&t, &m, &ns);
+	if (r < 0)
+		return r;
+	*out = format_ns_file((enum ns_file)n->file, m, ns);
+	/* The init outlived the computation: the namespace was the one the node names. */
+	r = nsview_target(n, &t);
+	if (r < 0) {
+		g_string_free(*out, TRUE);
+		*out = NULL;
+	}
+	return r;
+}
+
+static int file_content(const struct node *n, GString **out)
+{
+	mode_t type = node_type(n);
+
+	if (type != S_IFREG)
+		return type == S_IFDIR ? -EISDIR : -ELOOP;
+	if (n->kind == NODE_PID_FILE)
+		return pid_file_content(n, out);
+	if (n->kind == NODE_TREE)
+		return tree_content(out);
+	return ns_file_content(n, out);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
-	struct proc_model m;
 	g_autoptr(GString) content = NULL;
 	int r = node_from_ino(ino, &n);
 
-	if (r == 0 && n.kind != NODE_PID_FILE)
-		r = n.kind == NODE_SELF ? -ELOOP : -EISDIR;
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
 	if (r == 0)
-		r = resolve_process(n.pid, n.start, &m);
+		r = file_content(&n, &content);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	content = format_pid_file(n.file, &m);
 	fi->fh = handle_new(content);
 	fi->direct_io = 1;
 	/* The open was interrupted: no RELEASE will come for this handle. */
@@ -378,6 +705,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 const struct fuse_lowlevel_ops nspidfs_ops = {
     .init = op_init,
+    .destroy = op_destroy,
     .lookup = op_lookup,
     .getattr = op_getattr,
     .readlink = op_readlink,

@@ -45,3 +45,10 @@ void handle_release(uint64_t id)
 	if (handles)
 		g_hash_table_remove(handles, &id);
 }
+
+void handle_release_all(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	g_clear_pointer(&handles, g_hash_table_unref);
+}

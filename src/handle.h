@@ -19,3 +19,5 @@ uint64_t handle_new(const GString *content);
 struct handle *handle_get(uint64_t id);
 void handle_put(struct handle *h);
 void handle_release(uint64_t id);
+/* At unmount: the handles whose RELEASE never came. */
+void handle_release_all(void);

@@ -32,6 +32,7 @@ struct ns_model *ns_model_new(uint64_t root_ino)
 	struct ns_model *m = g_atomic_rc_box_new0(struct ns_model);
 
 	m->built_at = g_get_monotonic_time();
+	m->root_ino = root_ino;
 	m->procs = g_array_new(FALSE, FALSE, sizeof(struct ns_proc));
 	m->nspids = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	m->by_ino = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, ns_info_free);
@@ -106,7 +107,7 @@ const struct ns_info *ns_model_find(const struct ns_model *m, uint64_t ino)
 
 const struct ns_info *ns_model_root(const struct ns_model *m)
 {
-	return m->order->len ? g_ptr_array_index(m->order, 0) : NULL;
+	return ns_model_find(m, m->root_ino);
 }
 
 const struct ns_proc *ns_model_proc(const struct ns_model *m, guint index)
@@ -176,8 +177,8 @@ void ns_model_finish(struct ns_model *m)
 
 	g_hash_table_iter_init(&it, m->by_ino);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&ns)) {
-		struct ns_info *parent = ns->level ? g_hash_table_lookup(m->by_ino, &ns->parent)
-						   : NULL;
+		struct ns_info *parent =
+		    ns->level ? g_hash_table_lookup(m->by_ino, &ns->parent) : NULL;
 
 		if (parent)
 			g_array_append_val(parent->children, ns->ino);

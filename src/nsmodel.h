@@ -20,7 +20,7 @@
 
 struct ns_proc {
 	pid_t host_pid;
-	char state;    /* as in /proc/PID/status State: R, S, D, Z, ... */
+	char state; /* as in /proc/PID/status State: R, S, D, Z, ... */
 	unsigned threads;
 	unsigned depth;	 /* number of NSpid entries: its own namespace's level + 1 */
 	guint nspid_off; /* its NSpid, outermost first: model->nspids[nspid_off .. + depth) */
@@ -41,9 +41,11 @@ struct ns_info {
 };
 
 struct ns_model {
-	gint64 built_at; /* g_get_monotonic_time() when the scan began */
-	GArray *procs;	 /* struct ns_proc, by host PID ascending */
-	GArray *nspids;	 /* pid_t pool for struct ns_proc.nspid_off */
+	gint64 built_at;   /* g_get_monotonic_time() when the scan began */
+	uint64_t root_ino; /* the daemon's own namespace, level 0 */
+	pid_t last_pid;	   /* the daemon's namespace's ns_last_pid when the scan began */
+	GArray *procs;	   /* struct ns_proc, by host PID ascending */
+	GArray *nspids;	   /* pid_t pool for struct ns_proc.nspid_off */
 	GHashTable *by_ino;
 	GPtrArray *order; /* struct ns_info *, depth first from the root, children by inode */
 };

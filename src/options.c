@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "snapshot.h"
+
 /* GOption leaves an int untouched when absent; no valid value is this low. */
 #define UNSET_NUM G_MININT
 
@@ -17,6 +19,7 @@ struct cli {
 	char *strategy;
 	gint helper_timeout_ms;
 	gint max_helpers;
+	gint snapshot_ms;
 	gint max_threads;
 	gint ready_fd;
 	gboolean foreground;
@@ -65,6 +68,8 @@ static GOptionContext *make_context(struct cli *c)
 	     "Milliseconds a creds helper may take (default 1000)", "MS"},
 	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
 	     "Creds helpers running at once, at most (default 4)", "N"},
+	    {"snapshot-ms", 0, 0, G_OPTION_ARG_INT, &c->snapshot_ms,
+	     "Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"},
 	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
 	     "FUSE worker threads, at most (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
@@ -89,6 +94,7 @@ static void set_defaults(struct nspidfs_options *o)
 	o->strategy = STRATEGY_AUTO;
 	o->helper_timeout_ms = 1000;
 	o->max_helpers = 4;
+	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
 	o->max_threads = 16;
 	o->ready_fd = -1;
 }
@@ -134,7 +140,8 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 }
 
 static const char *const known_keys[] = {
-    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "debug", NULL,
+    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "snapshot_ms",
+    "debug",	  NULL,
 };
 
 static bool check_keys(GKeyFile *kf, GError **error)
@@ -169,6 +176,7 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 		return false;
 	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
 	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
+	    !key_uint(kf, "snapshot_ms", 0, 60000, &o->snapshot_ms, error) ||
 	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
 		return false;
 	debug = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, "debug", &err);
@@ -223,6 +231,9 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 	if (c->max_threads != UNSET_NUM &&
 	    !check_range("--max-threads", c->max_threads, 1, 1024, error))
 		return false;
+	if (c->snapshot_ms != UNSET_NUM &&
+	    !check_range("--snapshot-ms", c->snapshot_ms, 0, 60000, error))
+		return false;
 	if (c->ready_fd != UNSET_NUM && !check_range("--ready-fd", c->ready_fd, 3, G_MAXINT, error))
 		return false;
 	if (c->helper_timeout_ms != UNSET_NUM)
@@ -231,6 +242,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->max_helpers = (unsigned)c->max_helpers;
 	if (c->max_threads != UNSET_NUM)
 		o->max_threads = (unsigned)c->max_threads;
+	if (c->snapshot_ms != UNSET_NUM)
+		o->snapshot_ms = (unsigned)c->snapshot_ms;
 	if (c->ready_fd != UNSET_NUM)
 		o->ready_fd = c->ready_fd;
 	o->debug |= c->debug;
@@ -248,6 +261,7 @@ bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **er
 	    .helper_timeout_ms = UNSET_NUM,
 	    .max_helpers = UNSET_NUM,
 	    .max_threads = UNSET_NUM,
+	    .snapshot_ms = UNSET_NUM,
 	    .ready_fd = UNSET_NUM,
 	};
 	g_autoptr(GOptionContext) ctx = make_context(&c);

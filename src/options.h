@@ -17,6 +17,7 @@ struct nspidfs_options {
 	unsigned helper_timeout_ms;
 	unsigned max_helpers;
 	unsigned max_threads;
+	unsigned snapshot_ms;
 	bool foreground;
 	bool debug;
 	bool fuse_debug; /* -d: libfuse's request trace too */

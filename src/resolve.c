@@ -15,7 +15,7 @@
 #include "strategy.h"
 #include "util.h"
 
-static int check_identity(pid_t pid, uint64_t want_start)
+static int check_identity_stat(pid_t pid, uint64_t want_start, struct proc_stat *out)
 {
 	struct proc_stat st;
 	int r = proc_read_stat(pid, &st);
@@ -29,7 +29,14 @@ static int check_identity(pid_t pid, uint64_t want_start)
 	if (proc_is_kthread(&st))
 		return log_debug_ret(-ENODATA, "pid %d: kernel thread, no PID namespace to report",
 				     pid);
+	if (out)
+		*out = st;
 	return 0;
+}
+
+static int check_identity(pid_t pid, uint64_t want_start)
+{
+	return check_identity_stat(pid, want_start, NULL);
 }
 
 int resolve_identity(pid_t pid, uint64_t *start)
@@ -51,7 +58,8 @@ static void chain_cleanup(struct pidns_chain *chain)
 int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 {
 	__attribute__((cleanup(chain_cleanup))) struct pidns_chain chain = {.depth = 0};
-	int r = check_identity(pid, want_start);
+	struct proc_stat st;
+	int r = check_identity_stat(pid, want_start, &st);
 
 	if (r < 0)
 		return r;
@@ -61,6 +69,7 @@ int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 		return check_identity(pid, want_start) == -ENOENT ? -ENOENT : r;
 	out->host_pid = pid;
 	out->start = want_start;
+	g_strlcpy(out->comm, st.comm, sizeof(out->comm));
 	out->depth = chain.depth;
 	for (unsigned k = 0; k < chain.depth; k++)
 		out->lv[k].ns_ino = chain.ino[k];

@@ -86,3 +86,22 @@ int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_m
 	}
 	return r;
 }
+
+int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
+{
+	int r = -ENOTSUP;
+
+	if (active != STRATEGY_AUTO)
+		return strategies[active]->reverse(ns, nspid, host);
+	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
+		if (!usable[i])
+			continue;
+		r = strategies[i]->reverse(ns, nspid, host);
+		if (r == 0 || strategy_error_is_final(r))
+			return r;
+		g_debug("pid %d of namespace %" G_GUINT64_FORMAT ": strategy %s failed (%s), "
+			"trying the next",
+			nspid, ns->ino, strategy_names[i], g_strerror(-r));
+	}
+	return r;
+}

@@ -18,12 +18,21 @@ enum strategy_id {
 	STRATEGY_COUNT,
 };
 
+/* An open PID namespace, for reverse lookups. */
+struct ns_ref {
+	int fd;
+	uint64_t ino;
+	unsigned level; /* below the daemon's namespace */
+};
+
 struct strategy {
 	const char *name;
 	/* 0 when usable on this kernel, else a negative errno (logged once at start-up). */
 	int (*probe)(void);
 	/* Fill m->lv[1..chain->depth-1].pid and .init; level 0 is filled by the caller. */
 	int (*translate)(const struct pidns_chain *chain, pid_t pid, struct proc_model *m);
+	/* The host PID (or TID) of whatever holds nspid in ns; -ESRCH if nothing does. */
+	int (*reverse)(const struct ns_ref *ns, pid_t nspid, pid_t *host);
 };
 
 extern const struct strategy strategy_ioctl;
@@ -40,3 +49,4 @@ enum strategy_id strategy_active(void);
 bool strategy_error_is_final(int err);
 /* Run the selected strategy, or under auto each usable one in turn until one answers. */
 int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m);
+int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host);

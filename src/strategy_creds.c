@@ -3,9 +3,10 @@
  *
  * For one namespace level, the daemon forks a helper that joins the namespace with setns()
  * and forks again: only that grandchild is a member. The grandchild sends credentials naming
- * PID 1, which the kernel translates into the daemon's namespace: the init's host PID. The
- * daemon then sends credentials naming the target's host PID, which the kernel translates into
- * the grandchild's namespace: the target's PID there, returned as data.
+ * a PID of its namespace (1, or the PID a reverse lookup asks about), which the kernel
+ * translates into the daemon's namespace: the host PID. For a forward translation the daemon
+ * then sends credentials naming the target's host PID, which the kernel translates into the
+ * grandchild's namespace: the target's PID there, returned as data.
  *
  * The daemon is multithreaded, so the helpers make only async-signal-safe calls (raw system
  * calls, no malloc, no stdio, no locks) and leave with _exit(). The grandchild is forked with
@@ -33,7 +34,7 @@
 
 enum msg_type {
 	MSG_ERROR = 'E', /* helper -> daemon: value is the errno that stopped it */
-	MSG_INIT = 'I',	 /* grandchild -> daemon: credentials name the namespace's PID 1 */
+	MSG_NAMED = 'N', /* grandchild -> daemon: credentials name the PID it was asked about */
 	MSG_QUERY = 'Q', /* daemon -> grandchild: credentials name the target */
 	MSG_PID = 'P',	 /* grandchild -> daemon: value is the target's PID in the namespace */
 };
@@ -142,23 +143,28 @@ static void test_delay(void)
 		;
 }
 
-static __attribute__((noreturn)) void grandchild(int sock)
+static __attribute__((noreturn)) void grandchild(int sock, pid_t name)
 {
 	struct msg q;
 	pid_t translated;
+	int r;
 
 	/* A process inside a container must not be able to ptrace the daemon's helper. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	test_delay();
-	if (send_msg(sock, MSG_INIT, 0, 1) < 0)
+	/* The kernel refuses credentials naming a PID that its namespace does not hold: ESRCH. */
+	r = send_msg(sock, MSG_NAMED, 0, name);
+	if (r < 0) {
+		send_msg(sock, MSG_ERROR, -r, 0);
 		_exit(1);
+	}
 	if (recv_msg(sock, &q, &translated) < 0 || q.type != MSG_QUERY)
 		_exit(1);
 	send_msg(sock, MSG_PID, translated, 0);
 	_exit(0);
 }
 
-static __attribute__((noreturn)) void helper(int sock, int nsfd)
+static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name)
 {
 	long g;
 
@@ -176,7 +182,7 @@ static __attribute__((noreturn)) void helper(int sock, int nsfd)
 		_exit(1);
 	}
 	if (g == 0)
-		grandchild(sock);
+		grandchild(sock, name);
 	_exit(0);
 }
 
@@ -204,29 +210,39 @@ static int helper_error(int err)
 	return err == ENOMEM ? -ESRCH : -err;
 }
 
-static int exchange(int sock, pid_t pid, gint64 deadline, pid_t *in_ns, pid_t *init)
+/* What one helper is asked: the host PID of name, and if query > 0, query's PID inside. */
+struct creds_job {
+	pid_t name;
+	pid_t query;
+	pid_t named_host;
+	pid_t query_in_ns;
+};
+
+static int exchange(int sock, gint64 deadline, struct creds_job *job)
 {
 	struct msg m;
 	pid_t cred_pid;
 	int r = recv_before(sock, deadline, &m, &cred_pid);
 
 	if (r < 0)
-		return r;
+		return r == -ECONNRESET ? -EIO : r;
 	if (m.type == MSG_ERROR)
 		return helper_error(m.value);
-	if (m.type != MSG_INIT || cred_pid <= 0)
+	if (m.type != MSG_NAMED || cred_pid <= 0)
 		return -ESRCH;
-	*init = cred_pid;
-	r = send_msg(sock, MSG_QUERY, 0, pid);
+	job->named_host = cred_pid;
+	if (job->query <= 0)
+		return 0;
+	r = send_msg(sock, MSG_QUERY, 0, job->query);
 	if (r < 0)
 		return r;
 	r = recv_before(sock, deadline, &m, &cred_pid);
 	if (r < 0)
-		return r;
+		return r == -ECONNRESET ? -EIO : r;
 	if (m.type != MSG_PID)
 		return -EPROTO;
 	/* 0: the kernel could not name the target in that namespace (it is not a member). */
-	*in_ns = m.value;
+	job->query_in_ns = m.value;
 	return m.value > 0 ? 0 : -ESRCH;
 }
 
@@ -247,7 +263,7 @@ static int socketpair_passcred(int sv[2])
 	return 0;
 }
 
-static int translate_level(int nsfd, pid_t pid, gint64 deadline, pid_t *in_ns, pid_t *init)
+static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 {
 	int sv[2], r;
 	pid_t child;
@@ -257,7 +273,7 @@ static int translate_level(int nsfd, pid_t pid, gint64 deadline, pid_t *in_ns, p
 		return r;
 	child = fork();
 	if (child == 0)
-		helper(sv[1], nsfd);
+		helper(sv[1], nsfd, job->name);
 	close(sv[1]);
 	if (child < 0) {
 		r = -errno;
@@ -267,12 +283,23 @@ static int translate_level(int nsfd, pid_t pid, gint64 deadline, pid_t *in_ns, p
 	}
 	/* Both sides set the group, so that it exists whichever runs first. */
 	setpgid(child, child);
-	r = exchange(sv[0], pid, deadline, in_ns, init);
+	r = exchange(sv[0], deadline, job);
 	if (r == -ETIMEDOUT)
-		g_warning("creds helper for pid %d did not answer within %u ms: killed", pid,
-			  helper_timeout_ms());
+		g_warning("creds helper for pid %d did not answer within %u ms: killed",
+			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
 	helper_reap_group(child);
 	close(sv[0]);
+	return r;
+}
+
+static int run_helper_slot(int nsfd, gint64 deadline, struct creds_job *job)
+{
+	int r = helper_slot_acquire(deadline);
+
+	if (r < 0)
+		return r;
+	r = run_helper(nsfd, deadline, job);
+	helper_slot_release();
 	return r;
 }
 
@@ -281,12 +308,11 @@ static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct pr
 	gint64 deadline = g_get_monotonic_time() + (gint64)helper_timeout_ms() * 1000;
 
 	for (unsigned k = 1; k < chain->depth; k++) {
-		int r = helper_slot_acquire(deadline);
+		struct creds_job job = {.name = 1, .query = pid};
+		int r = run_helper_slot(chain->fd[k], deadline, &job);
 
-		if (r < 0)
-			return r;
-		r = translate_level(chain->fd[k], pid, deadline, &m->lv[k].pid, &m->lv[k].init);
-		helper_slot_release();
+		m->lv[k].pid = job.query_in_ns;
+		m->lv[k].init = job.named_host;
 		if (r < 0)
 			return log_debug_ret(r, "pid %d: creds at level %u: %s", pid, k,
 					     g_strerror(-r));
@@ -300,8 +326,22 @@ static int probe_creds(void)
 	return 0;
 }
 
+static int reverse_creds(const struct ns_ref *ns, pid_t nspid, pid_t *host)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)helper_timeout_ms() * 1000;
+	struct creds_job job = {.name = nspid};
+	int r = run_helper_slot(ns->fd, deadline, &job);
+
+	if (r < 0)
+		return log_debug_ret(r, "pid %d of namespace %" G_GUINT64_FORMAT ": creds: %s",
+				     nspid, ns->ino, g_strerror(-r));
+	*host = job.named_host;
+	return 0;
+}
+
 const struct strategy strategy_creds = {
     .name = "creds",
     .probe = probe_creds,
     .translate = translate_creds,
+    .reverse = reverse_creds,
 };

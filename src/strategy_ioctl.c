@@ -60,8 +60,20 @@ static int translate_ioctl(const struct pidns_chain *chain, pid_t pid, struct pr
 	return 0;
 }
 
+static int reverse_ioctl(const struct ns_ref *ns, pid_t nspid, pid_t *host)
+{
+	int r = ns_ioctl(ns->fd, NS_GET_PID_FROM_PIDNS, nspid);
+
+	if (r < 0)
+		return log_debug_ret(r, "pid %d of namespace %" G_GUINT64_FORMAT ": %s", nspid,
+				     ns->ino, g_strerror(-r));
+	*host = r;
+	return 0;
+}
+
 const struct strategy strategy_ioctl = {
     .name = "ioctl",
     .probe = probe_ioctl,
     .translate = translate_ioctl,
+    .reverse = reverse_ioctl,
 };

@@ -414,7 +414,7 @@ static void test_read_only(void **state)
 static void test_readdir(void **state)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	const char *files[] = {"init", "nspid", "ancestors", "ns", "level", NULL};
+	const char *files[] = {"init", "nspid", "ancestors", "ns", "level", "pidns", "json", NULL};
 	char path[128];
 	struct dirent *de;
 	DIR *dir = opendir(d.mnt);
@@ -424,6 +424,8 @@ static void test_readdir(void **state)
 		g_hash_table_add(seen, g_strdup(de->d_name));
 	closedir(dir);
 	assert_true(g_hash_table_contains(seen, "self"));
+	assert_true(g_hash_table_contains(seen, "ns"));
+	assert_true(g_hash_table_contains(seen, "tree"));
 	assert_true(g_hash_table_contains(seen, "1"));
 	for (unsigned i = 0; i < tree.n; i++) {
 		g_autofree char *name = g_strdup_printf("%d", tree.m[i].host);
@@ -437,7 +439,7 @@ static void test_readdir(void **state)
 	while ((de = readdir(dir)))
 		g_hash_table_add(seen, g_strdup(de->d_name));
 	closedir(dir);
-	assert_int_equal(g_hash_table_size(seen), 7);
+	assert_int_equal(g_hash_table_size(seen), 2 + G_N_ELEMENTS(files) - 1);
 	for (const char **f = files; *f; f++)
 		assert_true(g_hash_table_contains(seen, *f));
 }

@@ -1,0 +1,27 @@
+/*
+ * The ns/ view: namespaces named by inode number, each tied to its init's identity, and the
+ * reverse lookup of a PID inside one.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "node.h"
+#include "nsmodel.h"
+
+/* The namespace a node (ns dir, file, pid dir or link) names, while its init lives. */
+struct ns_target {
+	pid_t init;
+	uint64_t ino;
+	unsigned level;
+};
+
+/* Check n's init is alive and is the init it was looked up as; -ENOENT otherwise. */
+int nsview_target(const struct node *n, struct ns_target *t);
+/* A model holding t's namespace, and that namespace in it; -ENOENT if it has gone. */
+int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns_info **ns);
+/* The ns directory named by decimal inode number name, as a node. */
+int nsview_lookup(const char *name, struct node *out);
+/* The host PID of the process whose PID in t's namespace is nspid. */
+int nsview_reverse(const struct ns_target *t, pid_t nspid, pid_t *host);

@@ -1,0 +1,24 @@
+/*
+ * The namespace model of the whole host, built by one pass over /proc and shared while it is
+ * younger than the configured validity, so that a reader looping on `tree` or `ns/` costs at
+ * most one pass per validity period however fast it reads.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "nsmodel.h"
+
+#define SNAPSHOT_DEFAULT_VALIDITY_MS 100
+
+void snapshot_configure(unsigned validity_ms);
+/* A reference to a model no older than the validity; NULL with *err set if /proc fails. */
+struct ns_model *snapshot_get(int *err);
+/*
+ * After seen lacked something: a newer model if any process was created since seen's pass
+ * began (so what was missed may exist now), else seen again. Bounded by the rate at which
+ * processes are created, not by the rate of lookups.
+ */
+struct ns_model *snapshot_refresh(struct ns_model *seen, int *err);
+/* Build a model now, bypassing the shared one (tests, benchmarks). */
+int snapshot_build(struct ns_model **out);
