@@ -1,9 +1,11 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fs_ops.h"
@@ -48,6 +50,8 @@ static int serve(struct fuse_session *se, const struct nspidfs_options *o)
 	if (o->single_thread)
 		return fuse_session_loop(se);
 	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
 	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, MIN(o->max_threads, 10u));
 	r = fuse_session_loop_mt(se, cfg);
@@ -65,10 +69,30 @@ static unsigned test_delay_from_env(void)
 	return (unsigned)v;
 }
 
+/*
+ * Each request may hold a namespace descriptor per level, and each helper a socket: use the
+ * whole hard limit (nothing here uses select(), so high descriptor numbers are fine).
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			g_info("cannot raise RLIMIT_NOFILE: %s", g_strerror(errno));
+	}
+}
+
 static bool prepare(const struct nspidfs_options *o)
 {
 	g_autoptr(GError) err = NULL;
 	int r;
+
+	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
+		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
+		return false;
+	}
 
 	if (!preflight_check_privileges(&err) || !mountpoint_prepare(o->mountpoint, &err)) {
 		g_printerr("nspidfs: %s\n", err->message);
@@ -80,6 +104,7 @@ static bool prepare(const struct nspidfs_options *o)
 			   strategy_name(o->strategy), g_strerror(-r));
 		return false;
 	}
+	raise_fd_limit();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	snapshot_configure(o->snapshot_ms);
 	return true;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "proc.h"
+#include "util.h"
 
 #define PARENT_WALK_MAX 128
 #define CACHE_MAX	8192
@@ -24,18 +25,6 @@ struct init_entry {
 
 static GMutex cache_lock;
 static GHashTable *cache; /* uint64_t ns inode -> struct init_entry */
-
-static int ns_ino_of(pid_t pid, uint64_t *ino)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	if (stat(path, &st) < 0)
-		return -errno;
-	*ino = st.st_ino;
-	return 0;
-}
 
 static void cache_put(uint64_t ns_ino, pid_t pid, uint64_t start)
 {
@@ -84,15 +73,26 @@ static bool entry_alive(const struct init_entry *e)
 	return proc_read_stat(e->pid, &st) == 0 && st.start == e->start && !proc_is_zombie(&st);
 }
 
-/* Record q if it is an init (of any namespace below the daemon's); true if it is ns_ino's. */
-static bool consider(pid_t q, const struct proc_status *status, uint64_t ns_ino)
+/*
+ * Record q if it is an init (of any namespace below the daemon's); true if it is ns_ino's.
+ * All reads go through one /proc/q descriptor, so they describe one process even if q exits
+ * and its PID is reused meanwhile. *ppid is q's parent, for the walk up.
+ */
+static bool consider(pid_t q, uint64_t ns_ino, pid_t *ppid)
 {
+	autofd dir = proc_open_dir(q);
+	struct proc_status status;
 	struct proc_stat st;
 	uint64_t ino = 0;
 
-	if (status->nspid_count < 2 || status->nspid[status->nspid_count - 1] != 1)
+	*ppid = 0;
+	if (dir < 0 || proc_read_status_at(dir, q, &status) < 0)
 		return false;
-	if (ns_ino_of(q, &ino) < 0 || proc_read_stat(q, &st) < 0 || proc_is_zombie(&st))
+	*ppid = status.ppid;
+	if (status.nspid_count < 2 || status.nspid[status.nspid_count - 1] != 1)
+		return false;
+	if (proc_ns_ino_at(dir, q, &ino) < 0 || proc_read_stat_at(dir, q, &st) < 0 ||
+	    proc_is_zombie(&st))
 		return false;
 	cache_put(ino, q, st.start);
 	return ino == ns_ino;
@@ -103,15 +103,13 @@ static int walk_parents(uint64_t ns_ino, pid_t member, pid_t *init)
 	pid_t q = member;
 
 	for (unsigned i = 0; i < PARENT_WALK_MAX && q > 0; i++) {
-		struct proc_status status;
+		pid_t parent;
 
-		if (proc_read_status(q, &status) < 0)
-			return -ESRCH;
-		if (consider(q, &status, ns_ino)) {
+		if (consider(q, ns_ino, &parent)) {
 			*init = q;
 			return 0;
 		}
-		q = status.ppid;
+		q = parent;
 	}
 	return -ESRCH;
 }
@@ -125,11 +123,9 @@ static void scan_proc(uint64_t ns_ino)
 	if (proc_list_pids(pids) < 0)
 		return;
 	for (guint i = 0; i < pids->len; i++) {
-		pid_t q = g_array_index(pids, pid_t, i);
-		struct proc_status status;
+		pid_t parent;
 
-		if (proc_read_status(q, &status) == 0)
-			consider(q, &status, ns_ino);
+		consider(g_array_index(pids, pid_t, i), ns_ino, &parent);
 	}
 }
 

@@ -37,12 +37,30 @@ static bool live_nspidfs_at(const char *path)
 	return ours;
 }
 
+/* The path cannot be resolved through a dead FUSE mount: canonicalize it textually. */
+static bool stale_mount_is_ours(const char *path, GError **error)
+{
+	g_autofree char *canon = g_canonicalize_filename(path, NULL);
+	GUnixMountEntry *m = g_unix_mount_at(canon, NULL);
+	bool ours = m && g_strcmp0(g_unix_mount_get_fs_type(m), FSTYPE) == 0;
+
+	if (!ours)
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+			    "%s is a disconnected mount of %s, not of nspidfs: not touching it",
+			    path, m ? g_unix_mount_get_fs_type(m) : "an unknown filesystem");
+	if (m)
+		g_unix_mount_free(m);
+	return ours;
+}
+
 bool mountpoint_prepare(const char *path, GError **error)
 {
 	struct stat st;
 
 	/* A dead daemon's mount answers ENOTCONN; several may be stacked after repeated crashes. */
 	for (int i = 0; i < 16 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
+		if (!stale_mount_is_ours(path, error))
+			return false;
 		if (umount2(path, MNT_DETACH) < 0) {
 			int e = errno;
 
