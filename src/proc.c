@@ -163,3 +163,11 @@ bool proc_is_kthread(const struct proc_stat *st)
 {
 	return (st->flags & NSPIDFS_PF_KTHREAD) != 0;
 }
+
+bool proc_has_live_threads(pid_t pid)
+{
+	struct proc_status st;
+
+	/* A zombie leader still counts itself until the whole group is reaped. */
+	return proc_read_status(pid, &st) == 0 && st.threads > 1;
+}

@@ -23,4 +23,6 @@ int proc_ns_ino_at(int dirfd, pid_t pid, uint64_t *ino);
 /* Thread-group leaders, ascending, as /proc lists them. */
 int proc_list_pids(GArray *pids);
 bool proc_is_zombie(const struct proc_stat *st);
+/* For a zombie: whether it is a thread-group leader whose other threads still run. */
+bool proc_has_live_threads(pid_t pid);
 bool proc_is_kthread(const struct proc_stat *st);

@@ -24,7 +24,7 @@ static int check_identity_stat(pid_t pid, uint64_t want_start, struct proc_stat 
 		return r == -ENOENT ? log_debug_ret(r, "pid %d: no such process", pid) : r;
 	if (node_start_bits(st.start) != want_start)
 		return log_debug_ret(-ENOENT, "pid %d: reused by another process", pid);
-	if (proc_is_zombie(&st))
+	if (proc_is_zombie(&st) && !proc_has_live_threads(pid))
 		return log_debug_ret(-ENOENT, "pid %d: exited (zombie, not yet reaped)", pid);
 	if (proc_is_kthread(&st))
 		return log_debug_ret(-ENODATA, "pid %d: kernel thread, no PID namespace to report",

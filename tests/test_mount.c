@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,58 @@ static void test_zombie(void **state)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
+static void *block_on_fd(void *arg)
+{
+	char c;
+
+	return (void *)(intptr_t)read((int)(intptr_t)arg, &c, 1);
+}
+
+/*
+ * A thread-group leader that called exit(2) alone is a zombie while its other threads run:
+ * the process is alive and must still be answered for.
+ */
+static void test_zombie_leader_with_threads(void **state)
+{
+	int ready[2], release[2];
+	char c, path[128];
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(release), 0);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t th;
+
+		close(release[1]);
+		close(ready[0]);
+		pthread_create(&th, NULL, block_on_fd, (void *)(intptr_t)release[0]);
+		close(ready[1]);
+		syscall(SYS_exit, 0); /* the leader alone */
+	}
+	close(release[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 0);
+	close(ready[0]);
+	/* The leader's exit is visible once its state reads Z. */
+	for (char st = 0; st != 'Z';) {
+		char stat[512];
+		int n;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		n = read_file(path, stat, sizeof(stat));
+		assert_true(n > 0);
+		st = strrchr(stat, ')')[2];
+		if (st != 'Z')
+			sched_yield();
+	}
+	expect_file(pid, "level", "0\n");
+	close(release[1]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(path, sizeof(path), "%s/%d/level", d.mnt, pid);
+	expect_errno(path, ENOENT);
+}
+
 static void test_kernel_thread(void **state)
 {
 	char path[128];
@@ -463,6 +516,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_bad_names),
 	    cmocka_unit_test(test_gone_pid),
 	    cmocka_unit_test(test_zombie),
+	    cmocka_unit_test(test_zombie_leader_with_threads),
 	    cmocka_unit_test(test_kernel_thread),
 	    cmocka_unit_test(test_pid1),
 	    cmocka_unit_test(test_exit_while_open),
