@@ -188,6 +188,14 @@ printf '[nspidfs]\nstrategy=auto\nno_such_key=1\n' >"$T/unknown.conf"
 expect_fail "an unknown configuration key is a configuration error" 2 'unknown key "no_such_key"' \
 	"$BIN" -f --config="$T/unknown.conf" "$MNT"
 
+expect_fail "--snapshot-ms out of range is a usage error" 2 "--snapshot-ms" \
+	"$BIN" -f --snapshot-ms=-1 "$MNT"
+printf '[nspidfs]\nsnapshot_ms=abc\n' >"$T/snap.conf"
+expect_fail "a bad snapshot_ms in the file is a configuration error" 2 "snapshot_ms" \
+	"$BIN" -f --config="$T/snap.conf" "$MNT"
+expect_fail "--ready-fd naming a closed descriptor fails before mounting" 1 "--ready-fd 77" \
+	"$BIN" -f --ready-fd=77 "$MNT"
+
 ### 3. Bad mount points: exit 1
 
 expect_fail "a missing mount point fails, naming it" 1 "$T/absent" \

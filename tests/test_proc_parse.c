@@ -323,6 +323,46 @@ static int status_str(const char *s, struct proc_status *st)
 	return parse_proc_status(s, strlen(s), st);
 }
 
+static void test_status_name_state_threads(void **state)
+{
+	static const char text[] = STATUS_HEAD "NStgid:\t3312\n"
+					       "NSpid:\t3313\n" STATUS_TAIL;
+	static const char escaped[] = "Name:\ta\\\\b\\nc d\nState:\tZ (zombie)\nTgid:\t5\n"
+				      "PPid:\t1\nThreads:\t3\nNSpid:\t5\n";
+	static const char kthread[] = "Name:\tkworker/0:1\nState:\tI (idle)\nTgid:\t9\n"
+				      "PPid:\t2\nNSpid:\t9\nThreads:\t1\n";
+	struct proc_status st;
+
+	(void)state;
+	assert_int_equal(status_str(text, &st), 0);
+	assert_string_equal(st.name, "sleep");
+	assert_int_equal(st.state, 'S');
+	assert_int_equal(st.threads, 1);
+	assert_false(st.kthread);
+	/* The kernel escapes '\\' and '\n' in Name:; the parser undoes exactly that. */
+	assert_int_equal(status_str(escaped, &st), 0);
+	assert_string_equal(st.name, "a\\b\nc d");
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.threads, 3);
+	/* No Kthread: line (older kernels), no memory, not a zombie: a kernel thread. */
+	assert_false(st.kthread);
+	assert_int_equal(status_str(kthread, &st), 0);
+	assert_true(st.kthread);
+}
+
+static void test_stat_comm(void **state)
+{
+	struct proc_stat st;
+
+	(void)state;
+	assert_int_equal(stat_str("1234 (a) b) (c) " STAT_TAIL, &st), 0);
+	assert_string_equal(st.comm, "a) b) (c");
+	assert_int_equal(stat_str("1234 () " STAT_TAIL, &st), 0);
+	assert_string_equal(st.comm, "");
+	/* ')' before '(' is not a comm. */
+	assert_int_equal(stat_str("1234 )x( " STAT_TAIL, &st), -EINVAL);
+}
+
 static void test_status_single_level(void **state)
 {
 	static const char text[] = STATUS_HEAD "NStgid:\t3312\n"
@@ -692,6 +732,8 @@ int main(void)
 	    cmocka_unit_test(test_stat_ignores_bytes_after_len),
 	    cmocka_unit_test(test_stat_not_nul_terminated),
 	    cmocka_unit_test(test_status_single_level),
+	    cmocka_unit_test(test_status_name_state_threads),
+	    cmocka_unit_test(test_stat_comm),
 	    cmocka_unit_test(test_status_three_levels),
 	    cmocka_unit_test(test_status_spaces),
 	    cmocka_unit_test(test_status_order_independent),
