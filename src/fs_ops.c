@@ -317,7 +317,8 @@ static void dir_track(struct dir_handle *h, bool open)
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&dirs_lock);
 
 	if (!open_dirs)
-		open_dirs = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)dir_handle_free, NULL);
+		open_dirs =
+		    g_hash_table_new_full(NULL, NULL, (GDestroyNotify)dir_handle_free, NULL);
 	if (open)
 		g_hash_table_add(open_dirs, h);
 	else
