@@ -129,6 +129,26 @@ static void scan_proc(uint64_t ns_ino)
 	}
 }
 
+void init_cache_note(uint64_t ns_ino, pid_t init, uint64_t start)
+{
+	cache_put(ns_ino, init, start);
+}
+
+bool init_cache_peek(uint64_t ns_ino, pid_t *init, uint64_t *start)
+{
+	struct init_entry e;
+
+	if (!cache_get(ns_ino, &e))
+		return false;
+	if (!entry_alive(&e)) {
+		cache_drop(ns_ino);
+		return false;
+	}
+	*init = e.pid;
+	*start = e.start;
+	return true;
+}
+
 int init_cache_find(uint64_t ns_ino, pid_t member, pid_t *init)
 {
 	struct init_entry e;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include "init_cache.h"
 #include "pidns.h"
 #include "proc.h"
 #include "snapshot.h"
@@ -88,13 +89,19 @@ static int parse_ns_name(const char *name, uint64_t *ino)
 
 int nsview_lookup(const char *name, struct node *out)
 {
-	uint64_t ino;
+	uint64_t ino, start;
+	pid_t init;
 	int r = parse_ns_name(name, &ino);
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
 
 	if (r < 0)
 		return r;
+	/* A namespace seen before, whose init lives: no /proc pass. */
+	if (init_cache_peek(ino, &init, &start)) {
+		*out = (struct node){.kind = NODE_NS_DIR, .pid = init, .start = node_start_bits(start)};
+		return 0;
+	}
 	m = snapshot_get(&r);
 	if (m && !ns_model_find(m, ino)) {
 		struct ns_model *newer = snapshot_refresh(m, &r);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "init_cache.h"
 #include "nsfs_compat.h"
 #include "proc.h"
 #include "util.h"
@@ -112,6 +113,17 @@ static pid_t last_pid(void)
 	return (pid_t)g_ascii_strtoll(text, NULL, 10);
 }
 
+/* So that a later lookup of a namespace by inode needs no pass while its init lives. */
+static void remember_inits(const struct ns_model *m)
+{
+	for (guint i = 0; i < m->order->len; i++) {
+		const struct ns_info *ns = g_ptr_array_index(m->order, i);
+
+		if (ns->init > 0 && ns->level > 0)
+			init_cache_note(ns->ino, ns->init, ns->init_start);
+	}
+}
+
 int snapshot_build(struct ns_model **out)
 {
 	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
@@ -131,6 +143,9 @@ int snapshot_build(struct ns_model **out)
 	for (guint i = 0; i < pids->len; i++)
 		scan_one(m, g_array_index(pids, pid_t, i));
 	ns_model_finish(m);
+	remember_inits(m);
+	g_debug("/proc pass: %u processes in %u PID namespaces, %" G_GINT64_FORMAT " us",
+		m->procs->len, m->order->len, g_get_monotonic_time() - began);
 	*out = m;
 	return 0;
 }
