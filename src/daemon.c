@@ -11,6 +11,7 @@
 #include "fs_ops.h"
 #include "helper.h"
 #include "snapshot.h"
+#include "visibility.h"
 #include "log.h"
 #include "mountpoint.h"
 
@@ -107,6 +108,7 @@ static bool prepare(const struct nspidfs_options *o)
 	raise_fd_limit();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	snapshot_configure(o->snapshot_ms);
+	visibility_configure(o->visibility);
 	return true;
 }
 
@@ -140,7 +142,8 @@ int daemon_run(const struct nspidfs_options *o)
 		g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
 		goto out_signals;
 	}
-	g_message("serving %s with strategy %s", o->mountpoint, strategy_name(strategy_active()));
+	g_message("serving %s with strategy %s, visibility %s", o->mountpoint,
+		  strategy_name(strategy_active()), visibility_name(o->visibility));
 	if (fuse_daemonize(o->foreground) != 0)
 		goto out_unmount;
 	if (!o->foreground)

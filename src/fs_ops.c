@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "resolve.h"
 #include "snapshot.h"
+#include "visibility.h"
 #include "util.h"
 
 #define TTL_FOREVER (24.0 * 3600.0)
@@ -39,6 +40,7 @@ struct dir_entry {
 /* What a directory listing walks, fixed at opendir so offsets keep their meaning. */
 struct dir_handle {
 	struct node dir;
+	struct viewer viewer;
 	GArray *pids;		  /* root: the PIDs /proc listed */
 	struct ns_model *model;	  /* ns/ and ns/<inode>/pid/ */
 	const struct ns_info *ns; /* ns/<inode>/pid/ */
@@ -88,6 +90,15 @@ static void reply_node_or_err(fuse_req_t req, int r, const struct node *n, doubl
 		reply_node(req, n, entry_ttl);
 }
 
+/* 0 if the request's reader may see process pid (a namespace's init, for ns nodes). */
+static int check_visible(fuse_req_t req, pid_t pid)
+{
+	struct viewer v;
+
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	return viewer_check_process(&v, pid);
+}
+
 /* The directory still names the process it was looked up as. */
 static int check_pid_node(const struct node *n)
 {
@@ -124,6 +135,8 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 	r = parse_pid_name(name, &n.pid);
 	if (r == 0)
 		r = resolve_identity(n.pid, &n.start);
+	if (r == 0)
+		r = check_visible(req, n.pid);
 	reply_node_or_err(req, r, &n, TTL_NONE);
 }
 
@@ -135,6 +148,8 @@ static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char
 
 	if (r == 0)
 		r = check_pid_node(dir);
+	if (r == 0)
+		r = check_visible(req, dir->pid);
 	n.kind = NODE_PID_FILE;
 	n.file = f;
 	reply_node_or_err(req, r, &n, TTL_FOREVER);
@@ -154,6 +169,8 @@ static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char 
 	n.file = f;
 	if (r == 0)
 		r = nsview_target(dir, &t);
+	if (r == 0)
+		r = check_visible(req, t.init);
 	if (r == 0 && n.kind == NODE_NS_FILE && f == NF_PARENT && t.level == 0)
 		r = -ENOENT;
 	reply_node_or_err(req, r, &n, TTL_FOREVER);
@@ -168,6 +185,8 @@ static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const c
 
 	if (r == 0)
 		r = nsview_target(dir, &t);
+	if (r == 0)
+		r = check_visible(req, t.init);
 	if (r == 0)
 		r = nsview_reverse(&t, n.nspid, &host);
 	n.kind = NODE_NS_PID_LINK;
@@ -200,6 +219,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		break;
 	case NODE_NS_ROOT:
 		r = nsview_lookup(name, &n);
+		if (r == 0)
+			r = check_visible(req, n.pid);
 		reply_node_or_err(req, r, &n, TTL_NONE);
 		break;
 	case NODE_NS_DIR:
@@ -238,23 +259,27 @@ static int self_target(fuse_req_t req, GString *out)
 	return 0;
 }
 
-static int pidns_target(const struct node *n, GString *out)
+static int pidns_target(fuse_req_t req, const struct node *n, GString *out)
 {
 	struct proc_model m;
-	int r = resolve_process(n->pid, n->start, &m);
+	int r = check_visible(req, n->pid);
 
+	if (r == 0)
+		r = resolve_process(n->pid, n->start, &m);
 	if (r == 0)
 		g_string_printf(out, "../ns/%" PRIu64, model_own(&m)->ns_ino);
 	return r;
 }
 
-static int parent_target(const struct node *n, GString *out)
+static int parent_target(fuse_req_t req, const struct node *n, GString *out)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
 	struct ns_target t;
 	int r = nsview_target(n, &t);
 
+	if (r == 0)
+		r = check_visible(req, t.init);
 	if (r == 0)
 		r = nsview_model(&t, &m, &ns);
 	if (r == 0 && ns->level == 0)
@@ -264,12 +289,14 @@ static int parent_target(const struct node *n, GString *out)
 	return r;
 }
 
-static int reverse_target(const struct node *n, GString *out)
+static int reverse_target(fuse_req_t req, const struct node *n, GString *out)
 {
 	struct ns_target t;
 	pid_t host;
 	int r = nsview_target(n, &t);
 
+	if (r == 0)
+		r = check_visible(req, t.init);
 	if (r == 0)
 		r = nsview_reverse(&t, n->nspid, &host);
 	/* The namespace was still the one the link was looked up in. */
@@ -292,11 +319,11 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		if (n.kind == NODE_SELF)
 			r = self_target(req, target);
 		else if (n.kind == NODE_PID_FILE)
-			r = pidns_target(&n, target);
+			r = pidns_target(req, &n, target);
 		else if (n.kind == NODE_NS_FILE)
-			r = parent_target(&n, target);
+			r = parent_target(req, &n, target);
 		else
-			r = reverse_target(&n, target);
+			r = reverse_target(req, &n, target);
 	}
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -325,6 +352,54 @@ static void dir_track(struct dir_handle *h, bool open)
 		g_hash_table_steal(open_dirs, h);
 }
 
+/* A model holding the viewer's namespace (a container started a moment ago included). */
+static int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top)
+{
+	int r = 0;
+	struct ns_model *m = snapshot_get(&r);
+
+	if (m && !viewer_top(v, m)) {
+		struct ns_model *newer = snapshot_refresh(m, &r);
+
+		ns_model_unref(m);
+		m = newer;
+	}
+	if (!m)
+		return r;
+	*out = m;
+	*top = viewer_top(v, m);
+	return 0;
+}
+
+static gint compare_pids(gconstpointer a, gconstpointer b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The PIDs the viewer may see: all of /proc, or its namespace's members from the model. */
+static int list_visible_pids(struct dir_handle *h)
+{
+	const struct ns_info *top = NULL;
+	int r;
+
+	h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	if (h->viewer.scope == VIEWER_ALL)
+		return proc_list_pids(h->pids);
+	if (h->viewer.scope == VIEWER_NONE)
+		return 0;
+	r = viewer_model(&h->viewer, &h->model, &top);
+	for (guint i = 0; r == 0 && top && i < top->members->len; i++) {
+		const struct ns_proc *p =
+		    ns_model_proc(h->model, g_array_index(top->members, guint, i));
+
+		g_array_append_val(h->pids, p->host_pid);
+	}
+	g_array_sort(h->pids, compare_pids);
+	return r;
+}
+
 static int dir_handle_fill(struct dir_handle *h)
 {
 	struct ns_target t;
@@ -332,19 +407,24 @@ static int dir_handle_fill(struct dir_handle *h)
 
 	switch (h->dir.kind) {
 	case NODE_ROOT:
-		h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-		return proc_list_pids(h->pids);
+		return list_visible_pids(h);
 	case NODE_PID_DIR:
-		return check_pid_node(&h->dir);
+		r = check_pid_node(&h->dir);
+		return r < 0 ? r : viewer_check_process(&h->viewer, h->dir.pid);
 	case NODE_NS_ROOT:
-		h->model = snapshot_get(&r);
-		return r;
+		/* h->ns is the top of what the viewer may list; NULL: nothing. */
+		return h->viewer.scope == VIEWER_NONE ? 0
+						      : viewer_model(&h->viewer, &h->model, &h->ns);
 	case NODE_NS_DIR:
 		r = nsview_target(&h->dir, &t);
+		if (r == 0)
+			r = viewer_check_process(&h->viewer, t.init);
 		h->level = t.level;
 		return r;
 	case NODE_NS_PID_DIR:
 		r = nsview_target(&h->dir, &t);
+		if (r == 0)
+			r = viewer_check_process(&h->viewer, t.init);
 		return r < 0 ? r : nsview_model(&t, &h->model, &h->ns);
 	default:
 		return -ENOTDIR;
@@ -356,6 +436,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct dir_handle *h = g_new0(struct dir_handle, 1);
 	int r = node_from_ino(ino, &h->dir);
 
+	viewer_of(fuse_req_ctx(req)->pid, &h->viewer);
 	if (r == 0)
 		r = dir_handle_fill(h);
 	if (r < 0) {
@@ -422,10 +503,10 @@ static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	const struct ns_info *ns;
 	struct node n = {.kind = NODE_NS_DIR};
 
-	if (i >= h->model->order->len)
+	if (!h->model || !h->ns || i >= h->model->order->len)
 		return -1;
 	ns = g_ptr_array_index(h->model->order, i);
-	if (ns->init <= 0)
+	if (ns->init <= 0 || !ns_model_is_below(h->model, h->ns, ns->ino))
 		return 0;
 	n.pid = ns->init;
 	n.start = node_start_bits(ns->init_start);
@@ -528,25 +609,28 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
-static int pid_file_content(const struct node *n, GString **out)
+static int pid_file_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct proc_model m;
-	int r = resolve_process(n->pid, n->start, &m);
+	int r = viewer_check_process(v, n->pid);
 
+	if (r == 0)
+		r = resolve_process(n->pid, n->start, &m);
 	if (r < 0)
 		return r;
 	*out = n->file == PF_JSON ? format_pid_json(&m) : format_pid_file(n->file, &m);
 	return 0;
 }
 
-static int tree_content(GString **out)
+static int tree_content(const struct viewer *v, GString **out)
 {
-	int r = 0;
-	g_autoptr(ns_model) m = snapshot_get(&r);
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *top = NULL;
+	int r = v->scope == VIEWER_NONE ? -EACCES : viewer_model(v, &m, &top);
 
-	if (!m)
+	if (r < 0)
 		return r;
-	*out = format_tree(m, ns_model_root(m));
+	*out = top ? format_tree(m, top) : g_string_new("");
 	return 0;
 }
 
@@ -566,13 +650,15 @@ static GString *format_ns_file(enum ns_file f, const struct ns_model *m, const s
 	}
 }
 
-static int ns_file_content(const struct node *n, GString **out)
+static int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
 	struct ns_target t;
 	int r = nsview_target(n, &t);
 
+	if (r == 0)
+		r = viewer_check_process(v, t.init);
 	if (r == 0)
 		r = nsview_model(&t, &m, &ns);
 	if (r < 0)
@@ -587,17 +673,19 @@ static int ns_file_content(const struct node *n, GString **out)
 	return r;
 }
 
-static int file_content(const struct node *n, GString **out)
+static int file_content(fuse_req_t req, const struct node *n, GString **out)
 {
 	mode_t type = node_type(n);
+	struct viewer v;
 
 	if (type != S_IFREG)
 		return type == S_IFDIR ? -EISDIR : -ELOOP;
+	viewer_of(fuse_req_ctx(req)->pid, &v);
 	if (n->kind == NODE_PID_FILE)
-		return pid_file_content(n, out);
+		return pid_file_content(&v, n, out);
 	if (n->kind == NODE_TREE)
-		return tree_content(out);
-	return ns_file_content(n, out);
+		return tree_content(&v, out);
+	return ns_file_content(&v, n, out);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -609,7 +697,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
 	if (r == 0)
-		r = file_content(&n, &content);
+		r = file_content(req, &n, &content);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;

@@ -99,7 +99,8 @@ int nsview_lookup(const char *name, struct node *out)
 		return r;
 	/* A namespace seen before, whose init lives: no /proc pass. */
 	if (init_cache_peek(ino, &init, &start)) {
-		*out = (struct node){.kind = NODE_NS_DIR, .pid = init, .start = node_start_bits(start)};
+		*out = (struct node){
+		    .kind = NODE_NS_DIR, .pid = init, .start = node_start_bits(start)};
 		return 0;
 	}
 	m = snapshot_get(&r);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "snapshot.h"
+#include "visibility.h"
 
 /* GOption leaves an int untouched when absent; no valid value is this low. */
 #define UNSET_NUM G_MININT
@@ -17,6 +18,7 @@ struct cli {
 	char *mountpoint; /* from the positional argument */
 	char *config;
 	char *strategy;
+	char *visibility;
 	gint helper_timeout_ms;
 	gint max_helpers;
 	gint snapshot_ms;
@@ -35,6 +37,7 @@ static void cli_clear(struct cli *c)
 	g_free(c->mountpoint);
 	g_free(c->config);
 	g_free(c->strategy);
+	g_free(c->visibility);
 	g_strfreev(c->fuse_opts);
 	g_strfreev(c->rest);
 }
@@ -64,6 +67,9 @@ static GOptionContext *make_context(struct cli *c)
 	     "Configuration file (default " NSPIDFS_DEFAULT_CONFIG " if it exists)", "FILE"},
 	    {"strategy", 0, 0, G_OPTION_ARG_STRING, &c->strategy,
 	     "PID translation strategy (default auto)", "auto|ioctl|status|creds"},
+	    {"visibility", 0, 0, G_OPTION_ARG_STRING, &c->visibility,
+	     "What a reader sees: its own namespace and below, or everything (default caller)",
+	     "caller|all"},
 	    {"helper-timeout", 0, 0, G_OPTION_ARG_INT, &c->helper_timeout_ms,
 	     "Milliseconds a creds helper may take (default 1000)", "MS"},
 	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
@@ -92,6 +98,7 @@ static void set_defaults(struct nspidfs_options *o)
 	memset(o, 0, sizeof(*o));
 	o->mountpoint = g_strdup(NSPIDFS_DEFAULT_MOUNTPOINT);
 	o->strategy = STRATEGY_AUTO;
+	o->visibility = VISIBILITY_CALLER;
 	o->helper_timeout_ms = 1000;
 	o->max_helpers = 4;
 	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
@@ -119,6 +126,15 @@ static bool set_strategy(struct nspidfs_options *o, const char *name, GError **e
 	return false;
 }
 
+static bool set_visibility(struct nspidfs_options *o, const char *name, GError **error)
+{
+	if (visibility_from_name(name, &o->visibility) == 0)
+		return true;
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "unknown visibility \"%s\" (caller or all)", name);
+	return false;
+}
+
 /* An integer key if present; absent keys keep the default. */
 static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsigned *out,
 		     GError **error)
@@ -140,8 +156,9 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 }
 
 static const char *const known_keys[] = {
-    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "snapshot_ms",
-    "debug",	  NULL,
+    "mountpoint",  "strategy",	  "helper_timeout_ms",
+    "max_helpers", "max_threads", "snapshot_ms",
+    "visibility",  "debug",	  NULL,
 };
 
 static bool check_keys(GKeyFile *kf, GError **error)
@@ -163,6 +180,8 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	g_autofree char *mp = g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "mountpoint", NULL);
 	g_autofree char *strategy =
 	    g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "strategy", NULL);
+	g_autofree char *visibility =
+	    g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "visibility", NULL);
 	g_autoptr(GError) err = NULL;
 	gboolean debug;
 
@@ -173,6 +192,8 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 		o->mountpoint = g_steal_pointer(&mp);
 	}
 	if (strategy && !set_strategy(o, strategy, error))
+		return false;
+	if (visibility && !set_visibility(o, visibility, error))
 		return false;
 	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
 	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
@@ -221,6 +242,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->mountpoint = g_strdup(c->rest[0]);
 	}
 	if (c->strategy && !set_strategy(o, c->strategy, error))
+		return false;
+	if (c->visibility && !set_visibility(o, c->visibility, error))
 		return false;
 	if (c->helper_timeout_ms != UNSET_NUM &&
 	    !check_range("--helper-timeout", c->helper_timeout_ms, 1, 600000, error))

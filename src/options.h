@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "strategy.h"
+#include "visibility.h"
 
 #define NSPIDFS_DEFAULT_MOUNTPOINT "/var/lib/nspidfs"
 #define NSPIDFS_DEFAULT_CONFIG	   "/etc/nspidfs/nspidfs.conf"
@@ -14,6 +15,7 @@ struct nspidfs_options {
 	char *mountpoint;
 	char *config_path; /* the file that was read, or NULL */
 	enum strategy_id strategy;
+	enum visibility_mode visibility;
 	unsigned helper_timeout_ms;
 	unsigned max_helpers;
 	unsigned max_threads;

@@ -397,3 +397,47 @@ void nstree_destroy(struct nstree *t)
 	}
 	t->n = 0;
 }
+
+static void __attribute__((noreturn)) report_and_exit(int fd, char *msg)
+{
+	size_t len = msg ? strlen(msg) : 0;
+
+	if (len && write(fd, msg, len) < 0)
+		_exit(3);
+	_exit(msg ? 1 : 0);
+}
+
+char *run_in_pidns_of(pid_t member, char *(*fn)(void *), void *arg)
+{
+	GString *out = g_string_new("");
+	int p[2], status = 0;
+	char buf[512];
+	ssize_t n;
+	pid_t child;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	child = fork();
+	if (child == 0) {
+		pid_t inner;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		/* setns() moves only the children made afterwards into the namespace. */
+		enter_pidns_of(member);
+		inner = fork();
+		if (inner == 0)
+			report_and_exit(p[1], fn(arg));
+		if (inner < 0 || waitpid(inner, &status, 0) < 0)
+			_exit(4);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 5);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		g_string_append_len(out, buf, n);
+	close(p[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && out->len == 0))
+		g_string_append_printf(out, "reader in the namespace of %d failed: status %#x",
+				       member, status);
+	return g_string_free(out, out->len == 0);
+}

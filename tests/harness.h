@@ -59,3 +59,10 @@ int nstree_add(struct nstree *t, int parent_idx, bool new_ns);
 /* The standard tree: three levels, several members each, a sibling, an empty middle level. */
 void nstree_build_standard(struct nstree *t);
 void nstree_destroy(struct nstree *t);
+
+/*
+ * Run fn in a new process whose PID namespace is member's (as a container's process would
+ * be), in the test's mount namespace. fn returns NULL on success or a g_malloc'd complaint,
+ * which is returned here; a crash of the process is a complaint too.
+ */
+char *run_in_pidns_of(pid_t member, char *(*fn)(void *), void *arg);

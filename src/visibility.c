@@ -1,0 +1,124 @@
+/*
+ * The rule is applied where every request reaches the daemon whatever the kernel caches:
+ * LOOKUP of names with entry timeout 0 (PIDs, namespace inodes, reverse-lookup PIDs), OPEN,
+ * OPENDIR/READDIR and READLINK. The kernel's dentry cache is shared by every reader and every
+ * bind mount, so a check anywhere else could be bypassed by what another reader looked up.
+ */
+#include "visibility.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pidns.h"
+#include "proc.h"
+#include "util.h"
+
+static enum visibility_mode mode = VISIBILITY_CALLER;
+static uint64_t daemon_ns; /* set before the FUSE loop starts, read-only after */
+
+static const char *const mode_names[] = {
+    [VISIBILITY_CALLER] = "caller",
+    [VISIBILITY_ALL] = "all",
+};
+
+const char *visibility_name(enum visibility_mode m)
+{
+	return m <= VISIBILITY_ALL ? mode_names[m] : "?";
+}
+
+int visibility_from_name(const char *name, enum visibility_mode *out)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(mode_names); i++) {
+		if (strcmp(name, mode_names[i]) == 0) {
+			*out = (enum visibility_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int ns_ino_of(pid_t pid, uint64_t *ino);
+
+void visibility_configure(enum visibility_mode m)
+{
+	mode = m;
+	if (ns_ino_of(getpid(), &daemon_ns) < 0)
+		g_warning("cannot read the daemon's own PID namespace: every reader is a stranger");
+}
+
+static int ns_ino_of(pid_t pid, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+void viewer_of(pid_t caller, struct viewer *v)
+{
+	struct proc_status st;
+
+	memset(v, 0, sizeof(*v));
+	v->pid = caller;
+	v->scope = VIEWER_ALL;
+	if (mode == VISIBILITY_ALL)
+		return;
+	v->scope = VIEWER_NONE;
+	if (caller <= 0 || ns_ino_of(caller, &v->ns_ino) < 0) {
+		g_debug("request from pid %d: not identifiable, shown nothing", caller);
+		return;
+	}
+	if (v->ns_ino == daemon_ns) {
+		v->scope = VIEWER_ALL;
+		return;
+	}
+	if (proc_read_status(caller, &st) < 0 || st.nspid_count < 2)
+		return;
+	v->scope = VIEWER_NS;
+	v->level = st.nspid_count - 1;
+}
+
+static void chain_cleanup(struct pidns_chain *chain)
+{
+	pidns_chain_close(chain);
+}
+
+int viewer_check_process(const struct viewer *v, pid_t pid)
+{
+	__attribute__((cleanup(chain_cleanup))) struct pidns_chain chain = {.depth = 0};
+	uint64_t ino;
+
+	if (v->scope == VIEWER_ALL)
+		return 0;
+	if (v->scope == VIEWER_NONE)
+		return -EACCES;
+	/* Most often the process is in the viewer's own namespace: one stat. */
+	if (ns_ino_of(pid, &ino) < 0)
+		return -ENOENT;
+	if (ino == v->ns_ino)
+		return 0;
+	if (pidns_chain_open(pid, &chain) < 0 || chain.depth <= v->level ||
+	    chain.ino[v->level] != v->ns_ino)
+		return log_debug_ret(-ENOENT, "pid %d: hidden from pid %d's namespace", pid,
+				     v->pid);
+	return 0;
+}
+
+const struct ns_info *viewer_top(const struct viewer *v, const struct ns_model *m)
+{
+	switch (v->scope) {
+	case VIEWER_ALL:
+		return ns_model_root(m);
+	case VIEWER_NS:
+		return ns_model_find(m, v->ns_ino);
+	default:
+		return NULL;
+	}
+}
