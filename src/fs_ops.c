@@ -57,6 +57,26 @@ static time_t mount_time;
 static GMutex dirs_lock;
 static GHashTable *open_dirs;
 
+/*
+ * Sizes. read() ignores them (direct I/O), but sendfile() and splice() (busybox cat uses
+ * them) go through the page cache up to i_size, and tail(1) seeks from it, so a size of 0
+ * would make them see an empty file. A process's files never exceed a page, and the kernel
+ * trims i_size to the real end at the first short read; the JSON (its name can change), tree
+ * and ns/ files change, so their attributes are never cached and their size is computed.
+ */
+#define SMALL_FILE_SIZE 4096
+
+static bool attrs_change(const struct node *n)
+{
+	return (n->kind == NODE_PID_FILE && n->file == PF_JSON) || n->kind == NODE_TREE ||
+	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT);
+}
+
+static double attr_ttl(const struct node *n)
+{
+	return attrs_change(n) ? TTL_NONE : TTL_FOREVER;
+}
+
 static void fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 {
 	mode_t type = node_type(n);
@@ -68,13 +88,15 @@ static void fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 	/* Like /proc: content is made at open, read with direct I/O whatever the size. */
 	st->st_mode = type | (type == S_IFDIR ? 0555 : type == S_IFLNK ? 0777 : 0444);
 	st->st_nlink = type == S_IFDIR ? 2 : 1;
+	if (type == S_IFREG && !attrs_change(n))
+		st->st_size = SMALL_FILE_SIZE;
 }
 
 static void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
 {
 	struct fuse_entry_param e = {
 	    .ino = node_ino(n),
-	    .attr_timeout = TTL_FOREVER,
+	    .attr_timeout = attr_ttl(n),
 	    .entry_timeout = entry_ttl,
 	};
 
@@ -234,6 +256,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 }
 
+static int file_content(fuse_req_t req, const struct node *n, GString **out);
+
+/* What the reader would read now; 0 if it would get an error. */
+static size_t changing_file_size(fuse_req_t req, const struct node *n)
+{
+	g_autoptr(GString) content = NULL;
+
+	return file_content(req, n, &content) == 0 ? content->len : 0;
+}
+
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -244,7 +276,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fill_attr(&n, ino, &st);
-	fuse_reply_attr(req, &st, TTL_FOREVER);
+	if (attrs_change(&n))
+		st.st_size = (off_t)changing_file_size(req, &n);
+	fuse_reply_attr(req, &st, attr_ttl(&n));
 }
 
 /* FUSE names the calling thread (0 if outside our namespace); self is its thread group. */

@@ -4,6 +4,7 @@
 #include <gio/gunixmounts.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define FSTYPE "fuse.nspidfs"
@@ -55,10 +56,14 @@ static bool stale_mount_is_ours(const char *path, GError **error)
 
 bool mountpoint_prepare(const char *path, GError **error)
 {
+	struct statvfs vfs;
 	struct stat st;
 
-	/* A dead daemon's mount answers ENOTCONN; several may be stacked after repeated crashes. */
-	for (int i = 0; i < 16 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
+	/*
+	 * A dead daemon's mount answers ENOTCONN; several may be stacked after repeated crashes.
+	 * statfs() always reaches the daemon, where stat() may be answered from cached attributes.
+	 */
+	for (int i = 0; i < 16 && statvfs(path, &vfs) < 0 && errno == ENOTCONN; i++) {
 		if (!stale_mount_is_ours(path, error))
 			return false;
 		if (umount2(path, MNT_DETACH) < 0) {

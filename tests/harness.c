@@ -11,7 +11,9 @@
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -154,6 +156,30 @@ int read_file(const char *path, char *buf, size_t size)
 	buf[len] = '\0';
 	close(fd);
 	return (int)len;
+}
+
+int sendfile_file(const char *path, char *buf, size_t size)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC), out, r = 0;
+	ssize_t n, total = 0;
+
+	if (in < 0)
+		return -errno;
+	out = memfd_create("sendfile", MFD_CLOEXEC);
+	assert_true(out >= 0);
+	while ((n = sendfile(out, in, NULL, 1 << 20)) > 0)
+		total += n;
+	if (n < 0)
+		r = -errno;
+	if (r == 0 && (size_t)total >= size)
+		r = -E2BIG;
+	if (r == 0 && pread(out, buf, (size_t)total, 0) != total)
+		r = -EIO;
+	if (r == 0)
+		buf[total] = '\0';
+	close(in);
+	close(out);
+	return r < 0 ? r : (int)total;
 }
 
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size)

@@ -28,6 +28,8 @@ char *daemon_warnings(const struct daemon *d);
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);
+/* The same through sendfile(2), as busybox cat reads: the page cache path, bounded by i_size. */
+int sendfile_file(const char *path, char *buf, size_t size);
 
 /* The kernel's own answers. */
 int kernel_nspid(pid_t pid, pid_t *levels, unsigned max, unsigned *n);
