@@ -5,6 +5,7 @@ packages=(
 	meson ninja-build pkg-config gcc clang clang-format
 	libfuse3-dev fuse3 libglib2.0-dev libcmocka-dev scdoc
 	util-linux procps coreutils python3
+	podman runc busybox-static
 )
 missing=()
 for p in "${packages[@]}"; do
