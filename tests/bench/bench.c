@@ -1,0 +1,557 @@
+/*
+ * The benchmark: what a read through nspidfs costs, against the FUSE floor (a trivial file
+ * of a minimal libfuse filesystem mounted with the same options), /proc, lxcfs if installed,
+ * and a fork per query. Every figure is a median of samples taken interleaved in one run, so
+ * the ratios compare like with like on a machine doing whatever else it does.
+ *
+ *   bench [--quick]      (meson test --benchmark runs it with --quick)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "floorfs.h"
+#include "harness.h"
+
+static bool quick;
+
+/* ------------------------------------------------------------------ samples and table */
+
+struct series {
+	const char *name;
+	GArray *us; /* double */
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static gint cmp_double(gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const struct series *s)
+{
+	if (!s->us->len)
+		return 0;
+	g_array_sort(s->us, cmp_double);
+	return g_array_index(s->us, double, s->us->len / 2);
+}
+
+static struct series *series_new(const char *name)
+{
+	struct series *s = g_new0(struct series, 1);
+
+	s->name = name;
+	s->us = g_array_new(FALSE, FALSE, sizeof(double));
+	return s;
+}
+
+static void add(struct series *s, double us)
+{
+	g_array_append_val(s->us, us);
+}
+
+static void row(const char *what, double us, double base, const char *base_name)
+{
+	if (base > 0)
+		printf("  %-52s %10.1f us %8.2fx %s\n", what, us, us / base, base_name);
+	else
+		printf("  %-52s %10.1f us\n", what, us);
+}
+
+/* ------------------------------------------------------------------ operations */
+
+/* open + read + close, as `cat` does; returns microseconds, or -1 on error. */
+static double timed_cat(const char *path)
+{
+	char buf[4096];
+	double t0 = now_us();
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	return n < 0 ? -1 : now_us() - t0;
+}
+
+static double timed_readdir(const char *path, unsigned *entries)
+{
+	double t0 = now_us();
+	DIR *d = opendir(path);
+	unsigned n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	if (entries)
+		*entries = n;
+	return now_us() - t0;
+}
+
+static void must(double us, const char *what)
+{
+	if (us < 0) {
+		fprintf(stderr, "bench: %s failed: %s\n", what, strerror(errno));
+		exit(1);
+	}
+}
+
+/* ------------------------------------------------------------------ the daemons */
+
+static const char *const strategies[] = {"auto", "ioctl", "status", "creds"};
+#define N_STRATEGIES G_N_ELEMENTS(strategies)
+
+static struct daemon daemons[N_STRATEGIES];
+static char floor_dir[64], floor_mnt[80];
+static pid_t floor_pid;
+
+static void start_all(void)
+{
+	for (size_t i = 0; i < N_STRATEGIES; i++) {
+		g_autofree char *arg = g_strdup_printf("--strategy=%s", strategies[i]);
+		const char *args[] = {arg, NULL};
+
+		if (!daemon_start(&daemons[i], args)) {
+			fprintf(stderr, "bench: nspidfs --strategy=%s did not start\n",
+				strategies[i]);
+			exit(1);
+		}
+	}
+	snprintf(floor_dir, sizeof(floor_dir), "/tmp/nspidfs-floor-XXXXXX");
+	if (!mkdtemp(floor_dir))
+		exit(1);
+	snprintf(floor_mnt, sizeof(floor_mnt), "%s/mnt", floor_dir);
+	mkdir(floor_mnt, 0755);
+	floor_pid = floorfs_start(floor_mnt);
+	if (floor_pid < 0) {
+		fprintf(stderr, "bench: the floor filesystem did not mount\n");
+		exit(1);
+	}
+}
+
+static void stop_all(void)
+{
+	for (size_t i = 0; i < N_STRATEGIES; i++)
+		daemon_stop(&daemons[i]);
+	floorfs_stop(floor_pid);
+	rmdir(floor_mnt);
+	rmdir(floor_dir);
+}
+
+/* ------------------------------------------------------------------ 1. reads */
+
+static const char *const files[] = {"init", "nspid", "ancestors"};
+
+static void bench_warm(pid_t target, unsigned iters)
+{
+	g_autofree char *status = g_strdup_printf("/proc/%d/status", target);
+	g_autofree char *floor_file = g_strdup_printf("%s/f0", floor_mnt);
+	struct series *proc = series_new("/proc/PID/status");
+	struct series *floor = series_new("FUSE floor");
+	struct series *s[N_STRATEGIES][G_N_ELEMENTS(files)];
+	char *paths[N_STRATEGIES][G_N_ELEMENTS(files)];
+
+	for (size_t d = 0; d < N_STRATEGIES; d++) {
+		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
+			s[d][f] = series_new(files[f]);
+			paths[d][f] = g_strdup_printf("%s/%d/%s", daemons[d].mnt, target, files[f]);
+			must(timed_cat(paths[d][f]), paths[d][f]); /* warm it */
+		}
+	}
+	must(timed_cat(floor_file), "floor");
+	for (unsigned i = 0; i < iters; i++) {
+		add(proc, timed_cat(status));
+		add(floor, timed_cat(floor_file));
+		for (size_t d = 0; d < N_STRATEGIES; d++) {
+			for (size_t f = 0; f < G_N_ELEMENTS(files); f++)
+				add(s[d][f], timed_cat(paths[d][f]));
+		}
+	}
+	printf("\n1a. warm reads (the same process again), one reader, %u rounds\n", iters);
+	double fl = median(floor), pr = median(proc);
+
+	row("FUSE floor: trivial file, same mount options", fl, 0, "");
+	row("/proc/PID/status", pr, fl, "of floor");
+	for (size_t d = 0; d < N_STRATEGIES; d++) {
+		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
+			g_autofree char *what =
+			    g_strdup_printf("nspidfs %s: PID/%s", strategies[d], files[f]);
+
+			row(what, median(s[d][f]), fl, "of floor");
+			g_free(paths[d][f]);
+		}
+	}
+}
+
+/* Cold: each process read once, a new floor name each time (a LOOKUP as for a new PID). */
+static void bench_cold(struct nstree *t, int parent, unsigned n)
+{
+	struct series *floor = series_new("floor cold");
+	struct series *s[N_STRATEGIES];
+	pid_t *pids = g_new(pid_t, n);
+
+	for (unsigned i = 0; i < n; i++)
+		pids[i] = t->m[nstree_add(t, parent, false)].host;
+	for (size_t d = 0; d < N_STRATEGIES; d++)
+		s[d] = series_new(strategies[d]);
+	for (unsigned i = 0; i < n; i++) {
+		g_autofree char *fp = g_strdup_printf("%s/f%u", floor_mnt, 1000 + i);
+
+		add(floor, timed_cat(fp));
+		for (size_t d = 0; d < N_STRATEGIES; d++) {
+			g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[d].mnt, pids[i]);
+			double us = timed_cat(p);
+
+			must(us, p);
+			add(s[d], us);
+		}
+	}
+	printf("\n1b. cold reads (first read of a process: PID/init), %u processes\n", n);
+	double fl = median(floor);
+
+	row("FUSE floor: first open of a new name", fl, 0, "");
+	for (size_t d = 0; d < N_STRATEGIES; d++) {
+		g_autofree char *what =
+		    g_strdup_printf("nspidfs %s: PID/init, cold", strategies[d]);
+
+		row(what, median(s[d]), fl, "of floor");
+	}
+	g_free(pids);
+}
+
+struct reader {
+	const char *path;
+	unsigned iters;
+	struct series *s;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	for (unsigned i = 0; i < r->iters; i++)
+		add(r->s, timed_cat(r->path));
+	return NULL;
+}
+
+/* Two readers at once on the same file: medians per read of both together. */
+static double parallel(const char *path, unsigned iters)
+{
+	struct reader r[2] = {{path, iters, series_new("a")}, {path, iters, series_new("b")}};
+	pthread_t th[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, reader_main, &r[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	g_array_append_vals(r[0].s->us, r[1].s->us->data, r[1].s->us->len);
+	return median(r[0].s);
+}
+
+static void bench_parallel(pid_t target, unsigned iters)
+{
+	g_autofree char *fp = g_strdup_printf("%s/f0", floor_mnt);
+	double fl = parallel(fp, iters);
+
+	printf("\n1c. warm reads, two readers in parallel, %u rounds each\n", iters);
+	row("FUSE floor", fl, 0, "");
+	for (size_t d = 0; d < N_STRATEGIES; d++) {
+		g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[d].mnt, target);
+		g_autofree char *what = g_strdup_printf("nspidfs %s: PID/init", strategies[d]);
+
+		row(what, parallel(p, iters), fl, "of floor");
+	}
+}
+
+/* ------------------------------------------------------------------ 2. fork per query */
+
+/* What a tool without nspidfs does: fork nsenter into the namespace and ask. */
+static void bench_fork_per_query(pid_t target, unsigned iters)
+{
+	g_autofree char *ns = g_strdup_printf("--target=%d", target);
+	struct series *s = series_new("fork");
+	g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[0].mnt, target);
+	struct series *fs = series_new("nspidfs");
+
+	for (unsigned i = 0; i < iters; i++) {
+		double t0 = now_us();
+		pid_t c = fork();
+
+		if (c == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			execlp("nsenter", "nsenter", ns, "--pid", "--", "true", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(c, NULL, 0);
+		add(s, now_us() - t0);
+		add(fs, timed_cat(p));
+	}
+	printf("\n2. one translation\n");
+	double nf = median(fs);
+
+	row("nspidfs auto: PID/init (warm)", nf, 0, "");
+	row("fork + nsenter --pid into the namespace", median(s), nf, "of nspidfs");
+	for (size_t d = 1; d < N_STRATEGIES; d++) {
+		struct series *c = series_new(strategies[d]);
+		g_autofree char *q = g_strdup_printf("%s/%d/ancestors", daemons[d].mnt, target);
+
+		/* Content is computed at every open: the strategy runs on every read. */
+		for (unsigned i = 0; i < iters; i++)
+			add(c, timed_cat(q));
+		g_autofree char *what = g_strdup_printf(
+		    "nspidfs %s: PID/ancestors (translates each open)", strategies[d]);
+
+		row(what, median(c), nf, "of auto init");
+	}
+}
+
+/* ------------------------------------------------------------------ 3-4. scale */
+
+struct scale {
+	int release[2];
+	GArray *inits; /* pid_t */
+};
+
+static void __attribute__((noreturn)) ns_init_main(int release, int ready, unsigned members)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (unsigned i = 1; i < members; i++) {
+		if (fork() == 0) {
+			close(ready);
+			while (read(release, &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	close(ready);
+	while (read(release, &c, 1) < 0 && errno == EINTR)
+		;
+	/* The namespace's init leaving takes every member with it. */
+	_exit(0);
+}
+
+static void scale_up(struct scale *sc, unsigned namespaces, unsigned per_ns)
+{
+	int ready[2];
+	char c;
+
+	if (pipe(sc->release) < 0 || pipe(ready) < 0)
+		exit(1);
+	sc->inits = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	for (unsigned i = 0; i < namespaces; i++) {
+		pid_t p =
+		    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD), 0, 0, 0, 0);
+
+		if (p == 0) {
+			close(sc->release[1]);
+			close(ready[0]);
+			ns_init_main(sc->release[0], ready[1], per_ns);
+		}
+		if (p < 0) {
+			fprintf(stderr, "bench: clone: %s\n", strerror(errno));
+			exit(1);
+		}
+		g_array_append_val(sc->inits, p);
+	}
+	close(ready[1]);
+	for (unsigned i = 0; i < namespaces; i++) {
+		if (read(ready[0], &c, 1) != 1)
+			exit(1);
+	}
+	close(ready[0]);
+}
+
+static void scale_down(struct scale *sc)
+{
+	close(sc->release[1]);
+	close(sc->release[0]);
+	for (guint i = 0; i < sc->inits->len; i++)
+		waitpid(g_array_index(sc->inits, pid_t, i), NULL, 0);
+	g_array_unref(sc->inits);
+}
+
+static long status_field(pid_t pid, const char *key)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+	g_autofree char *text = NULL;
+	const char *p;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) || !(p = strstr(text, key)))
+		return -1;
+	return strtol(p + strlen(key), NULL, 10);
+}
+
+static unsigned count_fds(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
+	unsigned n = 0;
+	DIR *d = opendir(path);
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n >= 2 ? n - 2 : 0;
+}
+
+static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
+{
+	struct scale sc;
+	const char *fresh_args[] = {"--snapshot-ms=0", NULL};
+	struct daemon fresh;
+	struct series *proc = series_new("proc"), *root = series_new("root"),
+		      *nsdir = series_new("ns"), *tree = series_new("tree"),
+		      *tree_fresh = series_new("tree fresh"), *ns_fresh = series_new("ns fresh");
+	unsigned n_proc = 0, n_root = 0, n_ns = 0;
+	g_autofree char *rootp = NULL, *nsp = NULL, *treep = NULL, *nsfp = NULL, *treefp = NULL;
+	double t0 = now_us();
+
+	scale_up(&sc, namespaces, per_ns);
+	printf("\n3. scale: %u PID namespaces x %u processes made in %.1f s\n", namespaces, per_ns,
+	       (now_us() - t0) / 1e6);
+	if (!daemon_start(&fresh, fresh_args))
+		exit(1);
+	rootp = g_strdup(daemons[0].mnt);
+	nsp = g_strdup_printf("%s/ns", daemons[0].mnt);
+	treep = g_strdup_printf("%s/tree", daemons[0].mnt);
+	nsfp = g_strdup_printf("%s/ns", fresh.mnt);
+	treefp = g_strdup_printf("%s/tree", fresh.mnt);
+	for (unsigned i = 0; i < iters; i++) {
+		add(proc, timed_readdir("/proc", &n_proc));
+		add(root, timed_readdir(rootp, &n_root));
+		add(nsdir, timed_readdir(nsp, &n_ns));
+		add(tree, timed_cat(treep));
+		add(ns_fresh, timed_readdir(nsfp, NULL));
+		add(tree_fresh, timed_cat(treefp));
+	}
+	double pr = median(proc);
+
+	row("readdir /proc", pr, 0, "");
+	printf("  (%u entries in /proc, %u in the nspidfs root, %u in ns/)\n", n_proc, n_root,
+	       n_ns);
+	row("nspidfs: readdir of the root", median(root), pr, "of /proc");
+	row("nspidfs: readdir of ns/ (pass shared for 100 ms)", median(nsdir), pr, "of /proc");
+	row("nspidfs: read tree (pass shared for 100 ms)", median(tree), pr, "of /proc");
+	row("nspidfs: readdir of ns/, a new /proc pass each", median(ns_fresh), pr, "of /proc");
+	row("nspidfs: read tree, a new /proc pass each", median(tree_fresh), pr, "of /proc");
+	printf("\n4. the daemon at that scale (after the reads above)\n");
+	printf("  %-52s %10ld KiB\n", "RSS, default daemon",
+	       status_field(daemons[0].pid, "VmRSS:"));
+	printf("  %-52s %10ld KiB\n", "RSS, --snapshot-ms=0 daemon",
+	       status_field(fresh.pid, "VmRSS:"));
+	printf("  %-52s %10ld\n", "threads", status_field(daemons[0].pid, "Threads:"));
+	printf("  %-52s %10u\n", "open descriptors", count_fds(daemons[0].pid));
+	daemon_stop(&fresh);
+	scale_down(&sc);
+}
+
+/* ------------------------------------------------------------------ 5. lxcfs */
+
+static void bench_lxcfs(unsigned iters)
+{
+	char dir[] = "/tmp/nspidfs-lxcfs-XXXXXX";
+	g_autofree char *path = NULL, *fp = g_strdup_printf("%s/f0", floor_mnt);
+	struct series *lx = series_new("lxcfs"), *fl = series_new("floor");
+	pid_t pid;
+
+	printf("\n5. the nearest peer: lxcfs\n");
+	if (!g_find_program_in_path("lxcfs")) {
+		printf("  lxcfs is not installed: skipped\n");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("lxcfs", "lxcfs", "-f", dir, (char *)NULL);
+		_exit(127);
+	}
+	path = g_strdup_printf("%s/proc/uptime", dir);
+	/* lxcfs has no readiness signal: poll for its file, bounded. */
+	for (int i = 0; i < 500 && timed_cat(path) < 0; i++)
+		g_usleep(10000);
+	for (unsigned i = 0; i < iters; i++) {
+		add(lx, timed_cat(path));
+		add(fl, timed_cat(fp));
+	}
+	double f = median(fl);
+
+	row("FUSE floor", f, 0, "");
+	row("lxcfs: proc/uptime", median(lx), f, "of floor");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct nstree t;
+	unsigned iters, namespaces, per_ns;
+	pid_t target;
+
+	quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	iters = quick ? 300 : 3000;
+	namespaces = quick ? 100 : 1000;
+	per_ns = 10;
+	harness_init();
+	nstree_build_standard(&t);
+	target = t.m[4].host; /* a member two namespaces deep */
+	start_all();
+	printf("nspidfs benchmark: medians of interleaved samples%s\n",
+	       quick ? " (--quick: fewer rounds, 100 namespaces)" : "");
+	bench_warm(target, iters);
+	bench_cold(&t, 3, 45); /* the tree holds at most TREE_MAX members */
+	bench_parallel(target, iters);
+	bench_fork_per_query(target, quick ? 50 : 200);
+	bench_scale(namespaces, per_ns, quick ? 5 : 20);
+	bench_lxcfs(iters);
+	stop_all();
+	nstree_destroy(&t);
+	return 0;
+}
