@@ -225,7 +225,7 @@ static int exchange(int sock, gint64 deadline, struct creds_job *job)
 	int r = recv_before(sock, deadline, &m, &cred_pid);
 
 	if (r < 0)
-		return r == -ECONNRESET ? -EIO : r;
+		return r;
 	if (m.type == MSG_ERROR)
 		return helper_error(m.value);
 	if (m.type != MSG_NAMED || cred_pid <= 0)
@@ -234,11 +234,11 @@ static int exchange(int sock, gint64 deadline, struct creds_job *job)
 	if (job->query <= 0)
 		return 0;
 	r = send_msg(sock, MSG_QUERY, 0, job->query);
-	if (r < 0)
-		return r;
+	if (r < 0) /* EPIPE: the grandchild is gone, as with an early end of file */
+		return r == -EPIPE ? -ECONNRESET : r;
 	r = recv_before(sock, deadline, &m, &cred_pid);
 	if (r < 0)
-		return r == -ECONNRESET ? -EIO : r;
+		return r;
 	if (m.type != MSG_PID)
 		return -EPROTO;
 	/* 0: the kernel could not name the target in that namespace (it is not a member). */
@@ -292,15 +292,24 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 	return r;
 }
 
+/*
+ * A helper that hangs up without answering was killed: most often because the namespace is
+ * being torn down (its init died and the kernel kills every member, our grandchild first
+ * perhaps). One more helper then fails to enter it (ENOMEM, which means ESRCH); if it
+ * answers, the first one was killed by something else.
+ */
 static int run_helper_slot(int nsfd, gint64 deadline, struct creds_job *job)
 {
-	int r = helper_slot_acquire(deadline);
+	int r = -ECONNRESET;
 
-	if (r < 0)
-		return r;
-	r = run_helper(nsfd, deadline, job);
-	helper_slot_release();
-	return r;
+	for (int attempt = 0; attempt < 2 && r == -ECONNRESET; attempt++) {
+		r = helper_slot_acquire(deadline);
+		if (r < 0)
+			return r;
+		r = run_helper(nsfd, deadline, job);
+		helper_slot_release();
+	}
+	return r == -ECONNRESET ? log_debug_ret(-EIO, "creds helper hung up twice") : r;
 }
 
 static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
