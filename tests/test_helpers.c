@@ -8,9 +8,12 @@
 #include <glib.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -49,10 +52,10 @@ static int teardown(void **state)
  * target's namespace. They exist only after their parent closed its descriptors and called
  * setns(), so what they hold is what a container could see.
  */
-static GArray *helpers_in(uint64_t ns_ino)
+static GArray *children_in(pid_t daemon, uint64_t ns_ino)
 {
 	GArray *kids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d.pid);
+	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", daemon);
 	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
 	const char *tid;
 
@@ -74,7 +77,13 @@ static GArray *helpers_in(uint64_t ns_ino)
 	return kids;
 }
 
+static GArray *helpers_in(uint64_t ns_ino)
+{
+	return children_in(d.pid, ns_ino);
+}
+
 struct reader {
+	const char *mnt;
 	pid_t target;
 	int result;
 };
@@ -84,7 +93,7 @@ static void *read_init(void *arg)
 	struct reader *r = arg;
 	char buf[64];
 
-	r->result = read_file_at(d.mnt, r->target, "init", buf, sizeof(buf));
+	r->result = read_file_at(r->mnt ? r->mnt : d.mnt, r->target, "init", buf, sizeof(buf));
 	return NULL;
 }
 
@@ -151,10 +160,130 @@ static void test_timeout_kill_reap(void **state)
 	assert_non_null(strstr(warn, "did not answer within 1500 ms"));
 }
 
+static bool start_creds_daemon(struct daemon *x, const char *delay_ms, const char *max)
+{
+	const char *args[] = {"--strategy=creds", "--helper-timeout=5000", max, NULL};
+
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", delay_ms, 1);
+	return daemon_start(x, args);
+}
+
+/* Many readers at once: helpers never exceed --max-helpers, and every reader is served. */
+static void test_helper_cap(void **state)
+{
+	struct daemon x;
+	struct reader r[6];
+	pthread_t th[6];
+	guint most = 0;
+	bool running = true, done[6] = {false};
+
+	assert_true(start_creds_daemon(&x, "200", "--max-helpers=2"));
+	for (int i = 0; i < 6; i++) {
+		r[i] = (struct reader){.mnt = x.mnt, .target = tree.m[nested].host};
+		pthread_create(&th[i], NULL, read_init, &r[i]);
+	}
+	/* Sample the daemon's children until every reader is done (a helper is two processes). */
+	while (running) {
+		g_autoptr(GArray) kids = children_in(x.pid, 0);
+
+		guint alive = 0;
+
+		/* The lists are read thread by thread: skip what was reaped meanwhile. */
+		for (guint k = 0; k < kids->len; k++)
+			alive += kill(g_array_index(kids, pid_t, k), 0) == 0;
+		most = MAX(most, alive);
+		running = false;
+		for (int i = 0; i < 6; i++) {
+			done[i] = done[i] || pthread_tryjoin_np(th[i], NULL) == 0;
+			running |= !done[i];
+		}
+	}
+	for (int i = 0; i < 6; i++) {
+		if (r[i].result <= 0)
+			fail_msg("reader %d: %s", i, strerror(-r[i].result));
+	}
+	printf("# at most %u helper processes at once with --max-helpers=2\n", most);
+	assert_true(most <= 4);
+	assert_int_equal(daemon_stop(&x), 0);
+}
+
+/* A helper killed mid-exchange: the read is retried or fails clearly; the daemon serves on. */
+static void test_helper_killed(void **state)
+{
+	struct daemon x;
+	struct reader r = {.target = tree.m[nested].host};
+	uint64_t ns = kernel_ns_ino(tree.m[nested].host);
+	g_autoptr(GArray) victims = NULL;
+	pthread_t th;
+	char buf[64];
+
+	assert_true(start_creds_daemon(&x, "300", "--max-helpers=4"));
+	r.mnt = x.mnt;
+	pthread_create(&th, NULL, read_init, &r);
+	/* Wait, bounded, for the helper to join the namespace, then kill it. */
+	for (int i = 0; i < 100000; i++) {
+		g_clear_pointer(&victims, g_array_unref);
+		victims = children_in(x.pid, ns);
+		if (victims->len)
+			break;
+		sched_yield();
+	}
+	assert_true(victims->len > 0);
+	kill(g_array_index(victims, pid_t, 0), SIGKILL);
+	pthread_join(th, NULL);
+	if (r.result <= 0 && r.result != -EIO)
+		fail_msg("read with its helper killed: %s, want an answer or EIO",
+			 strerror(-r.result));
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", "0", 1);
+	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
+	assert_int_equal(daemon_stop(&x), 0);
+}
+
+static unsigned open_fds(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	unsigned n = 0;
+
+	while (dir && g_dir_read_name(dir))
+		n++;
+	return n;
+}
+
+/* Out of descriptors: reads fail with an errno, and succeed again once there are some. */
+static void test_out_of_fds(void **state)
+{
+	const char *args[] = {"--strategy=ioctl", NULL};
+	struct rlimit low = {.rlim_max = 1024}, back = {1024, 1024};
+	struct daemon x;
+	char buf[256];
+	int failed = 0;
+
+	assert_true(daemon_start(&x, args));
+	/* No new descriptor at all: stdio is open, so any new one would be 3 or more. */
+	low.rlim_cur = 3;
+	assert_true(open_fds(x.pid) > 3);
+	assert_int_equal(prlimit(x.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	for (int i = 0; i < 20; i++) {
+		int r = read_file_at(x.mnt, tree.m[nested].host, "ancestors", buf, sizeof(buf));
+
+		if (r < 0 && r != -EMFILE && r != -ENFILE)
+			fail_msg("with no descriptors left: %s, want EMFILE", strerror(-r));
+		failed += r < 0;
+	}
+	assert_true(failed > 0);
+	assert_int_equal(prlimit(x.pid, RLIMIT_NOFILE, &back, NULL), 0);
+	assert_true(read_file_at(x.mnt, tree.m[nested].host, "ancestors", buf, sizeof(buf)) > 0);
+	assert_int_equal(daemon_stop(&x), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timeout_kill_reap),
+	    cmocka_unit_test(test_helper_cap),
+	    cmocka_unit_test(test_helper_killed),
+	    cmocka_unit_test(test_out_of_fds),
 	};
 
 	harness_init();
