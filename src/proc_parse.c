@@ -77,6 +77,7 @@ enum {
 	STAT_STATE = 3,
 	STAT_PPID = 4,
 	STAT_FLAGS = 9,
+	STAT_THREADS = 20,
 	STAT_STARTTIME = 22,
 };
 
@@ -111,6 +112,11 @@ int parse_proc_stat(const char *buf, size_t len, struct proc_stat *out)
 			if (parse_u64(tok, toklen, &v) < 0 || v > UINT32_MAX)
 				return -EINVAL;
 			out->flags = (unsigned)v;
+			break;
+		case STAT_THREADS:
+			if (parse_u64(tok, toklen, &v) < 0 || v > UINT32_MAX)
+				return -EINVAL;
+			out->threads = (unsigned)v;
 			break;
 		case STAT_STARTTIME:
 			/* A value that ends the buffer may have been cut short. */

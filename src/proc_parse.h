@@ -14,8 +14,9 @@ struct proc_stat {
 	char comm[PROC_COMM_MAX];
 	char state; /* R, S, D, Z, X, ... */
 	pid_t ppid;
-	unsigned flags; /* PF_* task flags */
-	uint64_t start; /* start time since boot, clock ticks */
+	unsigned flags;	  /* PF_* task flags */
+	unsigned threads; /* num_threads */
+	uint64_t start;	  /* start time since boot, clock ticks */
 };
 
 struct proc_status {

@@ -14,6 +14,7 @@
 #include "init_cache.h"
 #include "nsfs_compat.h"
 #include "proc.h"
+#include "strategy.h"
 #include "util.h"
 
 static GMutex lock;
@@ -48,59 +49,159 @@ static int fd_ino(int fd, uint64_t *ino)
 	return 0;
 }
 
-/* Add namespace ino (at level) and those above it that the model lacks. */
-static int add_chain(struct ns_model *m, int dirfd, pid_t pid, uint64_t ino, unsigned level)
+/*
+ * One pass's working state. The descriptors of the namespaces met so far stay open until the
+ * pass ends, so that a process's PID at each level is one NS_GET_PID_IN_PIDNS away instead of
+ * a read of its status (which the kernel must generate whole: most of a pass's cost).
+ */
+struct pass {
+	struct ns_model *m;
+	GHashTable *ns_fds; /* uint64_t inode -> descriptor + 1 */
+	bool ioctls;
+};
+
+static void pass_keep_fd(struct pass *p, uint64_t ino, int fd)
 {
-	autofd fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC);
-	uint64_t check;
+	if (g_hash_table_contains(p->ns_fds, &ino)) {
+		close(fd);
+		return;
+	}
+	g_hash_table_insert(p->ns_fds, g_memdup2(&ino, sizeof(ino)), GINT_TO_POINTER(fd + 1));
+}
 
-	if (fd < 0 || fd_ino(fd, &check) < 0 || check != ino)
+static int pass_fd(struct pass *p, uint64_t ino)
+{
+	return GPOINTER_TO_INT(g_hash_table_lookup(p->ns_fds, &ino)) - 1;
+}
+
+static void close_fd_value(gpointer fd_plus_one)
+{
+	close(GPOINTER_TO_INT(fd_plus_one) - 1);
+}
+
+/*
+ * Add namespace ino, the process's own, and every namespace above it the model lacks: walk
+ * NS_GET_PARENT up to one the model knows (at worst the daemon's), then add them top down.
+ */
+static int add_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
+{
+	struct {
+		uint64_t ino;
+		int fd;
+	} up[NSPIDFS_MAX_LEVELS];
+	unsigned n = 0;
+	int fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC), r = 0;
+	uint64_t cur = 0;
+	const struct ns_info *known;
+
+	if (fd < 0 || fd_ino(fd, &cur) < 0 || cur != ino) {
+		if (fd >= 0)
+			close(fd);
 		return log_debug_ret(-ENOENT, "pid %d: namespace changed or vanished", pid);
-	while (!ns_model_has_ns(m, ino)) {
-		uint64_t parent;
-		int pfd;
-
-		/* Level 1's parent is the daemon's namespace: no need to ask. */
-		if (level == 1) {
-			ns_model_add_ns(m, ino, m->root_ino, 1);
+	}
+	while (!ns_model_has_ns(p->m, cur) && n < NSPIDFS_MAX_LEVELS) {
+		up[n].ino = cur;
+		up[n++].fd = fd;
+		fd = ioctl(fd, NS_GET_PARENT);
+		if (fd < 0 || fd_ino(fd, &cur) < 0) {
+			r = log_debug_ret(-EIO, "pid %d: NS_GET_PARENT: %s", pid,
+					  g_strerror(errno));
 			break;
 		}
-		pfd = ioctl(fd, NS_GET_PARENT);
-		if (pfd < 0)
-			return log_debug_ret(-errno, "pid %d: NS_GET_PARENT: %s", pid,
-					     g_strerror(errno));
+	}
+	known = r == 0 ? ns_model_find(p->m, cur) : NULL;
+	if (fd >= 0)
 		close(fd);
-		fd = pfd;
-		if (fd_ino(fd, &parent) < 0)
-			return -EIO;
-		ns_model_add_ns(m, ino, parent, level);
-		ino = parent;
-		level--;
+	while (n-- > 0) {
+		if (known) {
+			ns_model_add_ns(p->m, up[n].ino, known->ino, known->level + 1);
+			known = ns_model_find(p->m, up[n].ino);
+			pass_keep_fd(p, up[n].ino, up[n].fd);
+		} else {
+			close(up[n].fd);
+		}
+	}
+	return known ? 0 : -EIO;
+}
+
+/* Its PID at each level, from the namespaces' descriptors; nspid[0] is the host PID. */
+static int nspid_by_ioctl(struct pass *p, pid_t pid, const struct ns_info *ns, pid_t *nspid,
+			  unsigned *depth)
+{
+	*depth = ns->level + 1;
+	nspid[0] = pid;
+	for (; ns && ns->level > 0; ns = ns_model_find(p->m, ns->parent)) {
+		int fd = pass_fd(p, ns->ino);
+		int v = fd < 0 ? -1 : ioctl(fd, NS_GET_PID_IN_PIDNS, pid);
+
+		if (v <= 0)
+			return -ESRCH;
+		nspid[ns->level] = v;
 	}
 	return 0;
 }
 
-static void scan_one(struct ns_model *m, pid_t pid)
+static void add_proc(struct pass *p, pid_t pid, const struct proc_stat *ps, uint64_t ino,
+		     const pid_t *nspid, unsigned depth)
 {
-	autofd dir = proc_open_dir(pid);
-	struct proc_status st;
-	struct proc_stat ps = {.start = 0};
-	uint64_t ino = m->root_ino;
-	unsigned level;
+	/* An init's start time names its namespace's directory. */
+	ns_model_add_proc(p->m, pid, ps->state, ps->threads, ps->comm, ino, nspid, depth,
+			  nspid[depth - 1] == 1 ? ps->start : 0);
+}
 
-	if (dir < 0 || proc_read_status_at(dir, pid, &st) < 0 || st.kthread)
+/* Without the ioctls, or where they fail: NSpid from the status file. */
+static void scan_by_status(struct pass *p, int dir, pid_t pid, const struct proc_stat *ps)
+{
+	struct proc_status st;
+	uint64_t ino = p->m->root_ino;
+	const struct ns_info *ns;
+
+	if (proc_read_status_at(dir, pid, &st) < 0)
 		return;
-	level = st.nspid_count - 1;
 	/* NSpid of one entry: the daemon's own namespace, whose link may be unreadable (PID 1). */
-	if (level > 0) {
-		if (proc_ns_ino_at(dir, pid, &ino) < 0 || add_chain(m, dir, pid, ino, level) < 0)
+	if (st.nspid_count > 1) {
+		if (proc_ns_ino_at(dir, pid, &ino) < 0)
+			return;
+		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
+			return;
+		ns = ns_model_find(p->m, ino);
+		if (!ns || ns->level + 1 != st.nspid_count)
 			return;
 	}
-	/* An init's start time names its namespace's directory. */
-	if (st.nspid[level] == 1 && proc_read_stat_at(dir, pid, &ps) < 0)
+	add_proc(p, pid, ps, ino, st.nspid, st.nspid_count);
+}
+
+static void scan_one(struct pass *p, pid_t pid)
+{
+	autofd dir = proc_open_dir(pid);
+	struct proc_stat ps;
+	pid_t nspid[NSPIDFS_MAX_LEVELS];
+	unsigned depth = 1;
+	uint64_t ino;
+	const struct ns_info *ns = NULL;
+	bool by_status = !p->ioctls;
+
+	if (dir < 0)
 		return;
-	ns_model_add_proc(m, pid, st.state, st.threads, st.name, ino, st.nspid, st.nspid_count,
-			  ps.start);
+	if (!by_status && proc_ns_ino_at(dir, pid, &ino) < 0)
+		by_status = true;
+	nspid[0] = pid;
+	if (!by_status && ino != p->m->root_ino) {
+		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
+			return;
+		ns = ns_model_find(p->m, ino);
+		by_status = !ns || nspid_by_ioctl(p, pid, ns, nspid, &depth) < 0;
+	}
+	/*
+	 * Read last, through the directory: it fails if the process is gone, so the PID the
+	 * ioctls were given still named this process when they answered.
+	 */
+	if (proc_read_stat_at(dir, pid, &ps) < 0 || proc_is_kthread(&ps))
+		return;
+	if (by_status)
+		scan_by_status(p, dir, pid, &ps);
+	else
+		add_proc(p, pid, &ps, ino, nspid, depth);
 }
 
 /* The last PID allocated in the daemon's namespace: any new process anywhere below moves it. */
@@ -131,6 +232,7 @@ int snapshot_build(struct ns_model **out)
 	pid_t before = last_pid();
 	uint64_t root = 0;
 	struct ns_model *m;
+	struct pass pass;
 	int r = own_ns_ino(&root);
 
 	if (r == 0)
@@ -140,8 +242,12 @@ int snapshot_build(struct ns_model **out)
 	m = ns_model_new(root);
 	m->last_pid = before;
 	m->built_at = began;
+	pass.m = m;
+	pass.ns_fds = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, close_fd_value);
+	pass.ioctls = nsfs_pid_ioctls_work();
 	for (guint i = 0; i < pids->len; i++)
-		scan_one(m, g_array_index(pids, pid_t, i));
+		scan_one(&pass, g_array_index(pids, pid_t, i));
+	g_hash_table_unref(pass.ns_fds);
 	ns_model_finish(m);
 	remember_inits(m);
 	g_debug("/proc pass: %u processes in %u PID namespaces, %" G_GINT64_FORMAT " us",

@@ -28,6 +28,19 @@ static int probe_ioctl(void)
 	return 0;
 }
 
+bool nsfs_pid_ioctls_work(void)
+{
+	static gsize probed;
+	static bool works;
+
+	/* The strategy's probe may not have run (another strategy chosen): probe once here. */
+	if (g_once_init_enter(&probed)) {
+		works = ioctl_probed || probe_ioctl() == 0;
+		g_once_init_leave(&probed, 1);
+	}
+	return works;
+}
+
 static int ns_ioctl(int fd, unsigned long req, pid_t arg)
 {
 	int r = ioctl(fd, req, arg);
