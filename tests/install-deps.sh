@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(
 	meson ninja-build pkg-config gcc clang clang-format
+	libclang-rt-14-dev # libFuzzer and the sanitizers' runtimes for clang 14
 	libfuse3-dev fuse3 libglib2.0-dev libcmocka-dev scdoc
 	util-linux procps coreutils python3
 	podman runc busybox-static
