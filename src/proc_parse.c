@@ -190,7 +190,7 @@ static int parse_state(const char *p, const char *end, char *state)
 
 static int parse_count(const char *p, const char *end, unsigned *out)
 {
-	pid_t v;
+	pid_t v = 0;
 	int r = parse_single_pid(p, end, &v);
 
 	*out = (unsigned)v;
