@@ -42,6 +42,7 @@ struct ns_info {
 
 struct ns_model {
 	gint64 built_at;   /* g_get_monotonic_time() when the scan began */
+	gint64 done_at;	   /* and when it ended: its validity runs from then */
 	uint64_t root_ino; /* the daemon's own namespace, level 0 */
 	pid_t last_pid;	   /* the daemon's namespace's ns_last_pid when the scan began */
 	GArray *procs;	   /* struct ns_proc, by host PID ascending */

@@ -249,6 +249,7 @@ int snapshot_build(struct ns_model **out)
 		scan_one(&pass, g_array_index(pids, pid_t, i));
 	g_hash_table_unref(pass.ns_fds);
 	ns_model_finish(m);
+	m->done_at = g_get_monotonic_time();
 	remember_inits(m);
 	g_debug("/proc pass: %u processes in %u PID namespaces, %" G_GINT64_FORMAT " us",
 		m->procs->len, m->order->len, g_get_monotonic_time() - began);
@@ -258,7 +259,8 @@ int snapshot_build(struct ns_model **out)
 
 static bool fresh(const struct ns_model *m)
 {
-	return m && g_get_monotonic_time() - m->built_at < (gint64)validity_ms * 1000;
+	/* From the pass's end: a pass longer than the validity must still serve its readers. */
+	return m && g_get_monotonic_time() - m->done_at < (gint64)validity_ms * 1000;
 }
 
 /* With lock held: replace the shared model unless one built after not_before exists. */
