@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "stats.h"
+
 static const char *const strategy_names[STRATEGY_COUNT] = {
     [STRATEGY_AUTO] = "auto",
     [STRATEGY_IOCTL] = "ioctl",
@@ -63,6 +65,13 @@ enum strategy_id strategy_active(void)
 	return active;
 }
 
+/* Count each strategy's answer under its own name: under auto, every one that was tried. */
+static int counted(unsigned id, int r)
+{
+	stats_lookup((enum strategy_id)id, r);
+	return r;
+}
+
 bool strategy_error_is_final(int err)
 {
 	/* The process or its namespace's init is gone: no other strategy can bring it back. */
@@ -74,11 +83,11 @@ int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_m
 	int r = -ENOTSUP;
 
 	if (active != STRATEGY_AUTO)
-		return strategies[active]->translate(chain, pid, m);
+		return counted(active, strategies[active]->translate(chain, pid, m));
 	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
 		if (!usable[i])
 			continue;
-		r = strategies[i]->translate(chain, pid, m);
+		r = counted(i, strategies[i]->translate(chain, pid, m));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;
 		g_debug("pid %d: strategy %s failed (%s), trying the next", pid, strategy_names[i],
@@ -92,11 +101,11 @@ int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 	int r = -ENOTSUP;
 
 	if (active != STRATEGY_AUTO)
-		return strategies[active]->reverse(ns, nspid, host);
+		return counted(active, strategies[active]->reverse(ns, nspid, host));
 	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
 		if (!usable[i])
 			continue;
-		r = strategies[i]->reverse(ns, nspid, host);
+		r = counted(i, strategies[i]->reverse(ns, nspid, host));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;
 		g_debug("pid %d of namespace %" G_GUINT64_FORMAT ": strategy %s failed (%s), "

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "stats.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -283,10 +284,13 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 	}
 	/* Both sides set the group, so that it exists whichever runs first. */
 	setpgid(child, child);
+	stats_helper_fork();
 	r = exchange(sv[0], deadline, job);
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT) {
+		stats_helper_timeout();
 		g_warning("creds helper for pid %d did not answer within %u ms: killed",
 			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
+	}
 	helper_reap_group(child);
 	close(sv[0]);
 	return r;

@@ -1,0 +1,53 @@
+#include "stats.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+/* Relaxed: each counter is independent, and readers need no ordering with anything else. */
+static atomic_uint_fast64_t lookups[STRATEGY_COUNT][STATS_RESULT_COUNT];
+static atomic_uint_fast64_t helper_forks;
+static atomic_uint_fast64_t helper_timeouts;
+
+static const char *const result_names[STATS_RESULT_COUNT] = {
+    [STATS_OK] = "ok",
+    [STATS_ENOENT] = "enoent",
+    [STATS_ERROR] = "error",
+};
+
+static enum stats_result classify(int r)
+{
+	if (r == 0)
+		return STATS_OK;
+	return strategy_error_is_final(r) ? STATS_ENOENT : STATS_ERROR;
+}
+
+void stats_lookup(enum strategy_id id, int r)
+{
+	if ((unsigned)id < STRATEGY_COUNT)
+		atomic_fetch_add_explicit(&lookups[id][classify(r)], 1, memory_order_relaxed);
+}
+
+void stats_helper_fork(void)
+{
+	atomic_fetch_add_explicit(&helper_forks, 1, memory_order_relaxed);
+}
+
+void stats_helper_timeout(void)
+{
+	atomic_fetch_add_explicit(&helper_timeouts, 1, memory_order_relaxed);
+}
+
+void stats_read(struct stats_counts *out)
+{
+	for (unsigned i = 0; i < STRATEGY_COUNT; i++)
+		for (unsigned j = 0; j < STATS_RESULT_COUNT; j++)
+			out->lookups[i][j] =
+			    atomic_load_explicit(&lookups[i][j], memory_order_relaxed);
+	out->helper_forks = atomic_load_explicit(&helper_forks, memory_order_relaxed);
+	out->helper_timeouts = atomic_load_explicit(&helper_timeouts, memory_order_relaxed);
+}
+
+const char *stats_result_name(enum stats_result r)
+{
+	return (unsigned)r < STATS_RESULT_COUNT ? result_names[r] : "?";
+}

@@ -1,0 +1,31 @@
+/*
+ * The daemon's own counters, for the metrics file: lookups by strategy and result, helper
+ * forks and timeouts. Lock-free atomic counters, safe to bump from any FUSE worker thread;
+ * they only grow, from 0 at start-up.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "strategy.h"
+
+enum stats_result {
+	STATS_OK,     /* the strategy answered */
+	STATS_ENOENT, /* no such process, or it vanished: final, as strategy_error_is_final() */
+	STATS_ERROR,  /* anything else (EACCES, ETIMEDOUT, EAGAIN, ...) */
+	STATS_RESULT_COUNT,
+};
+
+struct stats_counts {
+	uint64_t lookups[STRATEGY_COUNT][STATS_RESULT_COUNT]; /* [STRATEGY_AUTO] stays 0 */
+	uint64_t helper_forks;
+	uint64_t helper_timeouts;
+};
+
+/* One translation or reverse lookup by strategy id that finished with r (0 or -errno). */
+void stats_lookup(enum strategy_id id, int r);
+void stats_helper_fork(void);
+void stats_helper_timeout(void);
+/* The counters now; each is read atomically, not all of them at one instant. */
+void stats_read(struct stats_counts *out);
+const char *stats_result_name(enum stats_result r);
