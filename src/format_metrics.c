@@ -1,0 +1,385 @@
+#include "format_metrics.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "strategy.h"
+
+static void metrics_init_free(gpointer p)
+{
+	struct metrics_init *init = p;
+
+	g_free(init->cgroup);
+	g_free(init);
+}
+
+void metrics_facts_init(struct metrics_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->inits = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, metrics_init_free);
+}
+
+void metrics_facts_add(struct metrics_facts *f, const struct metrics_init *init)
+{
+	struct metrics_init *copy = g_memdup2(init, sizeof(*init));
+
+	/* The key lives in the value, which the table frees. */
+	g_hash_table_replace(f->inits, &copy->ns_ino, copy);
+}
+
+const struct metrics_init *metrics_facts_find(const struct metrics_facts *f, uint64_t ns_ino)
+{
+	return f->inits ? g_hash_table_lookup(f->inits, &ns_ino) : NULL;
+}
+
+void metrics_facts_clear(struct metrics_facts *f)
+{
+	g_clear_pointer(&f->inits, g_hash_table_unref);
+}
+
+/*
+ * The text format escapes backslash, double quote and newline in label values, and nothing
+ * else. Prometheus rejects label values that are not valid UTF-8, and one bad name would make
+ * node_exporter drop the whole file: each byte of invalid UTF-8 becomes U+FFFD.
+ */
+void metrics_append_label_value(GString *s, const char *v)
+{
+	size_t len = strlen(v);
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_seq_len(v + i, len - i);
+		if (n == 0) {
+			g_string_append(s, "\xef\xbf\xbd");
+			n = 1;
+		} else if (v[i] == '\\') {
+			g_string_append(s, "\\\\");
+		} else if (v[i] == '"') {
+			g_string_append(s, "\\\"");
+		} else if (v[i] == '\n') {
+			g_string_append(s, "\\n");
+		} else {
+			g_string_append_len(s, v + i, (gssize)n);
+		}
+	}
+}
+
+/* Microseconds as decimal seconds, exactly, without trailing zeros: 1.5, 0.000042, 7. */
+static void append_seconds(GString *s, int64_t us)
+{
+	char frac[8];
+	int end;
+
+	if (us < 0) {
+		g_string_append_c(s, '-');
+		us = -us;
+	}
+	g_string_append_printf(s, "%" PRId64, us / 1000000);
+	if (us % 1000000 == 0)
+		return;
+	snprintf(frac, sizeof(frac), "%06" PRId64, us % 1000000);
+	for (end = 6; frac[end - 1] == '0'; end--)
+		;
+	g_string_append_printf(s, ".%.*s", end, frac);
+}
+
+/* One namespace of the file, with what is counted from the model. */
+struct ns_row {
+	const struct ns_info *ns;
+	const struct metrics_init *facts; /* NULL if the collector found nothing */
+	GString *labels;		  /* ns="...",level="...",init_comm="...",cgroup="..." */
+	unsigned processes;		  /* live processes whose own namespace it is */
+	unsigned threads;		  /* their threads */
+	unsigned zombies;		  /* dead ones, not yet reaped */
+	unsigned subtree;		  /* live processes with a PID in it */
+	const struct ns_proc *init;
+	unsigned level; /* below top */
+};
+
+/*
+ * Dead: exited and not reaped. A zombie thread-group leader whose other threads still run is
+ * a live process (its PID still names it), as the per-process files treat it.
+ */
+static bool is_dead(const struct ns_proc *p)
+{
+	return ns_proc_is_zombie(p) && p->threads <= 1;
+}
+
+static void row_count(struct ns_row *r, const struct ns_model *m)
+{
+	const struct ns_info *ns = r->ns;
+
+	for (guint i = 0; i < ns->members->len; i++) {
+		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, i));
+		bool own = p->ns_ino == ns->ino, dead = is_dead(p);
+
+		r->subtree += !dead;
+		if (own && p->host_pid == ns->init)
+			r->init = p;
+		if (own && dead)
+			r->zombies++;
+		else if (own) {
+			r->processes++;
+			r->threads += p->threads;
+		}
+	}
+}
+
+static void row_labels(struct ns_row *r, const struct ns_info *top)
+{
+	r->level = r->ns->level - top->level;
+	r->labels = g_string_sized_new(128);
+	g_string_append_printf(r->labels, "ns=\"%" PRIu64 "\",level=\"%u\",init_comm=\"",
+			       r->ns->ino, r->level);
+	metrics_append_label_value(r->labels, r->init ? r->init->comm : "");
+	g_string_append(r->labels, "\",cgroup=\"");
+	metrics_append_label_value(r->labels, r->facts && r->facts->cgroup ? r->facts->cgroup : "");
+	g_string_append_c(r->labels, '"');
+}
+
+static void row_free(gpointer p)
+{
+	struct ns_row *r = p;
+
+	g_string_free(r->labels, TRUE);
+	g_free(r);
+}
+
+/* top and the namespaces below it that have a live init, depth first as the model orders them. */
+static GPtrArray *collect_rows(const struct ns_model *m, const struct ns_info *top,
+			       const struct metrics_facts *f)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+
+	for (guint i = 0; i < m->order->len; i++) {
+		const struct ns_info *ns = g_ptr_array_index(m->order, i);
+		struct ns_row *r;
+
+		if (ns->init <= 0 || !ns_model_is_below(m, top, ns->ino))
+			continue;
+		r = g_new0(struct ns_row, 1);
+		r->ns = ns;
+		r->facts = metrics_facts_find(f, ns->ino);
+		row_count(r, m);
+		row_labels(r, top);
+		g_ptr_array_add(rows, r);
+	}
+	return rows;
+}
+
+static void family_head(GString *s, const char *name, const char *type, const char *help)
+{
+	g_string_append_printf(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+enum row_field {
+	RF_LEVEL,
+	RF_INIT_PID,
+	RF_INIT_START,
+	RF_PROCESSES,
+	RF_SUBTREE,
+	RF_THREADS,
+	RF_ZOMBIES,
+	RF_PIDS_CURRENT,
+	RF_PIDS_MAX,
+};
+
+struct row_family {
+	enum row_field field;
+	const char *name;
+	const char *help;
+};
+
+static const struct row_family row_families[] = {
+    {RF_LEVEL, "nspidfs_namespace_level",
+     "Depth of the PID namespace below the top one shown (the daemon's own, level 0)."},
+    {RF_INIT_PID, "nspidfs_namespace_init_pid",
+     "Host PID of the init (PID 1) of the PID namespace."},
+    {RF_INIT_START, "nspidfs_namespace_init_start_time_seconds",
+     "Start time of the init of the PID namespace, in seconds since the Unix epoch."},
+    {RF_PROCESSES, "nspidfs_namespace_processes",
+     "Live processes whose own PID namespace this is."},
+    {RF_SUBTREE, "nspidfs_namespace_subtree_processes",
+     "Live processes with a PID in this PID namespace: its own and those of the namespaces "
+     "below it."},
+    {RF_THREADS, "nspidfs_namespace_threads",
+     "Threads of the live processes whose own PID namespace this is."},
+    {RF_ZOMBIES, "nspidfs_namespace_zombies",
+     "Zombie processes (exited, not yet reaped) whose own PID namespace this is."},
+    {RF_PIDS_CURRENT, "nspidfs_namespace_pids_current",
+     "pids.current of the cgroup of the init: tasks in that cgroup and below it."},
+    {RF_PIDS_MAX, "nspidfs_namespace_pids_max",
+     "pids.max of the cgroup of the init: its own task limit, +Inf for max."},
+};
+
+/* Append the row's value of field and true, or false if it has none. */
+static bool row_value(GString *s, const struct ns_row *r, enum row_field field,
+		      const struct metrics_facts *f)
+{
+	const struct metrics_init *in = r->facts;
+
+	switch (field) {
+	case RF_LEVEL:
+		g_string_append_printf(s, "%u", r->level);
+		return true;
+	case RF_INIT_PID:
+		g_string_append_printf(s, "%d", r->ns->init);
+		return true;
+	case RF_INIT_START:
+		if (!f->clk_tck || !f->boot_time_us)
+			return false;
+		append_seconds(s, f->boot_time_us +
+				      (int64_t)(r->ns->init_start * 1000000 / f->clk_tck));
+		return true;
+	case RF_PROCESSES:
+		g_string_append_printf(s, "%u", r->processes);
+		return true;
+	case RF_SUBTREE:
+		g_string_append_printf(s, "%u", r->subtree);
+		return true;
+	case RF_THREADS:
+		g_string_append_printf(s, "%u", r->threads);
+		return true;
+	case RF_ZOMBIES:
+		g_string_append_printf(s, "%u", r->zombies);
+		return true;
+	case RF_PIDS_CURRENT:
+		if (!in || !in->has_pids)
+			return false;
+		g_string_append_printf(s, "%" PRId64, in->pids_current);
+		return true;
+	case RF_PIDS_MAX:
+		if (!in || !in->has_pids)
+			return false;
+		if (in->pids_max < 0)
+			g_string_append(s, "+Inf");
+		else
+			g_string_append_printf(s, "%" PRId64, in->pids_max);
+		return true;
+	}
+	return false;
+}
+
+/* A family with one series per row that has a value; nothing at all if none has. */
+static void row_family(GString *s, GPtrArray *rows, const struct row_family *fam,
+		       const struct metrics_facts *f)
+{
+	g_autoptr(GString) body = g_string_new(NULL);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct ns_row *r = g_ptr_array_index(rows, i);
+		gsize mark = body->len;
+
+		g_string_append_printf(body, "%s{%s} ", fam->name, r->labels->str);
+		if (row_value(body, r, fam->field, f))
+			g_string_append_c(body, '\n');
+		else
+			g_string_truncate(body, mark);
+	}
+	if (!body->len)
+		return;
+	family_head(s, fam->name, "gauge", fam->help);
+	g_string_append_len(s, body->str, (gssize)body->len);
+}
+
+static const char *const sigterm_names[SIGTERM_STATE_COUNT] = {
+    [SIGTERM_CAUGHT] = "caught",
+    [SIGTERM_BLOCKED] = "blocked",
+    [SIGTERM_IGNORED] = "ignored",
+    [SIGTERM_DROPPED] = "dropped",
+};
+
+/* A state set: each state of each init with known state, 1 for the one that holds. */
+static void sigterm_family(GString *s, GPtrArray *rows)
+{
+	static const char name[] = "nspidfs_namespace_init_sigterm";
+	g_autoptr(GString) body = g_string_new(NULL);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct ns_row *r = g_ptr_array_index(rows, i);
+
+		if (!r->facts || r->facts->sigterm == SIGTERM_UNKNOWN ||
+		    r->facts->sigterm >= SIGTERM_STATE_COUNT)
+			continue;
+		for (unsigned k = SIGTERM_CAUGHT; k < SIGTERM_STATE_COUNT; k++)
+			g_string_append_printf(body, "%s{%s,state=\"%s\"} %d\n", name,
+					       r->labels->str, sigterm_names[k],
+					       r->facts->sigterm == k);
+	}
+	if (!body->len)
+		return;
+	family_head(s, name, "gauge",
+		    "How the init of the PID namespace treats SIGTERM, 1 for the state that "
+		    "holds: caught (a handler), blocked (blocked, or awaited in sigtimedwait), "
+		    "ignored (SIG_IGN), dropped (default action, which the kernel discards for a "
+		    "namespace init: docker stop waits for its timeout, then kills).");
+	g_string_append_len(s, body->str, (gssize)body->len);
+}
+
+static void daemon_families(GString *s, const struct metrics_facts *f)
+{
+	const struct stats_counts *c = f->stats;
+
+	family_head(s, "nspidfs_lookups_total", "counter",
+		    "PID translations and reverse lookups since the daemon started, by strategy "
+		    "and result (ok, enoent: no such process, error: anything else).");
+	for (unsigned id = STRATEGY_IOCTL; id < STRATEGY_COUNT; id++)
+		for (unsigned res = 0; res < STATS_RESULT_COUNT; res++)
+			g_string_append_printf(
+			    s, "nspidfs_lookups_total{strategy=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+			    strategy_name((enum strategy_id)id),
+			    stats_result_name((enum stats_result)res), c->lookups[id][res]);
+	family_head(s, "nspidfs_helper_forks_total", "counter",
+		    "Helpers forked by the creds strategy since the daemon started.");
+	g_string_append_printf(s, "nspidfs_helper_forks_total %" PRIu64 "\n", c->helper_forks);
+	family_head(s, "nspidfs_helper_timeouts_total", "counter",
+		    "Helpers of the creds strategy killed at the helper timeout since the daemon "
+		    "started.");
+	g_string_append_printf(s, "nspidfs_helper_timeouts_total %" PRIu64 "\n",
+			       c->helper_timeouts);
+	family_head(s, "nspidfs_build_info", "gauge",
+		    "Version of the daemon and its configured strategy; always 1.");
+	g_string_append(s, "nspidfs_build_info{version=\"");
+	metrics_append_label_value(s, f->version ? f->version : "");
+	g_string_append(s, "\",strategy=\"");
+	metrics_append_label_value(s, f->strategy ? f->strategy : "");
+	g_string_append(s, "\"} 1\n");
+}
+
+static unsigned live_subtree(const struct ns_model *m, const struct ns_info *top)
+{
+	struct ns_row r = {.ns = top};
+
+	row_count(&r, m);
+	return r.subtree;
+}
+
+GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
+			const struct metrics_facts *f)
+{
+	GString *s = g_string_sized_new(4096);
+	g_autoptr(GPtrArray) rows = collect_rows(m, top, f);
+
+	family_head(s, "nspidfs_namespaces", "gauge",
+		    "PID namespaces with a live init, the top one shown and those below it.");
+	g_string_append_printf(s, "nspidfs_namespaces %u\n", rows->len);
+	family_head(s, "nspidfs_processes", "gauge",
+		    "Live processes with a PID in the top PID namespace shown.");
+	g_string_append_printf(s, "nspidfs_processes %u\n", live_subtree(m, top));
+	for (size_t i = 0; i < G_N_ELEMENTS(row_families); i++) {
+		row_family(s, rows, &row_families[i], f);
+		/* The state set goes with the init's other facts. */
+		if (row_families[i].field == RF_ZOMBIES)
+			sigterm_family(s, rows);
+	}
+	if (f->stats)
+		daemon_families(s, f);
+	family_head(s, "nspidfs_metrics_build_seconds", "gauge",
+		    "Time taken to build this file: the /proc pass (unless a recent one was "
+		    "reused) and the facts about each init.");
+	g_string_append(s, "nspidfs_metrics_build_seconds ");
+	append_seconds(s, f->build_us);
+	g_string_append_c(s, '\n');
+	return s;
+}

@@ -1,0 +1,547 @@
+/*
+ * Unit tests for the metrics file's text (format_metrics.c) on hand-built models and facts,
+ * and for the pure parsers its collector reads /proc and cgroupfs with (metrics.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "format_metrics.h"
+#include "metrics.h"
+
+#define ROOT UINT64_C(4026531836)
+#define NS_A UINT64_C(4026532306)
+#define NS_B UINT64_C(4026532400)
+#define NS_E UINT64_C(4026532700)
+
+#define ADD(m, host, state, threads, start, comm, ns, ...)                                         \
+	do {                                                                                       \
+		const pid_t nspid_[] = {__VA_ARGS__};                                              \
+		ns_model_add_proc(m, host, state, threads, comm, ns, nspid_, G_N_ELEMENTS(nspid_), \
+				  start);                                                          \
+	} while (0)
+
+/* A name with everything a label value must escape or repair: ", \, newline, bad UTF-8. */
+#define ODD_COMM	 "we\"ird\\na\nme\xff\xc3\xa9"
+#define ODD_COMM_ESCAPED "we\\\"ird\\\\na\\nme\xef\xbf\xbd\xc3\xa9"
+
+/*
+ * ROOT (level 0): systemd, sshd, a zombie
+ *   A (level 1): tini, nginx with 4 threads, two zombies, a zombie leader whose threads run
+ *     B (level 2): its init has an odd name; one more process
+ *   E (level 1): no init (its last process is exiting): not shown
+ */
+static struct ns_model *model(void)
+{
+	struct ns_model *m = ns_model_new(ROOT);
+
+	ns_model_add_ns(m, NS_A, ROOT, 1);
+	ns_model_add_ns(m, NS_B, NS_A, 2);
+	ns_model_add_ns(m, NS_E, ROOT, 1);
+	ADD(m, 1, 'S', 1, 7, "systemd", ROOT, 1);
+	ADD(m, 523, 'S', 2, 900, "sshd", ROOT, 523);
+	ADD(m, 600, 'Z', 1, 950, "oldjob", ROOT, 600);
+	ADD(m, 5123, 'S', 1, 12345, "tini", NS_A, 5123, 1);
+	ADD(m, 5124, 'R', 4, 12346, "nginx", NS_A, 5124, 7);
+	ADD(m, 5125, 'Z', 1, 12347, "defunct", NS_A, 5125, 8);
+	ADD(m, 5126, 'X', 1, 12348, "defunct", NS_A, 5126, 9);
+	ADD(m, 5127, 'Z', 3, 12349, "java", NS_A, 5127, 10);
+	ADD(m, 5140, 'S', 1, 20000, ODD_COMM, NS_B, 5140, 11, 1);
+	ADD(m, 5141, 'S', 2, 20001, "worker", NS_B, 5141, 12, 2);
+	ns_model_finish(m);
+	return m;
+}
+
+static struct stats_counts counts = {
+    .lookups =
+	{
+	    [STRATEGY_IOCTL] = {10, 2, 0},
+	    [STRATEGY_STATUS] = {0, 0, 1},
+	    [STRATEGY_CREDS] = {3, 1, 4},
+	},
+    .helper_forks = 8,
+    .helper_timeouts = 4,
+};
+
+static void add_init(struct metrics_facts *f, uint64_t ino, enum sigterm_state sig,
+		     const char *cgroup, bool has_pids, int64_t current, int64_t max)
+{
+	struct metrics_init in = {
+	    .ns_ino = ino,
+	    .sigterm = sig,
+	    .cgroup = g_strdup(cgroup),
+	    .has_pids = has_pids,
+	    .pids_current = current,
+	    .pids_max = max,
+	};
+
+	metrics_facts_add(f, &in);
+}
+
+static void facts(struct metrics_facts *f)
+{
+	metrics_facts_init(f);
+	f->boot_time_us = INT64_C(1700000000) * 1000000;
+	f->clk_tck = 100;
+	f->build_us = 1500;
+	f->stats = &counts;
+	f->version = "0.1.0";
+	f->strategy = "auto";
+	add_init(f, ROOT, SIGTERM_DROPPED, "/", false, 0, 0);
+	add_init(f, NS_A, SIGTERM_CAUGHT, "/docker/abc", true, 5, 100);
+	add_init(f, NS_B, SIGTERM_BLOCKED, "/odd\"dir\\x", true, 2, -1);
+	/* Facts about a namespace that has no init: ignored. */
+	add_init(f, NS_E, SIGTERM_IGNORED, "/gone", true, 1, 1);
+}
+
+#define L_ROOT "ns=\"4026531836\",level=\"0\",init_comm=\"systemd\",cgroup=\"/\""
+#define L_A    "ns=\"4026532306\",level=\"1\",init_comm=\"tini\",cgroup=\"/docker/abc\""
+#define L_B                                                                                        \
+	"ns=\"4026532400\",level=\"2\",init_comm=\"" ODD_COMM_ESCAPED                              \
+	"\",cgroup=\"/odd\\\"dir\\\\x\""
+
+/* One string per line: ISO C limits the length of one literal. */
+static const char *const expected_full[] = {
+    "# HELP nspidfs_namespaces PID namespaces with a live init, the top one shown and those "
+    "below it.\n",
+    "# TYPE nspidfs_namespaces gauge\n",
+    "nspidfs_namespaces 3\n",
+    "# HELP nspidfs_processes Live processes with a PID in the top PID namespace shown.\n",
+    "# TYPE nspidfs_processes gauge\n",
+    "nspidfs_processes 7\n",
+    "# HELP nspidfs_namespace_level Depth of the PID namespace below the top one shown (the "
+    "daemon's own, level 0).\n",
+    "# TYPE nspidfs_namespace_level gauge\n",
+    "nspidfs_namespace_level{" L_ROOT "} 0\n",
+    "nspidfs_namespace_level{" L_A "} 1\n",
+    "nspidfs_namespace_level{" L_B "} 2\n",
+    "# HELP nspidfs_namespace_init_pid Host PID of the init (PID 1) of the PID namespace.\n",
+    "# TYPE nspidfs_namespace_init_pid gauge\n",
+    "nspidfs_namespace_init_pid{" L_ROOT "} 1\n",
+    "nspidfs_namespace_init_pid{" L_A "} 5123\n",
+    "nspidfs_namespace_init_pid{" L_B "} 5140\n",
+    "# HELP nspidfs_namespace_init_start_time_seconds Start time of the init of the PID "
+    "namespace, in seconds since the Unix epoch.\n",
+    "# TYPE nspidfs_namespace_init_start_time_seconds gauge\n",
+    "nspidfs_namespace_init_start_time_seconds{" L_ROOT "} 1700000000.07\n",
+    "nspidfs_namespace_init_start_time_seconds{" L_A "} 1700000123.45\n",
+    "nspidfs_namespace_init_start_time_seconds{" L_B "} 1700000200\n",
+    "# HELP nspidfs_namespace_processes Live processes whose own PID namespace this is.\n",
+    "# TYPE nspidfs_namespace_processes gauge\n",
+    "nspidfs_namespace_processes{" L_ROOT "} 2\n",
+    "nspidfs_namespace_processes{" L_A "} 3\n",
+    "nspidfs_namespace_processes{" L_B "} 2\n",
+    "# HELP nspidfs_namespace_subtree_processes Live processes with a PID in this PID "
+    "namespace: its own and those of the namespaces below it.\n",
+    "# TYPE nspidfs_namespace_subtree_processes gauge\n",
+    "nspidfs_namespace_subtree_processes{" L_ROOT "} 7\n",
+    "nspidfs_namespace_subtree_processes{" L_A "} 5\n",
+    "nspidfs_namespace_subtree_processes{" L_B "} 2\n",
+    "# HELP nspidfs_namespace_threads Threads of the live processes whose own PID namespace "
+    "this is.\n",
+    "# TYPE nspidfs_namespace_threads gauge\n",
+    "nspidfs_namespace_threads{" L_ROOT "} 3\n",
+    "nspidfs_namespace_threads{" L_A "} 8\n",
+    "nspidfs_namespace_threads{" L_B "} 3\n",
+    "# HELP nspidfs_namespace_zombies Zombie processes (exited, not yet reaped) whose own PID "
+    "namespace this is.\n",
+    "# TYPE nspidfs_namespace_zombies gauge\n",
+    "nspidfs_namespace_zombies{" L_ROOT "} 1\n",
+    "nspidfs_namespace_zombies{" L_A "} 2\n",
+    "nspidfs_namespace_zombies{" L_B "} 0\n",
+    "# HELP nspidfs_namespace_init_sigterm How the init of the PID namespace treats SIGTERM, 1 "
+    "for the state that holds: caught (a handler), blocked (blocked, or awaited in "
+    "sigtimedwait), ignored (SIG_IGN), dropped (default action, which the kernel discards for "
+    "a namespace init: docker stop waits for its timeout, then kills).\n",
+    "# TYPE nspidfs_namespace_init_sigterm gauge\n",
+    "nspidfs_namespace_init_sigterm{" L_ROOT ",state=\"caught\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_ROOT ",state=\"blocked\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_ROOT ",state=\"ignored\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_ROOT ",state=\"dropped\"} 1\n",
+    "nspidfs_namespace_init_sigterm{" L_A ",state=\"caught\"} 1\n",
+    "nspidfs_namespace_init_sigterm{" L_A ",state=\"blocked\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_A ",state=\"ignored\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_A ",state=\"dropped\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_B ",state=\"caught\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_B ",state=\"blocked\"} 1\n",
+    "nspidfs_namespace_init_sigterm{" L_B ",state=\"ignored\"} 0\n",
+    "nspidfs_namespace_init_sigterm{" L_B ",state=\"dropped\"} 0\n",
+    "# HELP nspidfs_namespace_pids_current pids.current of the cgroup of the init: tasks in "
+    "that cgroup and below it.\n",
+    "# TYPE nspidfs_namespace_pids_current gauge\n",
+    "nspidfs_namespace_pids_current{" L_A "} 5\n",
+    "nspidfs_namespace_pids_current{" L_B "} 2\n",
+    "# HELP nspidfs_namespace_pids_max pids.max of the cgroup of the init: its own task "
+    "limit, +Inf for max.\n",
+    "# TYPE nspidfs_namespace_pids_max gauge\n",
+    "nspidfs_namespace_pids_max{" L_A "} 100\n",
+    "nspidfs_namespace_pids_max{" L_B "} +Inf\n",
+    "# HELP nspidfs_lookups_total PID translations and reverse lookups since the daemon "
+    "started, by strategy and result (ok, enoent: no such process, error: anything else).\n",
+    "# TYPE nspidfs_lookups_total counter\n",
+    "nspidfs_lookups_total{strategy=\"ioctl\",result=\"ok\"} 10\n",
+    "nspidfs_lookups_total{strategy=\"ioctl\",result=\"enoent\"} 2\n",
+    "nspidfs_lookups_total{strategy=\"ioctl\",result=\"error\"} 0\n",
+    "nspidfs_lookups_total{strategy=\"status\",result=\"ok\"} 0\n",
+    "nspidfs_lookups_total{strategy=\"status\",result=\"enoent\"} 0\n",
+    "nspidfs_lookups_total{strategy=\"status\",result=\"error\"} 1\n",
+    "nspidfs_lookups_total{strategy=\"creds\",result=\"ok\"} 3\n",
+    "nspidfs_lookups_total{strategy=\"creds\",result=\"enoent\"} 1\n",
+    "nspidfs_lookups_total{strategy=\"creds\",result=\"error\"} 4\n",
+    "# HELP nspidfs_helper_forks_total Helpers forked by the creds strategy since the daemon "
+    "started.\n",
+    "# TYPE nspidfs_helper_forks_total counter\n",
+    "nspidfs_helper_forks_total 8\n",
+    "# HELP nspidfs_helper_timeouts_total Helpers of the creds strategy killed at the helper "
+    "timeout since the daemon started.\n",
+    "# TYPE nspidfs_helper_timeouts_total counter\n",
+    "nspidfs_helper_timeouts_total 4\n",
+    "# HELP nspidfs_build_info Version of the daemon and its configured strategy; always 1.\n",
+    "# TYPE nspidfs_build_info gauge\n",
+    "nspidfs_build_info{version=\"0.1.0\",strategy=\"auto\"} 1\n",
+    "# HELP nspidfs_metrics_build_seconds Time taken to build this file: the /proc pass "
+    "(unless a recent one was reused) and the facts about each init.\n",
+    "# TYPE nspidfs_metrics_build_seconds gauge\n",
+    "nspidfs_metrics_build_seconds 0.0015\n",
+    NULL,
+};
+
+static char *format(const struct ns_model *m, uint64_t top, const struct metrics_facts *f)
+{
+	const struct ns_info *ns = ns_model_find(m, top);
+	GString *s;
+
+	assert_non_null(ns);
+	s = format_metrics(m, ns, f);
+	assert_int_equal(s->len, strlen(s->str));
+	return g_string_free(s, FALSE);
+}
+
+static void test_full_output(void **state)
+{
+	g_autoptr(ns_model) m = model();
+	struct metrics_facts f;
+	g_autofree char *text = NULL, *want = NULL;
+
+	(void)state;
+	facts(&f);
+	text = format(m, ROOT, &f);
+	metrics_facts_clear(&f);
+	want = g_strjoinv("", (char **)expected_full);
+	assert_string_equal(text, want);
+}
+
+/* The name a sample line is of: up to "{" or " ". */
+static char *sample_name(const char *line)
+{
+	return g_strndup(line, strcspn(line, "{ "));
+}
+
+/*
+ * Every family has HELP and TYPE before its first sample, exactly once, and its samples are
+ * contiguous; every sample line is NAME[{LABELS}] VALUE with a numeric value.
+ */
+static void check_families(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *help = NULL, *type = NULL, *current = NULL;
+	guint n = g_strv_length(lines);
+
+	assert_true(n > 1);
+	assert_string_equal(lines[n - 1], ""); /* ends with a newline */
+	for (guint i = 0; i + 1 < n; i++) {
+		const char *l = lines[i];
+		g_autofree char *name = NULL;
+		const char *value;
+		char *end;
+
+		if (g_str_has_prefix(l, "# HELP ")) {
+			g_free(help);
+			help = sample_name(l + 7);
+			continue;
+		}
+		if (g_str_has_prefix(l, "# TYPE ")) {
+			g_free(type);
+			type = sample_name(l + 7);
+			assert_string_equal(type, help);
+			assert_true(g_str_has_suffix(l, " gauge") ||
+				    g_str_has_suffix(l, " counter"));
+			if (g_str_has_suffix(l, " counter"))
+				assert_true(g_str_has_suffix(type, "_total"));
+			else
+				assert_false(g_str_has_suffix(type, "_total"));
+			assert_false(g_hash_table_contains(done, type));
+			g_hash_table_add(done, g_strdup(type));
+			g_free(current);
+			current = g_strdup(type);
+			continue;
+		}
+		assert_true(l[0] != '#' && l[0] != '\0');
+		name = sample_name(l);
+		if (!current || strcmp(name, current) != 0)
+			fail_msg("sample of %s without its HELP and TYPE: %s", name, l);
+		assert_true(g_str_has_prefix(name, "nspidfs_"));
+		value = strrchr(l, ' ') + 1;
+		if (strcmp(value, "+Inf") != 0) {
+			g_ascii_strtod(value, &end);
+			assert_true(end != value && *end == '\0');
+		}
+	}
+}
+
+static void test_help_and_type_for_every_family(void **state)
+{
+	g_autoptr(ns_model) m = model();
+	struct metrics_facts f;
+	g_autofree char *text = NULL;
+
+	(void)state;
+	facts(&f);
+	text = format(m, ROOT, &f);
+	check_families(text);
+	f.stats = NULL;
+	g_free(text);
+	text = format(m, NS_A, &f);
+	check_families(text);
+	metrics_facts_clear(&f);
+}
+
+/* From a namespace below the daemon's: only it and below, levels counted from it. */
+static void test_top_below_root(void **state)
+{
+	g_autoptr(ns_model) m = model();
+	struct metrics_facts f;
+	g_autofree char *text = NULL;
+
+	(void)state;
+	facts(&f);
+	f.stats = NULL; /* as a per-caller view would */
+	text = format(m, NS_A, &f);
+	metrics_facts_clear(&f);
+	assert_non_null(strstr(text, "\nnspidfs_namespaces 2\n"));
+	assert_non_null(strstr(text, "\nnspidfs_processes 5\n"));
+	assert_null(strstr(text, "ns=\"4026531836\""));
+	assert_non_null(strstr(
+	    text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"0\",init_comm=\"tini\","
+		  "cgroup=\"/docker/abc\"} 0\n"));
+	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"1\","));
+	assert_null(strstr(text, "nspidfs_lookups_total"));
+	assert_null(strstr(text, "nspidfs_helper_"));
+	assert_null(strstr(text, "nspidfs_build_info"));
+	assert_non_null(strstr(text, "\nnspidfs_metrics_build_seconds 0.0015\n"));
+}
+
+/* No facts (the init exited during collection): counts still, no state set, no pids. */
+static void test_without_facts(void **state)
+{
+	g_autoptr(ns_model) m = model();
+	struct metrics_facts f;
+	g_autofree char *text = NULL;
+
+	(void)state;
+	facts(&f);
+	g_hash_table_remove_all(f.inits);
+	f.clk_tck = 0;
+	text = format(m, ROOT, &f);
+	metrics_facts_clear(&f);
+	check_families(text);
+	assert_non_null(strstr(
+	    text, "\nnspidfs_namespace_zombies{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
+		  "cgroup=\"\"} 2\n"));
+	assert_null(strstr(text, "nspidfs_namespace_init_sigterm"));
+	assert_null(strstr(text, "nspidfs_namespace_pids_"));
+	assert_null(strstr(text, "nspidfs_namespace_init_start_time_seconds"));
+}
+
+static void expect_label(const char *in, const char *want)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	metrics_append_label_value(s, in);
+	assert_string_equal(s->str, want);
+}
+
+static void test_label_escaping(void **state)
+{
+	(void)state;
+	expect_label("", "");
+	expect_label("plain /docker/abc-123", "plain /docker/abc-123");
+	expect_label("a\\b", "a\\\\b");
+	expect_label("a\"b", "a\\\"b");
+	expect_label("a\nb", "a\\nb");
+	expect_label("\\\"\n", "\\\\\\\"\\n");
+	/* Other control characters are valid in a label value: kept. */
+	expect_label("tab\there\x01", "tab\there\x01");
+	/* Valid UTF-8 kept; each byte of invalid UTF-8 becomes U+FFFD. */
+	expect_label("caf\xc3\xa9", "caf\xc3\xa9");
+	expect_label("\xff", "\xef\xbf\xbd");
+	expect_label("a\xc3(b", "a\xef\xbf\xbd(b");
+	expect_label("\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd");
+	expect_label("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* a surrogate */
+	expect_label(ODD_COMM, ODD_COMM_ESCAPED);
+}
+
+struct cgroup_case {
+	const char *text;
+	enum cgroup_kind kind;
+	const char *path;
+	const char *dir;
+};
+
+static void test_parse_cgroup(void **state)
+{
+	static const struct cgroup_case cases[] = {
+	    /* This machine's hybrid layout: the pids line wins over 0:: and name=systemd. */
+	    {"9:name=systemd:/\n8:pids:/libpod_parent/libpod-1a2b\n7:blkio:/\n"
+	     "4:memory:/process_api/dd43\n1:cpu:/\n0::/\n",
+	     CGROUP_V1_PIDS, "/libpod_parent/libpod-1a2b", "pids"},
+	    /* Co-mounted controllers: the hierarchy's directory is named by the list. */
+	    {"3:cpu,pids:/x\n2:name=systemd:/y\n", CGROUP_V1_PIDS, "/x", "cpu,pids"},
+	    /* Pure v2. */
+	    {"0::/system.slice/docker-abc.scope\n", CGROUP_V2, "/system.slice/docker-abc.scope",
+	     NULL},
+	    {"0::/\n", CGROUP_V2, "/", NULL},
+	    /* v1 without pids: name=systemd, no pids files. */
+	    {"5:memory:/m\n1:name=systemd:/user.slice/s\n0::/user.slice/u\n", CGROUP_OTHER,
+	     "/user.slice/s", NULL},
+	    /* v1 with neither: the unified path, still no pids files. */
+	    {"5:memory:/m\n0::/u\n", CGROUP_OTHER, "/u", NULL},
+	    /* A path may hold colons; no trailing newline. */
+	    {"8:pids:/a:b:c", CGROUP_V1_PIDS, "/a:b:c", "pids"},
+	    /* "pidsx" is not pids; a name=pids hierarchy is not either. */
+	    {"8:pidsx:/p\n7:name=pids:/q\n6:name=systemd:/s\n", CGROUP_OTHER, "/s", NULL},
+	    {"", CGROUP_NONE, NULL, NULL},
+	    {"garbage\n", CGROUP_NONE, NULL, NULL},
+	    {"5:memory:/m\n", CGROUP_NONE, NULL, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = NULL, *dir = NULL;
+		enum cgroup_kind kind = metrics_parse_cgroup(cases[i].text, &path, &dir);
+
+		if (kind != cases[i].kind)
+			fail_msg("case %zu: kind %d, want %d", i, kind, cases[i].kind);
+		if (g_strcmp0(path, cases[i].path) != 0 || g_strcmp0(dir, cases[i].dir) != 0)
+			fail_msg("case %zu: path %s dir %s, want %s and %s", i, path, dir,
+				 cases[i].path, cases[i].dir);
+	}
+}
+
+static const char status_text[] = "Name:\ttini\nState:\tS (sleeping)\nSigQ:\t0/96365\n"
+				  "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+				  "SigBlk:\t0000000000004002\nSigIgn:\t0000000000000006\n"
+				  "SigCgt:\tfffffffe7ffbfeff\nCapInh:\t0000000000000000\n";
+
+static void test_parse_sigmask(void **state)
+{
+	uint64_t mask = 0;
+
+	(void)state;
+	assert_int_equal(metrics_parse_sigmask(status_text, "SigBlk", &mask), 0);
+	assert_true(mask == 0x4002);
+	assert_int_equal(metrics_parse_sigmask(status_text, "SigIgn", &mask), 0);
+	assert_true(mask == 0x6);
+	assert_int_equal(metrics_parse_sigmask(status_text, "SigCgt", &mask), 0);
+	assert_true(mask == UINT64_C(0xfffffffe7ffbfeff));
+	/* ShdPnd is not SigPnd; a field must start a line. */
+	assert_int_equal(metrics_parse_sigmask("ShdPnd:\t1\n", "SigPnd", &mask), -ENOENT);
+	assert_int_equal(metrics_parse_sigmask("XSigCgt:\t1\n", "SigCgt", &mask), -ENOENT);
+	assert_int_equal(metrics_parse_sigmask("SigCgtX:\t1\n", "SigCgt", &mask), -ENOENT);
+	assert_int_equal(metrics_parse_sigmask("", "SigCgt", &mask), -ENOENT);
+	assert_int_equal(metrics_parse_sigmask("SigCgt:\t\n", "SigCgt", &mask), -EINVAL);
+	assert_int_equal(metrics_parse_sigmask("SigCgt:\t12zz\n", "SigCgt", &mask), -EINVAL);
+	assert_int_equal(metrics_parse_sigmask("SigCgt:\t1ffffffffffffffff\n", "SigCgt", &mask),
+			 -EINVAL);
+	assert_int_equal(metrics_parse_sigmask("SigCgt:\t4000", "SigCgt", &mask), 0);
+	assert_true(mask == 0x4000);
+}
+
+static void test_sigtimedwait(void **state)
+{
+	(void)state;
+	/* x86_64's rt_sigtimedwait is 128; other architectures have their own number. */
+#if defined(__x86_64__)
+	assert_true(metrics_in_sigtimedwait("128 0x7ffc933e42d0 0x7ffc933e4350 0x0 0x8 0x0 0x0 "
+					    "0x7ffc933e4200 0x7f666ee5ac2f\n",
+					    NULL));
+	assert_false(metrics_in_sigtimedwait("1280 0x1\n", NULL));
+	assert_false(metrics_in_sigtimedwait("12 0x1\n", NULL));
+#endif
+	assert_false(metrics_in_sigtimedwait("61 0x2 0x7fff4c12d2f8 0x0\n", "do_wait"));
+	assert_false(metrics_in_sigtimedwait("running\n", NULL));
+	assert_false(metrics_in_sigtimedwait("-1 0x7ffc 0x7f66\n", ""));
+	assert_false(metrics_in_sigtimedwait(NULL, NULL));
+	assert_true(metrics_in_sigtimedwait(NULL, "do_sigtimedwait.isra.0"));
+	assert_true(metrics_in_sigtimedwait("running\n", "do_sigtimedwait"));
+	assert_false(metrics_in_sigtimedwait(NULL, "do_sigtimedwaitx"));
+	assert_false(metrics_in_sigtimedwait(NULL, "0"));
+}
+
+static void test_sigterm_state(void **state)
+{
+	const uint64_t term = UINT64_C(1) << 14, other = 0x2;
+
+	(void)state;
+	assert_int_equal(metrics_sigterm_state(0, 0, 0, false), SIGTERM_DROPPED);
+	assert_int_equal(metrics_sigterm_state(other, other, other, false), SIGTERM_DROPPED);
+	assert_int_equal(metrics_sigterm_state(term, 0, 0, false), SIGTERM_CAUGHT);
+	assert_int_equal(metrics_sigterm_state(0, term, 0, false), SIGTERM_BLOCKED);
+	assert_int_equal(metrics_sigterm_state(0, 0, 0, true), SIGTERM_BLOCKED);
+	assert_int_equal(metrics_sigterm_state(0, 0, term, false), SIGTERM_IGNORED);
+	/* Precedence: a handler runs once unblocked; a blocked signal is never discarded. */
+	assert_int_equal(metrics_sigterm_state(term, term, 0, true), SIGTERM_CAUGHT);
+	assert_int_equal(metrics_sigterm_state(0, term, term, false), SIGTERM_BLOCKED);
+	assert_int_equal(metrics_sigterm_state(0, 0, term, true), SIGTERM_BLOCKED);
+}
+
+static void test_parse_pids_and_btime(void **state)
+{
+	int64_t v = 0;
+
+	(void)state;
+	assert_int_equal(metrics_parse_pids_value("max\n", &v), 0);
+	assert_true(v == -1);
+	assert_int_equal(metrics_parse_pids_value("max", &v), 0);
+	assert_int_equal(metrics_parse_pids_value("42\n", &v), 0);
+	assert_true(v == 42);
+	assert_int_equal(metrics_parse_pids_value("0\n", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(metrics_parse_pids_value("", &v), -EINVAL);
+	assert_int_equal(metrics_parse_pids_value("-1\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_pids_value("12x\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_pids_value("maximum\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_pids_value("99999999999999999999\n", &v), -EINVAL);
+
+	assert_int_equal(metrics_parse_btime("cpu  1 2 3\nintr 5\nbtime 1795432734\nprocs 3\n", &v),
+			 0);
+	assert_true(v == 1795432734);
+	assert_int_equal(metrics_parse_btime("cpu 1\n", &v), -ENOENT);
+	assert_int_equal(metrics_parse_btime("btime x\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_btime("btime 0\n", &v), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_full_output),
+	    cmocka_unit_test(test_help_and_type_for_every_family),
+	    cmocka_unit_test(test_top_below_root),
+	    cmocka_unit_test(test_without_facts),
+	    cmocka_unit_test(test_label_escaping),
+	    cmocka_unit_test(test_parse_cgroup),
+	    cmocka_unit_test(test_parse_sigmask),
+	    cmocka_unit_test(test_sigtimedwait),
+	    cmocka_unit_test(test_sigterm_state),
+	    cmocka_unit_test(test_parse_pids_and_btime),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
