@@ -26,6 +26,8 @@ enum fixed_ino {
 	INO_SELF,
 	INO_NS_ROOT,
 	INO_TREE,
+	INO_METRICS_DIR,
+	INO_METRICS_FILE,
 };
 
 static const char *const pid_file_names[PF_COUNT] = {
@@ -64,6 +66,10 @@ static fuse_ino_t fixed_ino(enum node_kind kind)
 		return INO_NS_ROOT;
 	case NODE_TREE:
 		return INO_TREE;
+	case NODE_METRICS_DIR:
+		return INO_METRICS_DIR;
+	case NODE_METRICS_FILE:
+		return INO_METRICS_FILE;
 	default:
 		return INO_ROOT;
 	}
@@ -114,6 +120,12 @@ static int fixed_from_ino(fuse_ino_t ino, struct node *out)
 	case INO_TREE:
 		out->kind = NODE_TREE;
 		return 0;
+	case INO_METRICS_DIR:
+		out->kind = NODE_METRICS_DIR;
+		return 0;
+	case INO_METRICS_FILE:
+		out->kind = NODE_METRICS_FILE;
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -160,6 +172,7 @@ mode_t node_type(const struct node *n)
 	case NODE_PID_DIR:
 	case NODE_NS_DIR:
 	case NODE_NS_PID_DIR:
+	case NODE_METRICS_DIR:
 		return S_IFDIR;
 	case NODE_SELF:
 	case NODE_NS_PID_LINK:

@@ -18,6 +18,9 @@ enum node_kind {
 	NODE_SELF,
 	NODE_NS_ROOT, /* ns/ */
 	NODE_TREE,
+	/* metrics/ and its one file, metrics/nspidfs.prom */
+	NODE_METRICS_DIR,
+	NODE_METRICS_FILE,
 	NODE_PID_DIR,	 /* <pid>/: pid, start */
 	NODE_PID_FILE,	 /* <pid>/<file>: pid, start, file (enum pid_file) */
 	NODE_NS_DIR,	 /* ns/<inode>/: pid and start of the namespace's init */
@@ -25,6 +28,8 @@ enum node_kind {
 	NODE_NS_PID_DIR, /* ns/<inode>/pid/ */
 	NODE_NS_PID_LINK /* ns/<inode>/pid/<nspid>: as NODE_NS_DIR (start truncated), nspid */
 };
+
+#define METRICS_FILE_NAME "nspidfs.prom"
 
 enum pid_file {
 	PF_INIT,

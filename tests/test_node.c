@@ -21,8 +21,8 @@
 
 /* Kinds outside kind 0 in the top bits: pid dir, pid files, ns dir, ns files, ns pid dir, link. */
 #define NON_FIXED_KINDS (1 + PF_COUNT + 1 + NF_COUNT + 1 + 1)
-/* Every node of one process or namespace: the four fixed nodes and all the others. */
-#define ALL_NODES (4 + NON_FIXED_KINDS)
+/* Every node of one process or namespace: the six fixed nodes and all the others. */
+#define ALL_NODES (6 + NON_FIXED_KINDS)
 
 static const enum pid_file all_files[] = {PF_INIT,  PF_NSPID, PF_ANCESTORS, PF_NS,
 					  PF_LEVEL, PF_PIDNS, PF_JSON};
@@ -55,9 +55,9 @@ static void expect_enoent(fuse_ino_t ino)
 /* Every node of the process or namespace pid (started at start), with nspid for the link. */
 static size_t all_nodes(pid_t pid, uint64_t start, pid_t nspid, struct node *out)
 {
-	static const enum node_kind simple[] = {NODE_ROOT,	NODE_SELF,    NODE_NS_ROOT,
-						NODE_TREE,	NODE_PID_DIR, NODE_NS_DIR,
-						NODE_NS_PID_DIR};
+	static const enum node_kind simple[] = {NODE_ROOT,    NODE_SELF,	NODE_NS_ROOT,
+						NODE_TREE,    NODE_METRICS_DIR, NODE_METRICS_FILE,
+						NODE_PID_DIR, NODE_NS_DIR,	NODE_NS_PID_DIR};
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
@@ -75,7 +75,8 @@ static size_t all_nodes(pid_t pid, uint64_t start, pid_t nspid, struct node *out
 
 static bool is_fixed(enum node_kind kind)
 {
-	return kind == NODE_ROOT || kind == NODE_SELF || kind == NODE_NS_ROOT || kind == NODE_TREE;
+	return kind == NODE_ROOT || kind == NODE_SELF || kind == NODE_NS_ROOT ||
+	       kind == NODE_TREE || kind == NODE_METRICS_DIR || kind == NODE_METRICS_FILE;
 }
 
 static void test_root(void **state)
@@ -122,10 +123,8 @@ static void test_fixed_nodes(void **state)
 		enum node_kind kind;
 		fuse_ino_t ino;
 	} cases[] = {
-	    {NODE_ROOT, 1},
-	    {NODE_SELF, 2},
-	    {NODE_NS_ROOT, 3},
-	    {NODE_TREE, 4},
+	    {NODE_ROOT, 1}, {NODE_SELF, 2},	   {NODE_NS_ROOT, 3},
+	    {NODE_TREE, 4}, {NODE_METRICS_DIR, 5}, {NODE_METRICS_FILE, 6},
 	};
 
 	(void)state;
@@ -470,6 +469,7 @@ static void test_node_type(void **state)
 		case NODE_PID_DIR:
 		case NODE_NS_DIR:
 		case NODE_NS_PID_DIR:
+		case NODE_METRICS_DIR:
 			want = S_IFDIR;
 			break;
 		case NODE_PID_FILE:
@@ -508,6 +508,10 @@ static void test_node_type_explicit(void **state)
 	n.kind = NODE_NS_ROOT;
 	assert_int_equal(node_type(&n), S_IFDIR);
 	n.kind = NODE_TREE;
+	assert_int_equal(node_type(&n), S_IFREG);
+	n.kind = NODE_METRICS_DIR;
+	assert_int_equal(node_type(&n), S_IFDIR);
+	n.kind = NODE_METRICS_FILE;
 	assert_int_equal(node_type(&n), S_IFREG);
 	n.kind = NODE_PID_DIR;
 	assert_int_equal(node_type(&n), S_IFDIR);
@@ -615,9 +619,8 @@ static void test_from_ino_rejects(void **state)
 {
 	const fuse_ino_t bad[] = {
 	    0,
-	    5,
-	    6,
 	    7,
+	    8,
 	    255,
 	    START_MASK,
 	    /* Fixed kind (0) with PID bits set. */
@@ -636,8 +639,8 @@ static void test_from_ino_rejects(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		expect_enoent(bad[i]);
 
-	/* Fixed numbers: 1 to 4 only. */
-	for (fuse_ino_t ino = 5; ino < 4096; ino++)
+	/* Fixed numbers: 1 to 6 only. */
+	for (fuse_ino_t ino = 7; ino < 4096; ino++)
 		expect_enoent(ino);
 
 	/* Every kind past the last valid one, whatever the rest. */
