@@ -20,6 +20,7 @@
 #include "format.h"
 #include "format_ns.h"
 #include "handle.h"
+#include "metrics.h"
 #include "node.h"
 #include "nsview.h"
 #include "proc.h"
@@ -149,6 +150,11 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 	struct node n = {.kind = NODE_PID_DIR};
 	int r;
 
+	if (strcmp(name, "metrics") == 0) {
+		n.kind = NODE_METRICS_DIR;
+		reply_node(req, &n, TTL_FOREVER);
+		return;
+	}
 	if (strcmp(name, "self") == 0 || strcmp(name, "ns") == 0 || strcmp(name, "tree") == 0) {
 		n.kind = name[0] == 's' ? NODE_SELF : name[0] == 'n' ? NODE_NS_ROOT : NODE_TREE;
 		reply_node(req, &n, TTL_FOREVER);
@@ -215,6 +221,16 @@ static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const c
 	reply_node_or_err(req, r, &n, TTL_NONE);
 }
 
+static void lookup_in_metrics_dir(fuse_req_t req, const char *name)
+{
+	struct node n = {.kind = NODE_METRICS_FILE};
+
+	if (strcmp(name, METRICS_FILE_NAME) == 0)
+		reply_node(req, &n, TTL_FOREVER);
+	else
+		fuse_reply_err(req, ENOENT);
+}
+
 static void op_destroy(void *userdata)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&dirs_lock);
@@ -250,6 +266,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		break;
 	case NODE_NS_PID_DIR:
 		lookup_in_ns_pid_dir(req, &dir, name);
+		break;
+	case NODE_METRICS_DIR:
+		lookup_in_metrics_dir(req, name);
 		break;
 	default:
 		fuse_reply_err(req, ENOTDIR);
@@ -460,6 +479,8 @@ static int dir_handle_fill(struct dir_handle *h)
 		if (r == 0)
 			r = viewer_check_process(&h->viewer, t.init);
 		return r < 0 ? r : nsview_model(&t, &h->model, &h->ns);
+	case NODE_METRICS_DIR:
+		return 0;
 	default:
 		return -ENOTDIR;
 	}
@@ -502,8 +523,9 @@ static const char *numbered(struct dir_handle *h, uint64_t v)
 /* Entries after "." and "..": 1 for an entry, 0 to skip index i, -1 past the end. */
 static int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
-	static const enum node_kind fixed[] = {NODE_SELF, NODE_NS_ROOT, NODE_TREE};
-	static const char *const names[] = {"self", "ns", "tree"};
+	static const enum node_kind fixed[] = {NODE_SELF, NODE_NS_ROOT, NODE_TREE,
+					       NODE_METRICS_DIR};
+	static const char *const names[] = {"self", "ns", "tree", "metrics"};
 	struct node n = {.kind = NODE_PID_DIR};
 
 	if (i < G_N_ELEMENTS(fixed)) {
@@ -583,6 +605,16 @@ static int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	return 1;
 }
 
+static int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	struct node n = {.kind = NODE_METRICS_FILE};
+
+	if (i > 0)
+		return -1;
+	entry_set(e, METRICS_FILE_NAME, &n);
+	return 1;
+}
+
 static int dir_entry_at(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	if (i < 2) {
@@ -602,6 +634,8 @@ static int dir_entry_at(struct dir_handle *h, size_t i, struct dir_entry *e)
 		return ns_dir_entry(h, i - 2, e);
 	case NODE_NS_PID_DIR:
 		return ns_pid_dir_entry(h, i - 2, e);
+	case NODE_METRICS_DIR:
+		return metrics_dir_entry(h, i - 2, e);
 	default:
 		return -1;
 	}
@@ -668,6 +702,19 @@ static int tree_content(const struct viewer *v, GString **out)
 	return 0;
 }
 
+/* The whole host's namespaces, as the daemon sees them; timed from before the /proc pass. */
+static int metrics_content(GString **out)
+{
+	gint64 began = g_get_monotonic_time();
+	int r = 0;
+	g_autoptr(ns_model) m = snapshot_get(&r);
+
+	if (!m)
+		return r;
+	*out = metrics_text(m, ns_model_root(m), began);
+	return 0;
+}
+
 static GString *format_ns_file(enum ns_file f, const struct ns_model *m, const struct ns_info *ns)
 {
 	switch (f) {
@@ -719,6 +766,8 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out)
 		return pid_file_content(&v, n, out);
 	if (n->kind == NODE_TREE)
 		return tree_content(&v, out);
+	if (n->kind == NODE_METRICS_FILE)
+		return metrics_content(out);
 	return ns_file_content(&v, n, out);
 }
 
