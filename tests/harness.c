@@ -265,6 +265,8 @@ static pid_t clone_member(struct nstree *t, bool new_ns)
 
 	if (child == 0) {
 		close(t->release[1]);
+		if (t->on_start)
+			t->on_start();
 		member_main(t->release[0]);
 	}
 	if (child < 0)
@@ -347,6 +349,8 @@ static pid_t clone_nested_init(struct nstree *t, pid_t parent, unsigned level)
 
 		if (r == 0) {
 			close(t->release[1]);
+			if (t->on_start)
+				t->on_start();
 			member_main(t->release[0]);
 		}
 		_exit(r < 0 ? 1 : 0);

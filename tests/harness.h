@@ -50,6 +50,8 @@ struct nstree {
 	int release[2]; /* closing release[1] ends every member */
 	unsigned n;
 	struct member m[TREE_MAX];
+	/* If set, what each member added from now on runs first (handlers, children, a name). */
+	void (*on_start)(void);
 };
 
 void nstree_init(struct nstree *t);

@@ -7,6 +7,8 @@ packages=(
 	libfuse3-dev fuse3 libglib2.0-dev libcmocka-dev scdoc
 	util-linux procps coreutils python3
 	podman runc busybox-static
+	# test_metrics: promtool (in prometheus) and node_exporter
+	prometheus prometheus-node-exporter
 )
 missing=()
 for p in "${packages[@]}"; do
