@@ -94,7 +94,6 @@ struct ns_row {
 	unsigned zombies;		  /* dead ones, not yet reaped */
 	unsigned subtree;		  /* live processes with a PID in it */
 	const struct ns_proc *init;
-	unsigned level; /* below top */
 };
 
 /*
@@ -126,12 +125,11 @@ static void row_count(struct ns_row *r, const struct ns_model *m)
 	}
 }
 
-static void row_labels(struct ns_row *r, const struct ns_info *top)
+static void row_labels(struct ns_row *r)
 {
-	r->level = r->ns->level - top->level;
 	r->labels = g_string_sized_new(128);
 	g_string_append_printf(r->labels, "ns=\"%" PRIu64 "\",level=\"%u\",init_comm=\"",
-			       r->ns->ino, r->level);
+			       r->ns->ino, r->ns->level);
 	metrics_append_label_value(r->labels, r->init ? r->init->comm : "");
 	g_string_append(r->labels, "\",cgroup=\"");
 	metrics_append_label_value(r->labels, r->facts && r->facts->cgroup ? r->facts->cgroup : "");
@@ -162,7 +160,7 @@ static GPtrArray *collect_rows(const struct ns_model *m, const struct ns_info *t
 		r->ns = ns;
 		r->facts = metrics_facts_find(f, ns->ino);
 		row_count(r, m);
-		row_labels(r, top);
+		row_labels(r);
 		g_ptr_array_add(rows, r);
 	}
 	return rows;
@@ -193,7 +191,7 @@ struct row_family {
 
 static const struct row_family row_families[] = {
     {RF_LEVEL, "nspidfs_namespace_level",
-     "Depth of the PID namespace below the top one shown (the daemon's own, level 0)."},
+     "Depth of the PID namespace below the daemon's own (level 0), as ns/INODE/level."},
     {RF_INIT_PID, "nspidfs_namespace_init_pid",
      "Host PID of the init (PID 1) of the PID namespace."},
     {RF_INIT_START, "nspidfs_namespace_init_start_time_seconds",
@@ -221,7 +219,7 @@ static bool row_value(GString *s, const struct ns_row *r, enum row_field field,
 
 	switch (field) {
 	case RF_LEVEL:
-		g_string_append_printf(s, "%u", r->level);
+		g_string_append_printf(s, "%u", r->ns->level);
 		return true;
 	case RF_INIT_PID:
 		g_string_append_printf(s, "%d", r->ns->init);

@@ -53,8 +53,9 @@ void metrics_facts_clear(struct metrics_facts *f);
 void metrics_append_label_value(GString *s, const char *v);
 
 /*
- * The whole file for top and the namespaces below it (those with a live init), levels counted
- * from top. A per-caller view passes the caller's namespace as top and stats NULL.
+ * The whole file for top and the namespaces below it (those with a live init); levels are
+ * depths below the daemon's namespace, as everywhere. A reader in a container gets its own
+ * namespace as top and stats NULL.
  */
 GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
 			const struct metrics_facts *f);

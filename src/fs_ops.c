@@ -70,7 +70,7 @@ static GHashTable *open_dirs;
 static bool attrs_change(const struct node *n)
 {
 	return (n->kind == NODE_PID_FILE && n->file == PF_JSON) || n->kind == NODE_TREE ||
-	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT);
+	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT) || n->kind == NODE_METRICS_FILE;
 }
 
 static double attr_ttl(const struct node *n)
@@ -702,16 +702,20 @@ static int tree_content(const struct viewer *v, GString **out)
 	return 0;
 }
 
-/* The whole host's namespaces, as the daemon sees them; timed from before the /proc pass. */
-static int metrics_content(GString **out)
+/*
+ * The namespaces the reader may see, as tree shows them; the daemon's own counters only for a
+ * reader who sees the whole host. Timed from before the /proc pass.
+ */
+static int metrics_content(const struct viewer *v, GString **out)
 {
 	gint64 began = g_get_monotonic_time();
-	int r = 0;
-	g_autoptr(ns_model) m = snapshot_get(&r);
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *top = NULL;
+	int r = v->scope == VIEWER_NONE ? -EACCES : viewer_model(v, &m, &top);
 
-	if (!m)
+	if (r < 0)
 		return r;
-	*out = metrics_text(m, ns_model_root(m), began);
+	*out = top ? metrics_text(m, top, v->scope == VIEWER_ALL, began) : g_string_new("");
 	return 0;
 }
 
@@ -767,7 +771,7 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out)
 	if (n->kind == NODE_TREE)
 		return tree_content(&v, out);
 	if (n->kind == NODE_METRICS_FILE)
-		return metrics_content(out);
+		return metrics_content(&v, out);
 	return ns_file_content(&v, n, out);
 }
 

@@ -289,7 +289,8 @@ static int64_t boot_time_us(void)
 	return us;
 }
 
-GString *metrics_text(const struct ns_model *m, const struct ns_info *top, gint64 began)
+GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool daemon,
+		      gint64 began)
 {
 	struct metrics_facts f;
 	struct stats_counts counts;
@@ -301,7 +302,8 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, gint6
 	stats_read(&counts);
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
-	f.stats = &counts;
+	/* Other readers' lookups and the daemon's set-up are the host's business. */
+	f.stats = daemon ? &counts : NULL;
 	f.version = NSPIDFS_VERSION;
 	f.strategy = strategy_name(strategy_active());
 	f.build_us = g_get_monotonic_time() - began;

@@ -41,7 +41,9 @@ int metrics_parse_btime(const char *stat_text, int64_t *btime);
 /* Gather the facts about the init of top and of each namespace below it. */
 void metrics_collect(const struct ns_model *m, const struct ns_info *top, struct metrics_facts *f);
 /*
- * The file's text for top and below, with the daemon's own counters; began is when the
- * request started (g_get_monotonic_time()), for nspidfs_metrics_build_seconds.
+ * The file's text for top and below, with the daemon's own counters if daemon (for readers
+ * who see the whole host); began is when the request started (g_get_monotonic_time()), for
+ * nspidfs_metrics_build_seconds.
  */
-GString *metrics_text(const struct ns_model *m, const struct ns_info *top, gint64 began);
+GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool daemon,
+		      gint64 began);

@@ -115,8 +115,8 @@ static const char *const expected_full[] = {
     "# HELP nspidfs_processes Live processes with a PID in the top PID namespace shown.\n",
     "# TYPE nspidfs_processes gauge\n",
     "nspidfs_processes 7\n",
-    "# HELP nspidfs_namespace_level Depth of the PID namespace below the top one shown (the "
-    "daemon's own, level 0).\n",
+    "# HELP nspidfs_namespace_level Depth of the PID namespace below the daemon's own (level "
+    "0), as ns/INODE/level.\n",
     "# TYPE nspidfs_namespace_level gauge\n",
     "nspidfs_namespace_level{" L_ROOT "} 0\n",
     "nspidfs_namespace_level{" L_A "} 1\n",
@@ -313,7 +313,7 @@ static void test_help_and_type_for_every_family(void **state)
 	metrics_facts_clear(&f);
 }
 
-/* From a namespace below the daemon's: only it and below, levels counted from it. */
+/* From a namespace below the daemon's: only it and below, levels still from the daemon's. */
 static void test_top_below_root(void **state)
 {
 	g_autoptr(ns_model) m = model();
@@ -322,16 +322,16 @@ static void test_top_below_root(void **state)
 
 	(void)state;
 	facts(&f);
-	f.stats = NULL; /* as a per-caller view would */
+	f.stats = NULL; /* as for a reader in a container */
 	text = format(m, NS_A, &f);
 	metrics_facts_clear(&f);
 	assert_non_null(strstr(text, "\nnspidfs_namespaces 2\n"));
 	assert_non_null(strstr(text, "\nnspidfs_processes 5\n"));
 	assert_null(strstr(text, "ns=\"4026531836\""));
 	assert_non_null(strstr(
-	    text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"0\",init_comm=\"tini\","
-		  "cgroup=\"/docker/abc\"} 0\n"));
-	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"1\","));
+	    text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
+		  "cgroup=\"/docker/abc\"} 1\n"));
+	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"2\","));
 	assert_null(strstr(text, "nspidfs_lookups_total"));
 	assert_null(strstr(text, "nspidfs_helper_"));
 	assert_null(strstr(text, "nspidfs_build_info"));

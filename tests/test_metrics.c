@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -372,6 +374,34 @@ static void test_listing(void **state)
 	assert_int_equal(errno, EROFS);
 }
 
+/*
+ * sendfile() (busybox cat) reads through the page cache up to the size stat gives: the size
+ * must be the content's, not a page, or the file comes out cut.
+ */
+static void test_sendfile_reads_it_whole(void **state)
+{
+	g_autofree char *path = metrics_path(&d);
+	g_autofree char *text = g_malloc(TEXT_MAX);
+	int in = open(path, O_RDONLY | O_CLOEXEC), out = memfd_create("copy", MFD_CLOEXEC);
+	ssize_t n, total = 0;
+	struct stat st;
+
+	assert_true(in >= 0 && out >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 4096);
+	while ((n = sendfile(out, in, NULL, TEXT_MAX)) > 0)
+		total += n;
+	assert_int_equal(n, 0);
+	assert_true(total < TEXT_MAX);
+	assert_int_equal(pread(out, text, (size_t)total, 0), total);
+	text[total] = '\0';
+	close(in);
+	close(out);
+	if (!g_str_has_suffix(text, "\n") || !strstr(text, "\nnspidfs_metrics_build_seconds "))
+		fail_msg("sendfile copied %zd bytes, cut:\n...%s", total,
+			 text + MAX(total, 200) - 200);
+}
+
 static void test_zombies(void **state)
 {
 	g_autofree char *text = read_metrics(&d);
@@ -511,6 +541,56 @@ static void test_promtool(void **state)
 	unlink(copy);
 	if (!g_spawn_check_wait_status(status, NULL) || *out)
 		fail_msg("promtool check metrics: status %#x:\n%s", status, out);
+}
+
+/* What a reader in a container must find, checked inside its namespace with plain calls. */
+struct container_view {
+	const char *path;
+	uint64_t own;	 /* its namespace: shown, at level 1 */
+	uint64_t host;	 /* the host's: not shown */
+	uint64_t beside; /* a namespace beside its own: not shown */
+};
+
+static char *container_checks(void *arg)
+{
+	const struct container_view *c = arg;
+	g_autofree char *text = g_malloc(TEXT_MAX);
+	g_autofree char *own =
+	    g_strdup_printf("\nnspidfs_namespace_level{ns=\"%" PRIu64 "\",level=\"1\",", c->own);
+	g_autofree char *host = g_strdup_printf("ns=\"%" PRIu64 "\"", c->host);
+	g_autofree char *beside = g_strdup_printf("ns=\"%" PRIu64 "\"", c->beside);
+	const char *const absent[] = {host, beside, "nspidfs_lookups_total", "nspidfs_helper_",
+				      "nspidfs_build_info"};
+	int r = read_file(c->path, text, TEXT_MAX);
+
+	if (r <= 0)
+		return g_strdup_printf("%s: %s", c->path, r < 0 ? strerror(-r) : "empty");
+	/* Its namespace and the five below it in the standard tree. */
+	if (!strstr(text, "\nnspidfs_namespaces 6\n") || !strstr(text, own) ||
+	    !strstr(text, "\nnspidfs_metrics_build_seconds "))
+		return g_strdup_printf("want 6 namespaces from %" PRIu64 ", got:\n%s", c->own,
+				       text);
+	for (size_t i = 0; i < G_N_ELEMENTS(absent); i++) {
+		if (strstr(text, absent[i]))
+			return g_strdup_printf("a reader in a container sees %s", absent[i]);
+	}
+	return NULL;
+}
+
+/* Like tree: a reader in a container sees its own namespace and below, no daemon counters. */
+static void test_reader_in_container(void **state)
+{
+	g_autofree char *path = metrics_path(&d);
+	struct container_view c = {
+	    .path = path,
+	    .own = ns_of(0),
+	    .host = kernel_ns_ino(getpid()),
+	    .beside = ns_of(zombie_init),
+	};
+	g_autofree char *complaint = run_in_pidns_of(tree.m[1].host, container_checks, &c);
+
+	if (complaint)
+		fail_msg("%s", complaint);
 }
 
 /* Counter deltas, read from the file. */
@@ -726,14 +806,11 @@ static void test_node_exporter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_listing),
-	    cmocka_unit_test(test_zombies),
-	    cmocka_unit_test(test_sigterm),
-	    cmocka_unit_test(test_namespace_facts),
-	    cmocka_unit_test(test_cgroup_and_escaping),
-	    cmocka_unit_test(test_promtool),
-	    cmocka_unit_test(test_lookup_counters),
-	    cmocka_unit_test(test_helper_counters),
+	    cmocka_unit_test(test_listing),	    cmocka_unit_test(test_sendfile_reads_it_whole),
+	    cmocka_unit_test(test_zombies),	    cmocka_unit_test(test_sigterm),
+	    cmocka_unit_test(test_namespace_facts), cmocka_unit_test(test_cgroup_and_escaping),
+	    cmocka_unit_test(test_promtool),	    cmocka_unit_test(test_reader_in_container),
+	    cmocka_unit_test(test_lookup_counters), cmocka_unit_test(test_helper_counters),
 	    cmocka_unit_test(test_node_exporter),
 	};
 
