@@ -376,8 +376,11 @@ GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
 	family_head(s, "nspidfs_metrics_build_seconds", "gauge",
 		    "Time taken to build this file: the /proc pass (unless a recent one was "
 		    "reused) and the facts about each init.");
-	g_string_append(s, "nspidfs_metrics_build_seconds ");
-	append_seconds(s, f->build_us);
-	g_string_append_c(s, '\n');
+	/*
+	 * Always six decimals: stat computes the size from one build and sendfile() reads up to
+	 * it from the next, so the length must not change with the digits of a duration.
+	 */
+	g_string_append_printf(s, "nspidfs_metrics_build_seconds %" PRId64 ".%06" PRId64 "\n",
+			       MAX(f->build_us, 0) / 1000000, MAX(f->build_us, 0) % 1000000);
 	return s;
 }

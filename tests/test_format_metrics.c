@@ -208,7 +208,7 @@ static const char *const expected_full[] = {
     "# HELP nspidfs_metrics_build_seconds Time taken to build this file: the /proc pass "
     "(unless a recent one was reused) and the facts about each init.\n",
     "# TYPE nspidfs_metrics_build_seconds gauge\n",
-    "nspidfs_metrics_build_seconds 0.0015\n",
+    "nspidfs_metrics_build_seconds 0.001500\n",
     NULL,
 };
 
@@ -335,7 +335,7 @@ static void test_top_below_root(void **state)
 	assert_null(strstr(text, "nspidfs_lookups_total"));
 	assert_null(strstr(text, "nspidfs_helper_"));
 	assert_null(strstr(text, "nspidfs_build_info"));
-	assert_non_null(strstr(text, "\nnspidfs_metrics_build_seconds 0.0015\n"));
+	assert_non_null(strstr(text, "\nnspidfs_metrics_build_seconds 0.001500\n"));
 }
 
 /* No facts (the init exited during collection): counts still, no state set, no pids. */
