@@ -2,6 +2,8 @@
  * metrics/nspidfs.prom against the kernel, on a real namespace tree: the standard tree, plus
  * one namespace whose init never reaps (so it keeps zombies), inits that catch, ignore, block
  * or sigtimedwait for SIGTERM, and an init with an odd name in a pids cgroup with an odd name.
+ * Also: a reader in a container sees only its namespaces, sendfile() copies the file whole,
+ * and the daemon's counters move by exactly the lookups, helper forks and timeouts made.
  * The file must pass `promtool check metrics` and be served by node_exporter's textfile
  * collector without a scrape error. promtool and prometheus-node-exporter are required
  * (tests/install-deps.sh installs them): a missing one fails the test.
