@@ -4,7 +4,9 @@ set -euo pipefail
 packages=(
 	meson ninja-build pkg-config gcc clang clang-format
 	libfuse3-dev fuse3 libglib2.0-dev libcmocka-dev scdoc
-	util-linux procps coreutils python3
+	util-linux mount procps coreutils python3
+	python3-pytest python3-yaml golang-go groff-base
+	systemd # for systemd-analyze only: PID 1 need not be systemd
 )
 missing=()
 for p in "${packages[@]}"; do
