@@ -54,7 +54,9 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	d, err := startDaemon("mnt")
+	// --snapshot-ms=0: the ns/ listings come from a new /proc pass at every read, so they
+	// include the namespaces a test has just made (by default a pass serves 100 ms).
+	d, err := startDaemon("mnt", "--snapshot-ms=0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -72,8 +74,8 @@ type daemon struct {
 	done chan error
 }
 
-// startDaemon runs "$NSPIDFS_BIN -f --ready-fd=3 MNT" and waits for READY=1 on fd 3.
-func startDaemon(name string) (*daemon, error) {
+// startDaemon runs "$NSPIDFS_BIN -f --ready-fd=3 ARGS MNT" and waits for READY=1 on fd 3.
+func startDaemon(name string, args ...string) (*daemon, error) {
 	mnt := filepath.Join(privDir, name)
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func startDaemon(name string) (*daemon, error) {
 		return nil, err
 	}
 	defer r.Close()
-	cmd := exec.Command(daemonBin, "-f", "--ready-fd=3", mnt)
+	cmd := exec.Command(daemonBin, append(append([]string{"-f", "--ready-fd=3"}, args...), mnt)...)
 	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = logf, logf, []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	err = cmd.Start()

@@ -140,7 +140,9 @@ def mount(private_dir: Path) -> Iterator[Path]:
     binary = daemon_binary()
     mnt = private_dir / "mnt"
     mnt.mkdir()
-    daemon = start_daemon(binary, mnt)
+    # --snapshot-ms=0: the ns/ listings come from a new /proc pass at every read, so they
+    # include the namespaces a test has just made (by default a pass serves 100 ms).
+    daemon = start_daemon(binary, mnt, "--snapshot-ms=0")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NSPIDFS_ROOT", str(mnt))
         try:
