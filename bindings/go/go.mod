@@ -1,0 +1,3 @@
+module github.com/nspidfs/nspidfs/bindings/go
+
+go 1.19
