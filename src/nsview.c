@@ -144,15 +144,10 @@ static int open_ns(const struct ns_target *t, struct ns_ref *ref)
 	return 0;
 }
 
-static void chain_cleanup(struct pidns_chain *chain)
-{
-	pidns_chain_close(chain);
-}
-
 /* host holds nspid in t's namespace, is a live thread-group leader, and still is after. */
 static int verify(const struct ns_target *t, pid_t host, pid_t nspid)
 {
-	__attribute__((cleanup(chain_cleanup))) struct pidns_chain chain = {.depth = 0};
+	autochain struct pidns_chain chain = {.depth = 0};
 	autofd dir = proc_open_dir(host);
 	struct proc_status st;
 	struct proc_stat ps;

@@ -15,3 +15,10 @@ struct pidns_chain {
 /* Open /proc/PID/ns/pid and its ancestors. -ENOENT if gone, -EACCES if the kernel refuses. */
 int pidns_chain_open(pid_t pid, struct pidns_chain *chain);
 void pidns_chain_close(struct pidns_chain *chain);
+
+/* A chain closed when it goes out of scope: `autochain struct pidns_chain c = {.depth = 0};` */
+static inline void pidns_chain_cleanup(struct pidns_chain *chain)
+{
+	pidns_chain_close(chain);
+}
+#define autochain __attribute__((cleanup(pidns_chain_cleanup)))

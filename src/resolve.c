@@ -50,14 +50,9 @@ int resolve_identity(pid_t pid, uint64_t *start)
 	return 0;
 }
 
-static void chain_cleanup(struct pidns_chain *chain)
-{
-	pidns_chain_close(chain);
-}
-
 int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 {
-	__attribute__((cleanup(chain_cleanup))) struct pidns_chain chain = {.depth = 0};
+	autochain struct pidns_chain chain = {.depth = 0};
 	struct proc_stat st;
 	int r = check_identity_stat(pid, want_start, &st);
 

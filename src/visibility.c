@@ -40,25 +40,11 @@ int visibility_from_name(const char *name, enum visibility_mode *out)
 	return -EINVAL;
 }
 
-static int ns_ino_of(pid_t pid, uint64_t *ino);
-
 void visibility_configure(enum visibility_mode m)
 {
 	mode = m;
-	if (ns_ino_of(getpid(), &daemon_ns) < 0)
+	if (proc_ns_ino_at(-1, getpid(), &daemon_ns) < 0)
 		g_warning("cannot read the daemon's own PID namespace: every reader is a stranger");
-}
-
-static int ns_ino_of(pid_t pid, uint64_t *ino)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	if (stat(path, &st) < 0)
-		return -errno;
-	*ino = st.st_ino;
-	return 0;
 }
 
 void viewer_of(pid_t caller, struct viewer *v)
@@ -71,7 +57,7 @@ void viewer_of(pid_t caller, struct viewer *v)
 	if (mode == VISIBILITY_ALL)
 		return;
 	v->scope = VIEWER_NONE;
-	if (caller <= 0 || ns_ino_of(caller, &v->ns_ino) < 0) {
+	if (caller <= 0 || proc_ns_ino_at(-1, caller, &v->ns_ino) < 0) {
 		g_debug("request from pid %d: not identifiable, shown nothing", caller);
 		return;
 	}
@@ -85,14 +71,9 @@ void viewer_of(pid_t caller, struct viewer *v)
 	v->level = st.nspid_count - 1;
 }
 
-static void chain_cleanup(struct pidns_chain *chain)
-{
-	pidns_chain_close(chain);
-}
-
 int viewer_check_process(const struct viewer *v, pid_t pid)
 {
-	__attribute__((cleanup(chain_cleanup))) struct pidns_chain chain = {.depth = 0};
+	autochain struct pidns_chain chain = {.depth = 0};
 	uint64_t ino;
 
 	if (v->scope == VIEWER_ALL)
@@ -100,7 +81,7 @@ int viewer_check_process(const struct viewer *v, pid_t pid)
 	if (v->scope == VIEWER_NONE)
 		return -EACCES;
 	/* Most often the process is in the viewer's own namespace: one stat. */
-	if (ns_ino_of(pid, &ino) < 0)
+	if (proc_ns_ino_at(-1, pid, &ino) < 0)
 		return -ENOENT;
 	if (ino == v->ns_ino)
 		return 0;
