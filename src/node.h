@@ -1,9 +1,10 @@
 /*
  * Inode numbers of the tree. An inode number carries all the daemon needs to serve it: the
  * node's kind and, for nodes about a process or a namespace, a PID and the low bits of that
- * process's start time. A namespace is named by its init, which lives exactly as long as the
- * namespace has processes. A reused PID therefore gets new inode numbers, and a request about
- * an old one is detected without any table, so the daemon keeps no per-inode state.
+ * process's identity (resolve.h; for a namespace, its init's start time). A namespace is named
+ * by its init, which lives exactly as long as the namespace has processes. A reused PID therefore
+ * gets new inode numbers, and a request about an old one is detected without any table, so the
+ * daemon keeps no per-inode state.
  */
 #pragma once
 
@@ -54,10 +55,14 @@ enum ns_file {
 
 struct node {
 	enum node_kind kind;
-	unsigned file;	/* enum pid_file or enum ns_file */
-	pid_t pid;	/* the process, or the namespace's init */
-	uint64_t start; /* low NODE_START_BITS of its start time */
-	pid_t nspid;	/* NODE_NS_PID_LINK */
+	unsigned file; /* enum pid_file or enum ns_file */
+	pid_t pid;     /* the process, or the namespace's init */
+	/*
+	 * A process's identity bits (resolve.h: pidfs inode, else start time); for a namespace's
+	 * nodes, the low NODE_START_BITS of its init's start time.
+	 */
+	uint64_t start;
+	pid_t nspid; /* NODE_NS_PID_LINK */
 };
 
 #define NODE_START_BITS	     36

@@ -1,29 +1,97 @@
 /*
  * request -> resolve -> compute: tie a lookup to the process's identity, open its namespace
  * chain, let the strategy translate, then check the identity again. If the PID names the same
- * process (same start time) after the computation, that process held the PID throughout, so
+ * process (same identity) after the computation, that process held the PID throughout, so
  * every fact gathered in between is about it.
  */
 #include "resolve.h"
 
 #include <errno.h>
 #include <glib.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include "node.h"
+#include "pidfd_compat.h"
 #include "pidns.h"
 #include "proc.h"
 #include "strategy.h"
 #include "util.h"
 
-static int check_identity_stat(pid_t pid, uint64_t want_start, struct proc_stat *out)
+/*
+ * Where pidfds live on pidfs (Linux 6.9), a pidfd's inode number is unique to its task for the
+ * whole boot (a 64-bit counter), so it tells a reused PID from its previous holder even when
+ * both started within one clock tick, which start times cannot. The kernel caches a process's
+ * files under inode numbers built from these bits: they must never match the next holder's.
+ */
+static bool pidfs_ids(void)
+{
+	static gsize once;
+	static bool yes;
+
+	if (g_once_init_enter(&once)) {
+		struct statfs sf;
+		int fd = pidfd_open(getpid(), 0);
+
+		yes = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PIDFS_MAGIC;
+		if (fd >= 0)
+			close(fd);
+		if (!yes)
+			g_info("pidfds have no inodes of their own (Linux < 6.9): processes are "
+			       "told apart by start time, to a clock tick");
+		g_once_init_leave(&once, 1);
+	}
+	return yes;
+}
+
+int resolve_identity_of(int pidfd, pid_t pid, uint64_t *id)
+{
+	struct proc_stat ps;
+	struct stat st;
+	int fd = pidfd, r = 0;
+
+	if (!pidfs_ids()) {
+		r = proc_read_stat(pid, &ps);
+		if (r == 0)
+			*id = node_start_bits(ps.start);
+		return r;
+	}
+	if (fd < 0)
+		fd = pidfd_open(pid, PIDFD_THREAD);
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else
+		*id = node_start_bits(st.st_ino);
+	if (fd != pidfd)
+		close(fd);
+	return r;
+}
+
+int resolve_identity(pid_t pid, uint64_t *id)
+{
+	return resolve_identity_of(-1, pid, id);
+}
+
+/*
+ * The identity before the read: if it is the same at the end of the computation, one process
+ * held the PID throughout (identities are never reused), so everything read is about it.
+ */
+static int check_identity_stat(pid_t pid, uint64_t want, struct proc_stat *out)
 {
 	struct proc_stat st;
-	int r = proc_read_stat(pid, &st);
+	uint64_t id;
+	int r = resolve_identity(pid, &id);
 
+	if (r == 0 && id != want)
+		return log_debug_ret(-ENOENT, "pid %d: reused by another process", pid);
+	if (r == 0)
+		r = proc_read_stat(pid, &st);
 	if (r < 0)
 		return r == -ENOENT ? log_debug_ret(r, "pid %d: no such process", pid) : r;
-	if (node_start_bits(st.start) != want_start)
-		return log_debug_ret(-ENOENT, "pid %d: reused by another process", pid);
 	if (proc_is_zombie(&st) && !proc_has_live_threads(pid))
 		return log_debug_ret(-ENOENT, "pid %d: exited (zombie, not yet reaped)", pid);
 	if (proc_is_kthread(&st))
@@ -37,17 +105,6 @@ static int check_identity_stat(pid_t pid, uint64_t want_start, struct proc_stat 
 static int check_identity(pid_t pid, uint64_t want_start)
 {
 	return check_identity_stat(pid, want_start, NULL);
-}
-
-int resolve_identity(pid_t pid, uint64_t *start)
-{
-	struct proc_stat st;
-	int r = proc_read_stat(pid, &st);
-
-	if (r < 0)
-		return r;
-	*start = node_start_bits(st.start);
-	return 0;
 }
 
 int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)

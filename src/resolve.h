@@ -1,4 +1,4 @@
-/* Compute the model of one process, tied to its identity (PID and start time). */
+/* Compute the model of one process, tied to its identity (PID and identity bits). */
 #pragma once
 
 #include <stdint.h>
@@ -7,10 +7,14 @@
 #include "model.h"
 
 /*
- * want_start holds the low NODE_START_BITS of the start time the caller looked the process up
- * with. Errors: -ENOENT gone, exited (zombie) or PID reused; -ENODATA kernel thread; -EACCES
- * namespace not readable; -ETIMEDOUT/-EAGAIN from helpers; -EIO unexpected /proc content.
+ * A process's identity bits: the low NODE_START_BITS of the inode number of a pidfd for it,
+ * unique for the boot (Linux 6.9, pidfs), or of its start time where pidfds have no inodes.
+ * want is what the caller looked the process up with. Errors: -ENOENT gone, exited (zombie) or
+ * PID reused; -ENODATA kernel thread; -EACCES namespace not readable; -ETIMEDOUT/-EAGAIN from
+ * helpers; -EIO unexpected /proc content.
  */
-int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out);
-/* The identity of a live, non-zombie task, for lookup: its start time. */
-int resolve_identity(pid_t pid, uint64_t *start);
+int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
+/* The identity bits of the task holding pid now (a zombie's too), for lookup. */
+int resolve_identity(pid_t pid, uint64_t *id);
+/* The same from a pidfd already open for pid (-1: none). */
+int resolve_identity_of(int pidfd, pid_t pid, uint64_t *id);
