@@ -8,12 +8,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "fs_ops.h"
+#include "dispatch.h"
 #include "helper.h"
 #include "snapshot.h"
 #include "visibility.h"
 #include "log.h"
 #include "mountpoint.h"
+#include "pidcache.h"
 
 /* Always imposed, after the user's -o, so that they win over anything given there. */
 static const char forced_opts[] =
@@ -41,23 +42,6 @@ static void signal_ready(int fd)
 	if (write(fd, msg, sizeof(msg) - 1) < 0)
 		g_warning("--ready-fd %d: %s", fd, g_strerror(errno));
 	close(fd);
-}
-
-static int serve(struct fuse_session *se, const struct nspidfs_options *o)
-{
-	struct fuse_loop_config *cfg;
-	int r;
-
-	if (o->single_thread)
-		return fuse_session_loop(se);
-	cfg = fuse_loop_cfg_create();
-	if (!cfg)
-		return -ENOMEM;
-	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, MIN(o->max_threads, 10u));
-	r = fuse_session_loop_mt(se, cfg);
-	fuse_loop_cfg_destroy(cfg);
-	return r;
 }
 
 static unsigned test_delay_from_env(void)
@@ -108,6 +92,7 @@ static bool prepare(const struct nspidfs_options *o)
 	raise_fd_limit();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	snapshot_configure(o->snapshot_ms);
+	pidcache_configure(o->pid_cache);
 	visibility_configure(o->visibility);
 	return true;
 }
@@ -115,6 +100,7 @@ static bool prepare(const struct nspidfs_options *o)
 int daemon_run(const struct nspidfs_options *o)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	const struct fuse_lowlevel_ops *ops;
 	struct fuse_session *se;
 	g_autofree char *mountpoint = NULL;
 	int status = 1;
@@ -122,7 +108,8 @@ int daemon_run(const struct nspidfs_options *o)
 	if (!prepare(o))
 		return 1;
 	build_fuse_args(o, &args);
-	se = fuse_session_new(&args, &nspidfs_ops, sizeof(nspidfs_ops), NULL);
+	ops = dispatch_ops();
+	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
 	fuse_opt_free_args(&args);
 	if (!se)
 		return 1;
@@ -148,14 +135,16 @@ int daemon_run(const struct nspidfs_options *o)
 		goto out_unmount;
 	if (!o->foreground)
 		log_to_syslog();
+	dispatch_start(o->single_thread ? 0 : o->max_threads);
 	signal_ready(o->ready_fd);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
-	status = serve(se, o) < 0 ? 1 : 0;
+	status = fuse_session_loop(se) < 0 ? 1 : 0;
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
+	dispatch_stop();
 	fuse_session_destroy(se);
 	return status;
 }

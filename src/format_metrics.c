@@ -315,6 +315,28 @@ static void sigterm_family(GString *s, GPtrArray *rows)
 	g_string_append_len(s, body->str, (gssize)body->len);
 }
 
+static void cache_samples(GString *s, const char *family, uint64_t process, uint64_t reader)
+{
+	g_string_append_printf(s, "%s{cache=\"process\"} %" PRIu64 "\n", family, process);
+	g_string_append_printf(s, "%s{cache=\"reader\"} %" PRIu64 "\n", family, reader);
+}
+
+static void cache_families(GString *s, const struct stats_counts *c)
+{
+	family_head(s, "nspidfs_cache_entries", "gauge",
+		    "Live tasks the daemon keeps answers about, one pidfd each: processes read, "
+		    "and the threads reading.");
+	cache_samples(s, "nspidfs_cache_entries", c->process_cache.entries,
+		      c->reader_cache.entries);
+	family_head(s, "nspidfs_cache_hits_total", "counter",
+		    "Requests answered from a cache since the daemon started.");
+	cache_samples(s, "nspidfs_cache_hits_total", c->process_cache.hits, c->reader_cache.hits);
+	family_head(s, "nspidfs_cache_misses_total", "counter",
+		    "Requests that had to read /proc (or translate) since the daemon started.");
+	cache_samples(s, "nspidfs_cache_misses_total", c->process_cache.misses,
+		      c->reader_cache.misses);
+}
+
 static void daemon_families(GString *s, const struct metrics_facts *f)
 {
 	const struct stats_counts *c = f->stats;
@@ -336,6 +358,7 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 		    "started.");
 	g_string_append_printf(s, "nspidfs_helper_timeouts_total %" PRIu64 "\n",
 			       c->helper_timeouts);
+	cache_families(s, c);
 	family_head(s, "nspidfs_build_info", "gauge",
 		    "Version of the daemon and its configured strategy; always 1.");
 	g_string_append(s, "nspidfs_build_info{version=\"");

@@ -3,9 +3,13 @@
  *
  * Caching: the name "<pid>" in the root means a different process after PID reuse, so its
  * dentry is never cached (entry timeout 0) and every path walk revalidates it with a LOOKUP
- * that reads the current start time. Everything below a pid directory carries that identity
- * in its inode number, so it may be cached for long. File content is computed at open and
- * served with direct I/O from the open file, never from the page cache.
+ * that checks the current holder of the PID (and who asks). Everything below a pid directory
+ * carries that identity in its inode number, so it may be cached for long, content included:
+ * a process's init, nspid, ancestors, ns and level never change while it lives, are the same
+ * for every reader allowed to open them, and a reused PID gets new inodes. Those files live in
+ * the page cache (filled by READ, kept across opens); OPEN, which always reaches the daemon,
+ * still decides who may read and whether the process is alive. Everything else changes or
+ * depends on the reader: it is computed at open and served with direct I/O.
  */
 #include "fs_ops.h"
 
@@ -23,14 +27,13 @@
 #include "metrics.h"
 #include "node.h"
 #include "nsview.h"
+#include "pidcache.h"
 #include "proc.h"
+#include "reply.h"
 #include "resolve.h"
 #include "snapshot.h"
 #include "visibility.h"
 #include "util.h"
-
-#define TTL_FOREVER (24.0 * 3600.0)
-#define TTL_NONE    0.0
 
 struct dir_entry {
 	const char *name;
@@ -49,69 +52,12 @@ struct dir_handle {
 	char name[24];		  /* storage for a numeric entry name */
 };
 
-static time_t mount_time;
-
 /*
  * Open directories, so that the ones whose RELEASEDIR never comes (the session ends first)
  * are freed at unmount rather than leaked.
  */
 static GMutex dirs_lock;
 static GHashTable *open_dirs;
-
-/*
- * Sizes. read() ignores them (direct I/O), but sendfile() and splice() (busybox cat uses
- * them) go through the page cache up to i_size, and tail(1) seeks from it, so a size of 0
- * would make them see an empty file. A process's files never exceed a page, and the kernel
- * trims i_size to the real end at the first short read; the JSON (its name can change), tree
- * and ns/ files change, so their attributes are never cached and their size is computed.
- */
-#define SMALL_FILE_SIZE 4096
-
-static bool attrs_change(const struct node *n)
-{
-	return (n->kind == NODE_PID_FILE && n->file == PF_JSON) || n->kind == NODE_TREE ||
-	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT) || n->kind == NODE_METRICS_FILE;
-}
-
-static double attr_ttl(const struct node *n)
-{
-	return attrs_change(n) ? TTL_NONE : TTL_FOREVER;
-}
-
-static void fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
-{
-	mode_t type = node_type(n);
-
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	st->st_blksize = 4096;
-	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
-	/* Like /proc: content is made at open, read with direct I/O whatever the size. */
-	st->st_mode = type | (type == S_IFDIR ? 0555 : type == S_IFLNK ? 0777 : 0444);
-	st->st_nlink = type == S_IFDIR ? 2 : 1;
-	if (type == S_IFREG && !attrs_change(n))
-		st->st_size = SMALL_FILE_SIZE;
-}
-
-static void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
-{
-	struct fuse_entry_param e = {
-	    .ino = node_ino(n),
-	    .attr_timeout = attr_ttl(n),
-	    .entry_timeout = entry_ttl,
-	};
-
-	fill_attr(n, e.ino, &e.attr);
-	fuse_reply_entry(req, &e);
-}
-
-static void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl)
-{
-	if (r < 0)
-		fuse_reply_err(req, -r);
-	else
-		reply_node(req, n, entry_ttl);
-}
 
 /* 0 if the request's reader may see process pid (a namespace's init, for ns nodes). */
 static int check_visible(fuse_req_t req, pid_t pid)
@@ -125,17 +71,12 @@ static int check_visible(fuse_req_t req, pid_t pid)
 /* The directory still names the process it was looked up as. */
 static int check_pid_node(const struct node *n)
 {
-	uint64_t start;
-	int r = resolve_identity(n->pid, &start);
-
-	if (r < 0)
-		return r;
-	return start == n->start ? 0 : -ENOENT;
+	return pidcache_check(n->pid, n->start);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	mount_time = time(NULL);
+	reply_init_time();
 	/* Plain READDIR: READDIRPLUS would make every listing resolve every process. */
 	conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 }
@@ -162,7 +103,7 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 	}
 	r = parse_pid_name(name, &n.pid);
 	if (r == 0)
-		r = resolve_identity(n.pid, &n.start);
+		r = pidcache_identity(n.pid, &n.start);
 	if (r == 0)
 		r = check_visible(req, n.pid);
 	reply_node_or_err(req, r, &n, TTL_NONE);
@@ -237,6 +178,8 @@ static void op_destroy(void *userdata)
 
 	g_clear_pointer(&open_dirs, g_hash_table_unref);
 	handle_release_all();
+	pidcache_clear();
+	visibility_clear();
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -294,10 +237,10 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fill_attr(&n, ino, &st);
-	if (attrs_change(&n))
+	node_fill_attr(&n, ino, &st);
+	if (node_attrs_change(&n))
 		st.st_size = (off_t)changing_file_size(req, &n);
-	fuse_reply_attr(req, &st, attr_ttl(&n));
+	fuse_reply_attr(req, &st, node_attr_ttl(&n));
 }
 
 /* FUSE names the calling thread (0 if outside our namespace); self is its thread group. */
@@ -318,7 +261,7 @@ static int pidns_target(fuse_req_t req, const struct node *n, GString *out)
 	int r = check_visible(req, n->pid);
 
 	if (r == 0)
-		r = resolve_process(n->pid, n->start, &m);
+		r = pidcache_model(n->pid, n->start, &m);
 	if (r == 0)
 		g_string_printf(out, "../ns/%" PRIu64, model_own(&m)->ns_ino);
 	return r;
@@ -683,7 +626,7 @@ static int pid_file_content(const struct viewer *v, const struct node *n, GStrin
 	int r = viewer_check_process(v, n->pid);
 
 	if (r == 0)
-		r = resolve_process(n->pid, n->start, &m);
+		r = pidcache_model(n->pid, n->start, &m);
 	if (r < 0)
 		return r;
 	*out = n->file == PF_JSON ? format_pid_json(&m) : format_pid_file(n->file, &m);
@@ -775,6 +718,20 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out)
 	return ns_file_content(&v, n, out);
 }
 
+/* Fixed content: OPEN decides (who asks, whether it lives); READ fills the page cache. */
+static int open_fixed(fuse_req_t req, const struct node *n, struct fuse_file_info *fi)
+{
+	struct proc_model m;
+	int r = check_visible(req, n->pid);
+
+	if (r == 0)
+		r = pidcache_model(n->pid, n->start, &m);
+	fi->fh = 0;
+	fi->keep_cache = 1;
+	fi->noflush = 1;
+	return r;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -783,6 +740,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
+	if (r == 0 && node_content_is_fixed(&n)) {
+		r = open_fixed(req, &n, fi);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_open(req, fi);
+		return;
+	}
 	if (r == 0)
 		r = file_content(req, &n, &content);
 	if (r < 0) {
@@ -796,19 +761,41 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_release(fi->fh);
 }
 
+/* A page-cache fill of a fixed file, from the model the OPEN just checked. */
+static void read_fixed(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
+{
+	g_autoptr(GString) text = NULL;
+	struct proc_model m;
+	struct node n;
+	int r = node_from_ino(ino, &n);
+
+	if (r == 0 && !node_content_is_fixed(&n))
+		r = -EBADF;
+	if (r == 0)
+		r = pidcache_model(n.pid, n.start, &m);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	text = format_pid_file(n.file, &m);
+	reply_slice(req, text->str, text->len, size, off);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct handle *h = handle_get(fi->fh);
+	struct handle *h;
 
+	if (fi->fh == 0) {
+		read_fixed(req, ino, size, off);
+		return;
+	}
+	h = handle_get(fi->fh);
 	if (!h) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (off < 0 || (size_t)off >= h->len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, h->data + off, MIN(size, h->len - (size_t)off));
+	reply_slice(req, h->data, h->len, size, off);
 	handle_put(h);
 }
 

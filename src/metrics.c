@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "pidcache.h"
 #include "stats.h"
+#include "visibility.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -300,6 +302,8 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	metrics_facts_init(&f);
 	metrics_collect(m, top, &f);
 	stats_read(&counts);
+	pidcache_counts(&counts.process_cache);
+	visibility_counts(&counts.reader_cache);
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
 	/* Other readers' lookups and the daemon's set-up are the host's business. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pidcache.h"
 #include "snapshot.h"
 #include "visibility.h"
 
@@ -22,6 +23,7 @@ struct cli {
 	gint helper_timeout_ms;
 	gint max_helpers;
 	gint snapshot_ms;
+	gint pid_cache;
 	gint max_threads;
 	gint ready_fd;
 	gboolean foreground;
@@ -76,6 +78,8 @@ static GOptionContext *make_context(struct cli *c)
 	     "Creds helpers running at once, at most (default 4)", "N"},
 	    {"snapshot-ms", 0, 0, G_OPTION_ARG_INT, &c->snapshot_ms,
 	     "Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"},
+	    {"pid-cache", 0, 0, G_OPTION_ARG_INT, &c->pid_cache,
+	     "Live processes whose answers are kept, at most (default 4096; 0: none)", "N"},
 	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
 	     "FUSE worker threads, at most (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
@@ -102,6 +106,7 @@ static void set_defaults(struct nspidfs_options *o)
 	o->helper_timeout_ms = 1000;
 	o->max_helpers = 4;
 	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
+	o->pid_cache = PIDCACHE_DEFAULT_ENTRIES;
 	o->max_threads = 16;
 	o->ready_fd = -1;
 }
@@ -156,9 +161,8 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 }
 
 static const char *const known_keys[] = {
-    "mountpoint",  "strategy",	  "helper_timeout_ms",
-    "max_helpers", "max_threads", "snapshot_ms",
-    "visibility",  "debug",	  NULL,
+    "mountpoint",  "strategy",	"helper_timeout_ms", "max_helpers", "max_threads",
+    "snapshot_ms", "pid_cache", "visibility",	     "debug",	    NULL,
 };
 
 static bool check_keys(GKeyFile *kf, GError **error)
@@ -198,6 +202,7 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
 	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
 	    !key_uint(kf, "snapshot_ms", 0, 60000, &o->snapshot_ms, error) ||
+	    !key_uint(kf, "pid_cache", 0, PIDCACHE_MAX_ENTRIES, &o->pid_cache, error) ||
 	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
 		return false;
 	debug = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, "debug", &err);
@@ -257,6 +262,9 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 	if (c->snapshot_ms != UNSET_NUM &&
 	    !check_range("--snapshot-ms", c->snapshot_ms, 0, 60000, error))
 		return false;
+	if (c->pid_cache != UNSET_NUM &&
+	    !check_range("--pid-cache", c->pid_cache, 0, PIDCACHE_MAX_ENTRIES, error))
+		return false;
 	if (c->ready_fd != UNSET_NUM && !check_range("--ready-fd", c->ready_fd, 3, G_MAXINT, error))
 		return false;
 	if (c->helper_timeout_ms != UNSET_NUM)
@@ -267,6 +275,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->max_threads = (unsigned)c->max_threads;
 	if (c->snapshot_ms != UNSET_NUM)
 		o->snapshot_ms = (unsigned)c->snapshot_ms;
+	if (c->pid_cache != UNSET_NUM)
+		o->pid_cache = (unsigned)c->pid_cache;
 	if (c->ready_fd != UNSET_NUM)
 		o->ready_fd = c->ready_fd;
 	o->debug |= c->debug;
@@ -285,6 +295,7 @@ bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **er
 	    .max_helpers = UNSET_NUM,
 	    .max_threads = UNSET_NUM,
 	    .snapshot_ms = UNSET_NUM,
+	    .pid_cache = UNSET_NUM,
 	    .ready_fd = UNSET_NUM,
 	};
 	g_autoptr(GOptionContext) ctx = make_context(&c);

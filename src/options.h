@@ -20,6 +20,7 @@ struct nspidfs_options {
 	unsigned max_helpers;
 	unsigned max_threads;
 	unsigned snapshot_ms;
+	unsigned pid_cache;
 	bool foreground;
 	bool debug;
 	bool fuse_debug; /* -d: libfuse's request trace too */

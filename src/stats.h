@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "live_table.h"
 #include "strategy.h"
 
 enum stats_result {
@@ -20,6 +21,8 @@ struct stats_counts {
 	uint64_t lookups[STRATEGY_COUNT][STATS_RESULT_COUNT]; /* [STRATEGY_AUTO] stays 0 */
 	uint64_t helper_forks;
 	uint64_t helper_timeouts;
+	/* Filled by the caller (metrics.c): the caches of processes and of readers. */
+	struct live_table_counts process_cache, reader_cache;
 };
 
 /* One translation or reverse lookup by strategy id that finished with r (0 or -errno). */

@@ -12,12 +12,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "live_table.h"
 #include "pidns.h"
 #include "proc.h"
 #include "util.h"
 
 static enum visibility_mode mode = VISIBILITY_CALLER;
 static uint64_t daemon_ns; /* set before the FUSE loop starts, read-only after */
+
+/*
+ * Who a calling thread is, kept while it lives: its PID namespace cannot change, and reading it
+ * costs a stat of /proc/TID/ns/pid on every request otherwise. Keyed by thread, as FUSE names
+ * the caller.
+ */
+#define VIEWER_CACHE_ENTRIES 1024
+static struct live_table *viewers;
 
 static const char *const mode_names[] = {
     [VISIBILITY_CALLER] = "caller",
@@ -43,11 +52,13 @@ int visibility_from_name(const char *name, enum visibility_mode *out)
 void visibility_configure(enum visibility_mode m)
 {
 	mode = m;
+	live_table_free(viewers);
+	viewers = live_table_new(VIEWER_CACHE_ENTRIES, sizeof(struct viewer), PIDFD_THREAD);
 	if (proc_ns_ino_at(-1, getpid(), &daemon_ns) < 0)
 		g_warning("cannot read the daemon's own PID namespace: every reader is a stranger");
 }
 
-void viewer_of(pid_t caller, struct viewer *v)
+static void viewer_read(pid_t caller, struct viewer *v)
 {
 	struct proc_status st;
 
@@ -69,6 +80,56 @@ void viewer_of(pid_t caller, struct viewer *v)
 		return;
 	v->scope = VIEWER_NS;
 	v->level = st.nspid_count - 1;
+}
+
+void viewer_of(pid_t caller, struct viewer *v)
+{
+	int fd;
+
+	if (mode == VISIBILITY_ALL || caller <= 0) {
+		viewer_read(caller, v);
+		return;
+	}
+	if (live_table_get(viewers, caller, v))
+		return;
+	fd = live_table_pidfd(viewers, caller);
+	viewer_read(caller, v);
+	/* Not readable now is not a fact about the thread: ask again next time. */
+	if (v->scope == VIEWER_NONE && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	live_table_put(viewers, caller, fd, v);
+}
+
+bool viewer_cached(pid_t caller, struct viewer *v)
+{
+	if (mode == VISIBILITY_ALL) {
+		viewer_read(caller, v);
+		return true;
+	}
+	return caller > 0 && live_table_get(viewers, caller, v);
+}
+
+int viewer_check_model(const struct viewer *v, const struct proc_model *m)
+{
+	if (v->scope == VIEWER_ALL)
+		return 0;
+	if (v->scope == VIEWER_NONE)
+		return -EACCES;
+	return m->depth > v->level && m->lv[v->level].ns_ino == v->ns_ino ? 0 : -ENOENT;
+}
+
+void visibility_counts(struct live_table_counts *out)
+{
+	*out = (struct live_table_counts){0};
+	if (viewers)
+		live_table_counts(viewers, out);
+}
+
+void visibility_clear(void)
+{
+	live_table_clear(viewers);
 }
 
 int viewer_check_process(const struct viewer *v, pid_t pid)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "live_table.h"
 #include "nsmodel.h"
 
 enum visibility_mode {
@@ -36,6 +37,14 @@ void visibility_configure(enum visibility_mode mode);
 
 /* The viewer of a request from thread caller (fuse_req_ctx()->pid). */
 void viewer_of(pid_t caller, struct viewer *v);
+/* viewer_of from what is cached alone; false if that would need reading /proc. */
+bool viewer_cached(pid_t caller, struct viewer *v);
+/* viewer_check_process for a process whose model is known: reads nothing. */
+int viewer_check_model(const struct viewer *v, const struct proc_model *m);
+/* The cache of readers, for the metrics. */
+void visibility_counts(struct live_table_counts *out);
+/* Forget the callers known so far (at unmount). */
+void visibility_clear(void);
 /* 0 if v may see process pid; -ENOENT if not (as if it did not exist), -EACCES for NONE. */
 int viewer_check_process(const struct viewer *v, pid_t pid);
 /* The namespace v's listings start from, in m; NULL when v sees nothing of m. */

@@ -642,19 +642,27 @@ static double lookups(const char *text, const char *result)
 	return sum;
 }
 
+/* A daemon of its own, so that no process was read (and cached) before. */
 static void test_lookup_counters(void **state)
 {
-	g_autofree char *before = read_metrics(&d), *after = NULL;
-	g_autofree char *missing = g_strdup_printf("%s/ns/%" PRIu64 "/pid/30000", d.mnt, ns_of(0));
+	const char *args[] = {NULL};
+	struct daemon own;
+	g_autofree char *before = NULL, *after = NULL, *missing = NULL;
 	char buf[64];
 	struct stat st;
 
-	/* Three translations and one reverse lookup of a PID no process holds. */
+	assert_true(daemon_start(&own, args));
+	before = read_metrics(&own);
+	missing = g_strdup_printf("%s/ns/%" PRIu64 "/pid/30000", own.mnt, ns_of(0));
+	/* Three reads: one translation, then the cache. One reverse lookup of a PID unheld. */
 	for (int i = 0; i < 3; i++)
-		assert_true(read_file_at(d.mnt, tree.m[1].host, "nspid", buf, sizeof(buf)) > 0);
+		assert_true(read_file_at(own.mnt, tree.m[3].host, "nspid", buf, sizeof(buf)) > 0);
 	assert_int_equal(stat(missing, &st), -1);
-	after = read_metrics(&d);
-	assert_true(lookups(after, "ok") - lookups(before, "ok") == 3);
+	after = read_metrics(&own);
+	assert_int_equal(daemon_stop(&own), 0);
+	assert_true(lookups(after, "ok") - lookups(before, "ok") == 1);
+	assert_true(value(after, "nspidfs_cache_hits_total", 0, "cache=\"process\"") >=
+		    value(before, "nspidfs_cache_hits_total", 0, "cache=\"process\"") + 2);
 	assert_true(lookups(after, "enoent") - lookups(before, "enoent") == 1);
 	assert_true(lookups(after, "error") == lookups(before, "error"));
 	expect_sample(after, "nspidfs_helper_forks_total", 0, NULL, 0);

@@ -1,0 +1,151 @@
+#include "dispatch.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "fs_fast.h"
+#include "fs_ops.h"
+
+enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN, OP_READ };
+
+/* A request as the blocking handler will see it. */
+struct job {
+	enum op op;
+	fuse_req_t req;
+	fuse_ino_t ino;
+	struct fuse_file_info fi;
+	bool has_fi;
+	size_t size;
+	off_t off;
+	char name[]; /* OP_LOOKUP */
+};
+
+static GThreadPool *pool;
+
+static void run(gpointer data, gpointer user_data)
+{
+	struct job *j = data;
+	struct fuse_file_info *fi = j->has_fi ? &j->fi : NULL;
+	const struct fuse_lowlevel_ops *ops = &nspidfs_ops;
+
+	switch (j->op) {
+	case OP_LOOKUP:
+		ops->lookup(j->req, j->ino, j->name);
+		break;
+	case OP_GETATTR:
+		ops->getattr(j->req, j->ino, fi);
+		break;
+	case OP_READLINK:
+		ops->readlink(j->req, j->ino);
+		break;
+	case OP_OPENDIR:
+		ops->opendir(j->req, j->ino, fi);
+		break;
+	case OP_READDIR:
+		ops->readdir(j->req, j->ino, j->size, j->off, fi);
+		break;
+	case OP_OPEN:
+		ops->open(j->req, j->ino, fi);
+		break;
+	case OP_READ:
+		ops->read(j->req, j->ino, j->size, j->off, fi);
+		break;
+	}
+	g_free(j);
+}
+
+static void defer(enum op op, fuse_req_t req, fuse_ino_t ino, const char *name,
+		  const struct fuse_file_info *fi, size_t size, off_t off)
+{
+	size_t name_len = name ? strlen(name) + 1 : 0;
+	struct job *j = g_malloc0(sizeof(*j) + name_len);
+
+	j->op = op;
+	j->req = req;
+	j->ino = ino;
+	j->has_fi = fi != NULL;
+	if (fi)
+		j->fi = *fi;
+	j->size = size;
+	j->off = off;
+	if (name)
+		memcpy(j->name, name, name_len);
+	/* Without a pool (or if it cannot take it), the reading thread runs it. */
+	if (!pool || !g_thread_pool_push(pool, j, NULL))
+		run(j, NULL);
+}
+
+void dispatch_stop(void)
+{
+	if (pool)
+		g_thread_pool_free(g_steal_pointer(&pool), FALSE, TRUE);
+}
+
+static void d_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (!fs_fast_lookup(req, parent, name))
+		defer(OP_LOOKUP, req, parent, name, NULL, 0, 0);
+}
+
+static void d_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (!fs_fast_getattr(req, ino))
+		defer(OP_GETATTR, req, ino, NULL, fi, 0, 0);
+}
+
+static void d_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	defer(OP_READLINK, req, ino, NULL, NULL, 0, 0);
+}
+
+static void d_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	defer(OP_OPENDIR, req, ino, NULL, fi, 0, 0);
+}
+
+static void d_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	defer(OP_READDIR, req, ino, NULL, fi, size, off);
+}
+
+static void d_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if (!fs_fast_open(req, ino, fi))
+		defer(OP_OPEN, req, ino, NULL, fi, 0, 0);
+}
+
+static void d_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	if (!fs_fast_read(req, ino, size, off, fi))
+		defer(OP_READ, req, ino, NULL, fi, size, off);
+}
+
+/* Releases, writes refused and the rest never block: they run where they arrive. */
+const struct fuse_lowlevel_ops *dispatch_ops(void)
+{
+	static struct fuse_lowlevel_ops ops;
+
+	ops = nspidfs_ops;
+	ops.lookup = d_lookup;
+	ops.getattr = d_getattr;
+	ops.readlink = d_readlink;
+	ops.opendir = d_opendir;
+	ops.readdir = d_readdir;
+	ops.open = d_open;
+	ops.read = d_read;
+	return &ops;
+}
+
+void dispatch_start(unsigned workers)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (workers == 0)
+		return;
+	pool = g_thread_pool_new(run, NULL, (gint)workers, FALSE, &err);
+	if (!pool)
+		g_warning("no worker threads (%s): every request runs on the reading thread",
+			  err->message);
+}

@@ -1,0 +1,15 @@
+/*
+ * Answers from the caches alone, for the thread that reads requests: nothing here reads /proc,
+ * waits, or forks. Each returns true if it replied; false leaves the request untouched for
+ * the blocking handlers (fs_ops.h), which answer every case, this one's included.
+ */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+
+bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+bool fs_fast_getattr(fuse_req_t req, fuse_ino_t ino);
+bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+bool fs_fast_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		  struct fuse_file_info *fi);

@@ -1,0 +1,195 @@
+#include "live_table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <unistd.h>
+
+struct entry {
+	int pidfd;
+	uint64_t used; /* the table's clock at its last use */
+	char value[];
+};
+
+struct live_table {
+	GMutex lock;
+	GHashTable *entries; /* GINT_TO_POINTER(pid) -> struct entry */
+	int epfd;	     /* every entry's pidfd: which tasks exited */
+	unsigned capacity;
+	size_t value_size;
+	unsigned pidfd_flags;
+	uint64_t clock, hits, misses;
+};
+
+static void entry_free(gpointer p)
+{
+	struct entry *e = p;
+
+	close(e->pidfd);
+	g_free(e);
+}
+
+struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned pidfd_flags)
+{
+	struct live_table *t = g_new0(struct live_table, 1);
+
+	g_mutex_init(&t->lock);
+	t->entries = g_hash_table_new_full(NULL, NULL, NULL, entry_free);
+	t->epfd = capacity ? epoll_create1(EPOLL_CLOEXEC) : -1;
+	if (capacity && t->epfd < 0) {
+		g_warning("epoll_create1: %s: caching nothing", g_strerror(errno));
+		capacity = 0;
+	}
+	t->capacity = capacity;
+	t->value_size = value_size;
+	t->pidfd_flags = pidfd_flags;
+	return t;
+}
+
+void live_table_free(struct live_table *t)
+{
+	if (!t)
+		return;
+	g_hash_table_unref(t->entries);
+	if (t->epfd >= 0)
+		close(t->epfd);
+	g_mutex_clear(&t->lock);
+	g_free(t);
+}
+
+bool live_table_enabled(const struct live_table *t)
+{
+	return t && t->capacity > 0;
+}
+
+int live_table_pidfd(const struct live_table *t, pid_t pid)
+{
+	int fd;
+
+	if (!live_table_enabled(t))
+		return -1;
+	fd = pidfd_open(pid, t->pidfd_flags);
+	/* ESRCH: gone. Anything else (EMFILE, a thread ID, an old kernel): answer uncached. */
+	if (fd < 0 && errno != ESRCH)
+		g_debug("pid %d: no pidfd (%s), not cached", pid, g_strerror(errno));
+	return fd;
+}
+
+/* Readable (or unpollable): the task exited. */
+static bool exited(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * Locked: drop the entries of tasks that exited, so that a dead task's pidfd is not held until
+ * its entry is next looked up or evicted. Closing a pidfd takes it out of the epoll set.
+ */
+static void sweep(struct live_table *t)
+{
+	struct epoll_event ev[64];
+	int n;
+
+	do {
+		n = epoll_wait(t->epfd, ev, G_N_ELEMENTS(ev), 0);
+		for (int i = 0; i < n; i++) {
+			gpointer key = GINT_TO_POINTER((pid_t)ev[i].data.u32);
+			struct entry *e = g_hash_table_lookup(t->entries, key);
+
+			/* An event may be about an entry replaced since: check this one. */
+			if (e && exited(e->pidfd))
+				g_hash_table_remove(t->entries, key);
+		}
+	} while (n == G_N_ELEMENTS(ev));
+}
+
+bool live_table_get(struct live_table *t, pid_t pid, void *out)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+	struct entry *e;
+
+	if (!live_table_enabled(t))
+		return false;
+	locker = g_mutex_locker_new(&t->lock);
+	e = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
+	if (e && exited(e->pidfd)) {
+		g_hash_table_remove(t->entries, GINT_TO_POINTER(pid));
+		e = NULL;
+	}
+	if (!e) {
+		t->misses++;
+		return false;
+	}
+	t->hits++;
+	e->used = ++t->clock;
+	memcpy(out, e->value, t->value_size);
+	return true;
+}
+
+static gboolean is_older(gpointer key, gpointer value, gpointer user_data)
+{
+	return ((struct entry *)value)->used < *(const uint64_t *)user_data;
+}
+
+/* Locked, after a sweep: room for one more, dropping what was not used lately. */
+static void make_room(struct live_table *t)
+{
+	uint64_t half_ago = t->clock - MIN(t->clock, t->capacity / 2);
+
+	if (g_hash_table_size(t->entries) < t->capacity)
+		return;
+	g_hash_table_foreach_remove(t->entries, is_older, &half_ago);
+	if (g_hash_table_size(t->entries) >= t->capacity)
+		g_hash_table_remove_all(t->entries);
+}
+
+void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+	struct entry *e;
+
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)pid};
+
+	if (pidfd < 0)
+		return;
+	/* The task exited while its facts were read: they may be its PID's next holder's. */
+	if (!live_table_enabled(t) || exited(pidfd) ||
+	    epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		close(pidfd);
+		return;
+	}
+	locker = g_mutex_locker_new(&t->lock);
+	sweep(t);
+	make_room(t);
+	e = g_malloc(sizeof(*e) + t->value_size);
+	e->pidfd = pidfd;
+	e->used = ++t->clock;
+	memcpy(e->value, value, t->value_size);
+	g_hash_table_replace(t->entries, GINT_TO_POINTER(pid), e);
+}
+
+void live_table_counts(struct live_table *t, struct live_table_counts *out)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+
+	if (t->epfd >= 0)
+		sweep(t);
+	out->hits = t->hits;
+	out->misses = t->misses;
+	out->entries = g_hash_table_size(t->entries);
+}
+
+void live_table_clear(struct live_table *t)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+
+	if (!t)
+		return;
+	locker = g_mutex_locker_new(&t->lock);
+	g_hash_table_remove_all(t->entries);
+}

@@ -1,0 +1,38 @@
+/*
+ * A bounded table of facts about live tasks, each entry tied to its task by a pidfd. What the
+ * kernel fixes for a task's life (its PID namespaces, its PIDs, its start time) can be kept as
+ * long as the task lives, and whether it lives is one poll() on the pidfd: readable means it
+ * exited, and its PID may name another task by now. An entry is only stored if the pidfd was
+ * opened before the facts were read and the task still lives after: then the facts are about
+ * that task, not a PID's next holder.
+ *
+ * When full, entries of exited tasks go first, then those least recently used. Thread-safe.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pidfd_compat.h"
+
+struct live_table;
+
+struct live_table_counts {
+	uint64_t hits, misses, entries;
+};
+
+/* capacity 0: a table that stores nothing. pidfd_flags: 0 (processes) or PIDFD_THREAD. */
+struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned pidfd_flags);
+void live_table_free(struct live_table *t);
+bool live_table_enabled(const struct live_table *t);
+/* A close-on-exec pidfd to hold across reading facts about pid, or -1 (then store nothing). */
+int live_table_pidfd(const struct live_table *t, pid_t pid);
+/* Copy pid's value into out if its task still lives. */
+bool live_table_get(struct live_table *t, pid_t pid, void *out);
+/* Store value for pid, taking ownership of pidfd (-1: nothing is stored). */
+void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value);
+void live_table_counts(struct live_table *t, struct live_table_counts *out);
+/* Drop every entry, closing their pidfds. */
+void live_table_clear(struct live_table *t);

@@ -1,0 +1,112 @@
+/*
+ * A hit costs one poll() on the process's pidfd, where a miss reads /proc (and may translate).
+ * Entries made by a lookup hold only the identity; the first open adds the model.
+ */
+#include "pidcache.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <unistd.h>
+
+#include "live_table.h"
+#include "resolve.h"
+
+struct cached {
+	uint64_t start; /* identity bits, as resolve_identity gives them */
+	bool resolved;	/* model is set */
+	struct proc_model model;
+};
+
+static struct live_table *table;
+
+void pidcache_configure(unsigned max_entries)
+{
+	live_table_free(table);
+	table = live_table_new(MIN(max_entries, PIDCACHE_MAX_ENTRIES), sizeof(struct cached), 0);
+}
+
+bool pidcache_enabled(void)
+{
+	return live_table_enabled(table);
+}
+
+int pidcache_identity(pid_t pid, uint64_t *start)
+{
+	struct cached c;
+	int fd, r;
+
+	if (live_table_get(table, pid, &c)) {
+		*start = c.start;
+		return 0;
+	}
+	fd = live_table_pidfd(table, pid);
+	r = resolve_identity_of(fd, pid, start);
+	c.start = *start;
+	c.resolved = false;
+	if (r == 0)
+		live_table_put(table, pid, fd, &c);
+	else if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int pidcache_check(pid_t pid, uint64_t start)
+{
+	uint64_t now;
+	int r = pidcache_identity(pid, &now);
+
+	if (r < 0)
+		return r;
+	return now == start ? 0 : -ENOENT;
+}
+
+int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out)
+{
+	struct cached c;
+	int fd, r;
+
+	if (live_table_get(table, pid, &c)) {
+		/* The PID is held by another live process than the one looked up. */
+		if (c.start != start)
+			return -ENOENT;
+		if (c.resolved) {
+			*out = c.model;
+			return 0;
+		}
+	}
+	fd = live_table_pidfd(table, pid);
+	r = resolve_process(pid, start, out);
+	c.start = start;
+	c.resolved = true;
+	c.model = *out;
+	if (r == 0)
+		live_table_put(table, pid, fd, &c);
+	else if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)
+{
+	struct cached c;
+
+	if (!live_table_get(table, pid, &c))
+		return 0;
+	*start = c.start;
+	if (!c.resolved)
+		return PIDCACHE_IDENTITY;
+	*model = c.model;
+	return PIDCACHE_IDENTITY | PIDCACHE_MODEL;
+}
+
+void pidcache_counts(struct live_table_counts *out)
+{
+	*out = (struct live_table_counts){0};
+	if (table)
+		live_table_counts(table, out);
+}
+
+void pidcache_clear(void)
+{
+	live_table_clear(table);
+}

@@ -1,0 +1,34 @@
+/*
+ * What was resolved about live processes, kept while they live: a process's PID namespaces,
+ * its PID at every level and its namespaces' inits never change, so a hit only needs to know
+ * that the PID is still held by the same process, which the entry's pidfd tells (live_table.h).
+ * Every function answers as resolve.h's uncached counterpart does; a miss calls it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "live_table.h"
+#include "model.h"
+
+#define PIDCACHE_DEFAULT_ENTRIES 4096
+#define PIDCACHE_MAX_ENTRIES	 65536
+
+/* Before serving; 0 turns the cache off. */
+void pidcache_configure(unsigned max_entries);
+bool pidcache_enabled(void);
+/* The identity bits of the process holding pid now (resolve_identity). */
+int pidcache_identity(pid_t pid, uint64_t *start);
+/* 0 if pid is still held by the process with these identity bits, else -ENOENT or -errno. */
+int pidcache_check(pid_t pid, uint64_t start);
+/* The process's model (resolve_process). */
+int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out);
+/* What the cache alone knows, reading nothing: 0, or PIDCACHE_* bits and what they say. */
+#define PIDCACHE_IDENTITY 1 /* *start */
+#define PIDCACHE_MODEL	  2 /* *model */
+int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model);
+void pidcache_counts(struct live_table_counts *out);
+/* Close every pidfd (at unmount). */
+void pidcache_clear(void);

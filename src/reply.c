@@ -1,0 +1,82 @@
+#include "reply.h"
+
+#include <glib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pidcache.h"
+
+static time_t mount_time;
+
+/*
+ * Sizes. read() ignores them with direct I/O, but the page cache (fixed files, and sendfile()
+ * and splice(), which busybox cat uses) reads up to i_size, and tail(1) seeks from it, so a
+ * size of 0 would make them see an empty file. A process's files never exceed a page, and the
+ * kernel trims i_size to the real end at the first short read; the JSON (its name can change),
+ * tree and ns/ files change, so their attributes are never cached and their size is computed.
+ */
+#define SMALL_FILE_SIZE 4096
+
+void reply_init_time(void)
+{
+	mount_time = time(NULL);
+}
+
+bool node_attrs_change(const struct node *n)
+{
+	return (n->kind == NODE_PID_FILE && n->file == PF_JSON) || n->kind == NODE_TREE ||
+	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT) || n->kind == NODE_METRICS_FILE;
+}
+
+double node_attr_ttl(const struct node *n)
+{
+	return node_attrs_change(n) ? TTL_NONE : TTL_FOREVER;
+}
+
+bool node_content_is_fixed(const struct node *n)
+{
+	return n->kind == NODE_PID_FILE && n->file != PF_JSON && n->file != PF_PIDNS &&
+	       pidcache_enabled();
+}
+
+void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
+{
+	mode_t type = node_type(n);
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
+	st->st_mode = type | (type == S_IFDIR ? 0555 : type == S_IFLNK ? 0777 : 0444);
+	st->st_nlink = type == S_IFDIR ? 2 : 1;
+	if (type == S_IFREG && !node_attrs_change(n))
+		st->st_size = SMALL_FILE_SIZE;
+}
+
+void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
+{
+	struct fuse_entry_param e = {
+	    .ino = node_ino(n),
+	    .attr_timeout = node_attr_ttl(n),
+	    .entry_timeout = entry_ttl,
+	};
+
+	node_fill_attr(n, e.ino, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_node(req, n, entry_ttl);
+}
+
+void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+{
+	if (off < 0 || (size_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, data + off, MIN(size, len - (size_t)off));
+}

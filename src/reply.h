@@ -1,0 +1,26 @@
+/*
+ * How nodes are described to the kernel: their attributes, how long the kernel may cache
+ * them, and the replies that carry them. Shared by the blocking handlers and the fast paths.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "node.h"
+
+#define TTL_FOREVER (24.0 * 3600.0)
+#define TTL_NONE    0.0
+
+/* At INIT: the time every node reports. */
+void reply_init_time(void);
+/* Content that changes (or depends on the reader): attributes never cached, size computed. */
+bool node_attrs_change(const struct node *n);
+double node_attr_ttl(const struct node *n);
+/* Content the same for every reader and fixed for the process's life: the page cache's. */
+bool node_content_is_fixed(const struct node *n);
+void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st);
+void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
+void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl);
+/* The part of data a READ of size bytes at off asks for. */
+void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off);

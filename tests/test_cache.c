@@ -1,0 +1,235 @@
+/*
+ * What the daemon and the kernel keep about a process must end with the process. A PID reused
+ * by a new process (forced with ns_last_pid) is answered for the new process, through the same
+ * path, even though the old one's answers sit in the daemon's cache and the page cache; a
+ * directory opened before the reuse gives ENOENT. An exited process's entry and its pidfd go;
+ * the cache is bounded by --pid-cache, and --pid-cache=0 keeps nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct daemon d;
+
+/* A process blocked on a pipe until finish(); with new_ns, the init of a new PID namespace. */
+struct proc {
+	pid_t pid;
+	int release;
+};
+
+static struct proc spawn(bool new_ns)
+{
+	unsigned long flags = SIGCHLD | (new_ns ? CLONE_NEWPID : 0);
+	int p[2];
+	struct proc pr;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail_msg("pipe2: %s", strerror(errno));
+	pr.pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+	if (pr.pid == 0) {
+		/* Only this process's pipe: one holding another's would keep that one alive. */
+		close_range(3, (unsigned)p[0] - 1, 0);
+		close_range((unsigned)p[0] + 1, ~0U, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	if (pr.pid < 0)
+		fail_msg("clone: %s", strerror(errno));
+	close(p[0]);
+	pr.release = p[1];
+	return pr;
+}
+
+static void finish(struct proc *pr)
+{
+	close(pr->release);
+	waitpid(pr->pid, NULL, 0);
+}
+
+/* A new process holding PID want, by setting the last PID the host handed out. */
+static bool spawn_as(pid_t want, bool new_ns, struct proc *out)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+
+		if (!f)
+			return false;
+		fprintf(f, "%d", want - 1);
+		fclose(f);
+		*out = spawn(new_ns);
+		if (out->pid == want)
+			return true;
+		finish(out); /* another process took it first */
+	}
+	return false;
+}
+
+/* The file as nspidfs gives it, checked to be the kernel's answer for pid. */
+static void expect_nspid(const char *mnt, pid_t pid)
+{
+	pid_t levels[TREE_LEVELS];
+	unsigned n;
+	char buf[64], want[32];
+
+	assert_int_equal(kernel_nspid(pid, levels, TREE_LEVELS, &n), 0);
+	snprintf(want, sizeof(want), "%d\n", levels[n - 1]);
+	assert_true(read_file_at(mnt, pid, "nspid", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, want);
+}
+
+static long metric(const struct daemon *dm, const char *sample)
+{
+	g_autofree char *path = g_strdup_printf("%s/metrics/nspidfs.prom", dm->mnt);
+	g_autofree char *text = NULL;
+	g_autofree char *key = g_strdup_printf("\n%s ", sample);
+	const char *p;
+
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	p = strstr(text, key);
+	if (!p)
+		fail_msg("no sample %s", sample);
+	return strtol(p + strlen(key), NULL, 10);
+}
+
+#define PROCESS_ENTRIES "nspidfs_cache_entries{cache=\"process\"}"
+
+static unsigned fd_count(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	unsigned n = 0;
+
+	while (dir && g_dir_read_name(dir))
+		n++;
+	return n;
+}
+
+static void test_reused_pid_is_the_new_process(void **state)
+{
+	struct proc old = spawn(true), reuse = {0};
+	pid_t pid = old.pid;
+	g_autofree char *dir = g_strdup_printf("%s/%d", d.mnt, pid);
+	char buf[64];
+	int dfd;
+
+	/* Cached twice over: the daemon's entry, and the page cache of its files. */
+	expect_nspid(d.mnt, pid);
+	expect_nspid(d.mnt, pid);
+	assert_true(read_file_at(d.mnt, pid, "init", buf, sizeof(buf)) > 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	finish(&old);
+	if (!spawn_as(pid, false, &reuse)) {
+		close(dfd);
+		skip();
+	}
+	/* Was "1" (the init of its own namespace); now a host process, whose PID is pid. */
+	expect_nspid(d.mnt, pid);
+	assert_true(read_file_at(d.mnt, pid, "init", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "1\n");
+	/* The directory opened before names the process that is gone. */
+	assert_int_equal(openat(dfd, "nspid", O_RDONLY | O_CLOEXEC), -1);
+	assert_int_equal(errno, ENOENT);
+	close(dfd);
+	finish(&reuse);
+}
+
+static void test_exited_process_leaves_the_cache(void **state)
+{
+	struct proc p[5];
+	long before = metric(&d, PROCESS_ENTRIES);
+	unsigned fds = fd_count(d.pid);
+
+	for (int i = 0; i < 5; i++) {
+		p[i] = spawn(true);
+		expect_nspid(d.mnt, p[i].pid);
+	}
+	assert_true(metric(&d, PROCESS_ENTRIES) >= before + 5);
+	for (int i = 0; i < 5; i++)
+		finish(&p[i]);
+	assert_int_equal(metric(&d, PROCESS_ENTRIES), before);
+	assert_int_equal(fd_count(d.pid), fds);
+}
+
+static void test_bounded(void **state)
+{
+	const char *args[] = {"--pid-cache=4", NULL};
+	struct daemon small;
+	struct proc p[10];
+
+	assert_true(daemon_start(&small, args));
+	for (int i = 0; i < 10; i++)
+		p[i] = spawn(true);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 10; i++) {
+			expect_nspid(small.mnt, p[i].pid);
+			assert_true(metric(&small, PROCESS_ENTRIES) <= 4);
+		}
+	}
+	for (int i = 0; i < 10; i++)
+		finish(&p[i]);
+	assert_int_equal(daemon_stop(&small), 0);
+}
+
+static void test_cache_off(void **state)
+{
+	const char *args[] = {"--pid-cache=0", "--strategy=ioctl", NULL};
+	const char *ok = "nspidfs_lookups_total{strategy=\"ioctl\",result=\"ok\"}";
+	struct daemon off;
+	struct proc p = spawn(true);
+	long before;
+
+	assert_true(daemon_start(&off, args));
+	before = metric(&off, ok);
+	expect_nspid(off.mnt, p.pid);
+	expect_nspid(off.mnt, p.pid);
+	/* Every read translates again, and nothing is held. */
+	assert_int_equal(metric(&off, ok), before + 2);
+	assert_int_equal(metric(&off, PROCESS_ENTRIES), 0);
+	finish(&p);
+	assert_int_equal(daemon_stop(&off), 0);
+}
+
+static int setup(void **state)
+{
+	return daemon_start(&d, NULL) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	return daemon_stop(&d) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_reused_pid_is_the_new_process),
+	    cmocka_unit_test(test_exited_process_leaves_the_cache),
+	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_cache_off),
+	};
+
+	harness_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
