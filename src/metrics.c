@@ -89,17 +89,20 @@ int metrics_parse_sigmask(const char *status, const char *field, uint64_t *mask)
 	for (const char *l = status; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		char *end;
 		guint64 v;
+		size_t digits;
 
 		if (strncmp(l, field, n) != 0 || l[n] != ':')
 			continue;
 		l += n + 1;
 		while (*l == ' ' || *l == '\t')
 			l++;
-		if (!g_ascii_isxdigit(*l))
+		/* Bare hex digits, as the kernel writes them: strtoull would take "0x" too. */
+		digits = strspn(l, "0123456789abcdefABCDEF");
+		if (!digits)
 			return -EINVAL;
 		errno = 0;
 		v = g_ascii_strtoull(l, &end, 16);
-		if (errno || (*end && *end != '\n'))
+		if (errno || end != l + digits || (*end && *end != '\n'))
 			return -EINVAL;
 		*mask = v;
 		return 0;
@@ -168,6 +171,9 @@ int metrics_parse_btime(const char *stat_text, int64_t *btime)
 
 		if (strncmp(l, "btime ", 6) != 0)
 			continue;
+		/* strtoll would skip blanks and newlines, and read the next line's number. */
+		if (!g_ascii_isdigit(l[6]))
+			return -EINVAL;
 		errno = 0;
 		v = g_ascii_strtoll(l + 6, &end, 10);
 		if (errno || end == l + 6 || v <= 0 || (*end && *end != '\n'))

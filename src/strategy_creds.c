@@ -264,6 +264,45 @@ static int socketpair_passcred(int sv[2])
 	return 0;
 }
 
+/* Set while helpers cannot be forked: one warning when that starts, one notice when it ends. */
+static gint out_of_processes;
+
+/*
+ * The daemon (fork) or a helper (clone) could not make a process: a pids cgroup limit, the
+ * system's pid_max or threads-max, or memory. Every read that needs a helper fails with
+ * EAGAIN meanwhile, which a reader may retry; logging each one would flood the log.
+ */
+static int fork_failed(int err)
+{
+	if (g_atomic_int_compare_and_exchange(&out_of_processes, 0, 1))
+		g_warning("cannot fork a creds helper: %s; reads that need one fail with EAGAIN "
+			  "until processes can be made again",
+			  g_strerror(err));
+	return -EAGAIN;
+}
+
+static void fork_worked(void)
+{
+	if (g_atomic_int_compare_and_exchange(&out_of_processes, 1, 0))
+		g_message("creds helpers can be forked again");
+}
+
+/* What an exchange's result says about the helpers, logged; r is returned. */
+static int note_exchange(int r, const struct creds_job *job)
+{
+	if (r == 0)
+		fork_worked();
+	/* EAGAIN from the helper: its clone of the grandchild failed. */
+	if (r == -EAGAIN)
+		fork_failed(EAGAIN);
+	if (r == -ETIMEDOUT) {
+		stats_helper_timeout();
+		g_warning("creds helper for pid %d did not answer within %u ms: killed",
+			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
+	}
+	return r;
+}
+
 static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 {
 	int sv[2], r;
@@ -277,20 +316,14 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 		helper(sv[1], nsfd, job->name);
 	close(sv[1]);
 	if (child < 0) {
-		r = -errno;
+		r = errno;
 		close(sv[0]);
-		return log_debug_ret(r == -ENOMEM ? -EAGAIN : r, "cannot fork a helper: %s",
-				     g_strerror(-r));
+		return r == EAGAIN || r == ENOMEM ? fork_failed(r) : -r;
 	}
 	/* Both sides set the group, so that it exists whichever runs first. */
 	setpgid(child, child);
 	stats_helper_fork();
-	r = exchange(sv[0], deadline, job);
-	if (r == -ETIMEDOUT) {
-		stats_helper_timeout();
-		g_warning("creds helper for pid %d did not answer within %u ms: killed",
-			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
-	}
+	r = note_exchange(exchange(sv[0], deadline, job), job);
 	helper_reap_group(child);
 	close(sv[0]);
 	return r;

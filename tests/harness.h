@@ -20,7 +20,12 @@ struct daemon {
 void harness_init(void);
 /* Start nspidfs -f --ready-fd on a new temporary mount point; false if it did not mount. */
 bool daemon_start(struct daemon *d, const char *const *extra_args);
-/* SIGTERM, wait, and return its exit status (or -1); the mount point is removed. */
+/* daemon_stop()'s answer when the daemon exited 0 but a sanitizer reported in its log. */
+#define DAEMON_SANITIZER_REPORT 125
+/*
+ * SIGTERM, wait, and return its exit status (-1 if killed by a signal, or
+ * DAEMON_SANITIZER_REPORT); the mount point is removed.
+ */
 int daemon_stop(struct daemon *d);
 /* Messages of level warning or worse the daemon logged (an empty string if none). */
 char *daemon_warnings(const struct daemon *d);

@@ -4,7 +4,9 @@
  * Every answer is checked against what the kernel said about that very process: an answer is
  * right for the process its directory names, or ENOENT; never another process's data, never
  * EIO. At the end: reads, wrong answers, errors by errno, zombies left, the daemon's fds and
- * RSS at start and end.
+ * RSS at start and end. The daemon is stopped with SIGTERM and must exit 0: in a sanitizer
+ * build LeakSanitizer then checks it for leaks, and daemon_stop() fails on any sanitizer
+ * report in its log (meson forces detect_leaks=1 for the tests).
  *
  *   soak STRATEGY [SECONDS]     (default 60; meson test runs a short one per strategy)
  *

@@ -476,6 +476,8 @@ static void test_parse_sigmask(void **state)
 	assert_int_equal(metrics_parse_sigmask("SigCgt:\t12zz\n", "SigCgt", &mask), -EINVAL);
 	assert_int_equal(metrics_parse_sigmask("SigCgt:\t1ffffffffffffffff\n", "SigCgt", &mask),
 			 -EINVAL);
+	/* Found by fuzz_metrics: the kernel writes bare hex digits, never a 0x prefix. */
+	assert_int_equal(metrics_parse_sigmask("SigCgt:\t0x4000\n", "SigCgt", &mask), -EINVAL);
 	assert_int_equal(metrics_parse_sigmask("SigCgt:\t4000", "SigCgt", &mask), 0);
 	assert_true(mask == 0x4000);
 }
@@ -542,6 +544,10 @@ static void test_parse_pids_and_btime(void **state)
 	assert_int_equal(metrics_parse_btime("cpu 1\n", &v), -ENOENT);
 	assert_int_equal(metrics_parse_btime("btime x\n", &v), -EINVAL);
 	assert_int_equal(metrics_parse_btime("btime 0\n", &v), -EINVAL);
+	/* Found by fuzz_metrics: a number is read on its own line only, with no sign. */
+	assert_int_equal(metrics_parse_btime("btime \n1795432734\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_btime("btime  1795432734\n", &v), -EINVAL);
+	assert_int_equal(metrics_parse_btime("btime +1795432734\n", &v), -EINVAL);
 }
 
 int main(void)
