@@ -70,8 +70,10 @@ static void defer(enum op op, fuse_req_t req, fuse_ino_t ino, const char *name,
 	j->off = off;
 	if (name)
 		memcpy(j->name, name, name_len);
-	/* Without a pool (or if it cannot take it), the reading thread runs it. */
-	if (!pool || !g_thread_pool_push(pool, j, NULL))
+	/* Never fails: the pool's threads all exist, and a job is queued whatever it returns. */
+	if (pool)
+		g_thread_pool_push(pool, j, NULL);
+	else
 		run(j, NULL);
 }
 
@@ -144,8 +146,16 @@ void dispatch_start(unsigned workers)
 
 	if (workers == 0)
 		return;
-	pool = g_thread_pool_new(run, NULL, (gint)workers, FALSE, &err);
-	if (!pool)
-		g_warning("no worker threads (%s): every request runs on the reading thread",
-			  err->message);
+	/*
+	 * Exclusive: every worker is started now and kept, so serving never needs a new thread,
+	 * which could fail when processes cannot be made (as creds helpers then fail).
+	 */
+	pool = g_thread_pool_new(run, NULL, (gint)workers, TRUE, &err);
+	if (err)
+		g_warning("%u of %u worker threads started: %s",
+			  g_thread_pool_get_num_threads(pool), workers, err->message);
+	if (g_thread_pool_get_num_threads(pool) == 0) {
+		g_warning("no worker threads: every request runs on the reading thread");
+		g_thread_pool_free(g_steal_pointer(&pool), TRUE, FALSE);
+	}
 }

@@ -12,9 +12,9 @@
  * moved into a new cgroup of the pids hierarchy (v1, or v2 where the controller can be
  * enabled), whose pids.max is then set to the daemon's own task count: no new process fits.
  *
- * The daemon runs with --max-threads=2: once FUSE's INIT has been served both workers exist
- * and the pool never grows, so the limit binds the helpers' forks alone. A bigger pool would
- * hit the limit when it grows, which libfuse reports on its own at every attempt.
+ * The daemon keeps no cache (--pid-cache=0), so every read of the nested process needs a
+ * helper. It runs with --max-threads=2, and the reads of the set-up have started the worker
+ * its one-at-a-time requests need, so the limit binds the helpers' forks alone.
  *
  * The cgroup is removed and the limit lifted in the teardown, whatever failed; a cgroup left
  * by a test that was killed is removed at the next run (rmdir only removes an empty one).
@@ -151,7 +151,7 @@ static unsigned threads_of(pid_t pid)
 
 static int setup(void **state)
 {
-	const char *args[] = {"--strategy=creds", "--max-threads=2", NULL};
+	const char *args[] = {"--strategy=creds", "--max-threads=2", "--pid-cache=0", NULL};
 	g_autofree char *hierarchy = pids_hierarchy();
 	g_autofree char *pid = NULL;
 	char buf[64];
@@ -165,7 +165,7 @@ static int setup(void **state)
 	nested = nstree_add(&tree, nstree_add(&tree, -1, true), false);
 	if (!daemon_start(&d, args))
 		return -1;
-	/* A helper forked and answered, and FUSE's INIT was served: the pool is complete. */
+	/* A helper forked and answered, and FUSE's INIT was served: the worker is running. */
 	if (read_file_at(d.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) <= 0)
 		return -1;
 	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", hierarchy, getpid());
