@@ -32,6 +32,7 @@
 #include "reply.h"
 #include "resolve.h"
 #include "snapshot.h"
+#include "strategy.h"
 #include "visibility.h"
 #include "util.h"
 
@@ -89,6 +90,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void lookup_in_root(fuse_req_t req, const char *name)
 {
 	struct node n = {.kind = NODE_PID_DIR};
+	struct proc_model m;
 	int r;
 
 	if (strcmp(name, "metrics") == 0) {
@@ -102,7 +104,15 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 		return;
 	}
 	r = parse_pid_name(name, &n.pid);
-	if (r == 0)
+	/*
+	 * A file of it is about to be read: resolve it now, so that the LOOKUP of that file, its
+	 * OPEN and READ are answered from the cache without waiting for a worker. Not where that
+	 * forks helpers (creds): a listing with stat(), like ls -l, would fork one per process.
+	 * Nor without the cache, where it would be done again at open. A process that has no
+	 * model (a kernel thread) still has its directory.
+	 */
+	if (r == 0 && (strategy_active() == STRATEGY_CREDS || !pidcache_enabled() ||
+		       pidcache_resolve(n.pid, &n.start, &m) < 0))
 		r = pidcache_identity(n.pid, &n.start);
 	if (r == 0)
 		r = check_visible(req, n.pid);
@@ -620,6 +630,22 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * The name is the one fact about a process that changes while it lives (exec, PR_SET_NAME):
+ * read it now, not from the cached model, and check the PID still names the process after.
+ */
+static int fresh_comm(const struct node *n, struct proc_model *m)
+{
+	struct proc_stat st;
+	int r = proc_read_stat(n->pid, &st);
+
+	if (r == 0)
+		r = pidcache_check(n->pid, n->start);
+	if (r == 0)
+		g_strlcpy(m->comm, st.comm, sizeof(m->comm));
+	return r;
+}
+
 static int pid_file_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct proc_model m;
@@ -627,6 +653,8 @@ static int pid_file_content(const struct viewer *v, const struct node *n, GStrin
 
 	if (r == 0)
 		r = pidcache_model(n->pid, n->start, &m);
+	if (r == 0 && n->file == PF_JSON)
+		r = fresh_comm(n, &m);
 	if (r < 0)
 		return r;
 	*out = n->file == PF_JSON ? format_pid_json(&m) : format_pid_file(n->file, &m);

@@ -60,10 +60,25 @@ int pidcache_check(pid_t pid, uint64_t start)
 	return now == start ? 0 : -ENOENT;
 }
 
+/* A miss: resolve with a pidfd held throughout, and keep the model if that process lives. */
+static int resolve_and_store(pid_t pid, uint64_t start, struct proc_model *out)
+{
+	struct cached c = {.start = start, .resolved = true};
+	int fd = live_table_pidfd(table, pid);
+	int r = resolve_process_fd(fd, pid, start, out);
+
+	if (r == 0) {
+		c.model = *out;
+		live_table_put(table, pid, fd, &c);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	return r;
+}
+
 int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out)
 {
 	struct cached c;
-	int fd, r;
 
 	if (live_table_get(table, pid, &c)) {
 		/* The PID is held by another live process than the one looked up. */
@@ -74,16 +89,21 @@ int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out)
 			return 0;
 		}
 	}
-	fd = live_table_pidfd(table, pid);
-	r = resolve_process(pid, start, out);
-	c.start = start;
-	c.resolved = true;
-	c.model = *out;
-	if (r == 0)
-		live_table_put(table, pid, fd, &c);
-	else if (fd >= 0)
-		close(fd);
-	return r;
+	return resolve_and_store(pid, start, out);
+}
+
+int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out)
+{
+	struct cached c;
+	int r;
+
+	if (live_table_get(table, pid, &c) && c.resolved) {
+		*start = c.start;
+		*out = c.model;
+		return 0;
+	}
+	r = resolve_identity(pid, start);
+	return r < 0 ? r : resolve_and_store(pid, *start, out);
 }
 
 int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)

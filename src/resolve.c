@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <poll.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -80,11 +81,11 @@ int resolve_identity(pid_t pid, uint64_t *id)
  * The identity before the read: if it is the same at the end of the computation, one process
  * held the PID throughout (identities are never reused), so everything read is about it.
  */
-static int check_identity_stat(pid_t pid, uint64_t want, struct proc_stat *out)
+static int check_identity_stat(int pidfd, pid_t pid, uint64_t want, struct proc_stat *out)
 {
 	struct proc_stat st;
 	uint64_t id;
-	int r = resolve_identity(pid, &id);
+	int r = resolve_identity_of(pidfd, pid, &id);
 
 	if (r == 0 && id != want)
 		return log_debug_ret(-ENOENT, "pid %d: reused by another process", pid);
@@ -102,25 +103,39 @@ static int check_identity_stat(pid_t pid, uint64_t want, struct proc_stat *out)
 	return 0;
 }
 
-static int check_identity(pid_t pid, uint64_t want_start)
+/* Readable (or unpollable): the process exited, its PID may be another's by now. */
+static bool pidfd_exited(int pidfd)
 {
-	return check_identity_stat(pid, want_start, NULL);
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&p, 1, 0) != 0;
 }
 
-int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
+/*
+ * Still the process the computation began with? With a pidfd held since before it, that is
+ * one poll(): a process that has not exited holds its PID. Without one, read it again.
+ */
+static int check_identity(int pidfd, pid_t pid, uint64_t want)
+{
+	if (pidfd >= 0 && pidfs_ids())
+		return pidfd_exited(pidfd) ? -ENOENT : 0;
+	return check_identity_stat(-1, pid, want, NULL);
+}
+
+int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
 {
 	autochain struct pidns_chain chain = {.depth = 0};
 	struct proc_stat st;
-	int r = check_identity_stat(pid, want_start, &st);
+	int r = check_identity_stat(pidfd, pid, want, &st);
 
 	if (r < 0)
 		return r;
 	r = pidns_chain_open(pid, &chain);
 	/* /proc answers EACCES, not ENOENT, for a task reaped while its ns link is followed. */
 	if (r < 0)
-		return check_identity(pid, want_start) == -ENOENT ? -ENOENT : r;
+		return check_identity(pidfd, pid, want) == -ENOENT ? -ENOENT : r;
 	out->host_pid = pid;
-	out->start = want_start;
+	out->start = want;
 	g_strlcpy(out->comm, st.comm, sizeof(out->comm));
 	out->depth = chain.depth;
 	for (unsigned k = 0; k < chain.depth; k++)
@@ -131,7 +146,12 @@ int resolve_process(pid_t pid, uint64_t want_start, struct proc_model *out)
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	if (check_identity(pid, want_start) == -ENOENT)
+	if (check_identity(pidfd, pid, want) == -ENOENT)
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	return r;
+}
+
+int resolve_process(pid_t pid, uint64_t want, struct proc_model *out)
+{
+	return resolve_process_fd(-1, pid, want, out);
 }

@@ -14,6 +14,8 @@
  * helpers; -EIO unexpected /proc content.
  */
 int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
+/* The same with a pidfd for pid held since before the call: fewer reads of /proc. */
+int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);
 /* The identity bits of the task holding pid now (a zombie's too), for lookup. */
 int resolve_identity(pid_t pid, uint64_t *id);
 /* The same from a pidfd already open for pid (-1: none). */

@@ -2,7 +2,8 @@
  * What the daemon and the kernel keep about a process must end with the process. A PID reused
  * by a new process (forced with ns_last_pid) is answered for the new process, through the same
  * path, even though the old one's answers sit in the daemon's cache and the page cache; a
- * directory opened before the reuse gives ENOENT. An exited process's entry and its pidfd go;
+ * directory opened before the reuse gives ENOENT. json shows a process's name after it changed.
+ * An exited process's entry and its pidfd go;
  * the cache is bounded by --pid-cache, and --pid-cache=0 keeps nothing.
  */
 #include <errno.h>
@@ -155,6 +156,58 @@ static void test_reused_pid_is_the_new_process(void **state)
 	finish(&reuse);
 }
 
+/* A process that renames itself when told to (one byte on go), then says so (on done). */
+static pid_t renamer(int *go, int *done)
+{
+	int to[2], from[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe2(to, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(from, O_CLOEXEC), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "before");
+		if (write(from[1], "r", 1) != 1 || read(to[0], &c, 1) != 1)
+			_exit(1);
+		prctl(PR_SET_NAME, "after");
+		if (write(from[1], "r", 1) != 1)
+			_exit(1);
+		while (read(to[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(to[0]);
+	close(from[1]);
+	assert_int_equal(read(from[0], &c, 1), 1);
+	*go = to[1];
+	*done = from[0];
+	return pid;
+}
+
+/* The name is the one fact that changes while a process lives: json is never stale. */
+static void test_json_has_the_current_name(void **state)
+{
+	int go, done;
+	pid_t pid = renamer(&go, &done);
+	char buf[512], c;
+
+	assert_true(read_file_at(d.mnt, pid, "json", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"comm\":\"before\""));
+	expect_nspid(d.mnt, pid); /* cached now */
+	assert_int_equal(write(go, "g", 1), 1);
+	assert_int_equal(read(done, &c, 1), 1);
+	assert_true(read_file_at(d.mnt, pid, "json", buf, sizeof(buf)) > 0);
+	if (!strstr(buf, "\"comm\":\"after\""))
+		fail_msg("json after the rename: %s", buf);
+	close(go);
+	close(done);
+	waitpid(pid, NULL, 0);
+}
+
 static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
@@ -225,6 +278,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reused_pid_is_the_new_process),
+	    cmocka_unit_test(test_json_has_the_current_name),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),

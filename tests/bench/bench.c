@@ -136,8 +136,28 @@ static const char *const strategies[] = {"auto", "ioctl", "status", "creds"};
 #define N_STRATEGIES G_N_ELEMENTS(strategies)
 
 static struct daemon daemons[N_STRATEGIES];
-static char floor_dir[64], floor_mnt[80];
-static pid_t floor_pid;
+/*
+ * Two floors: [0] libfuse's default multithreaded loop, what a libfuse filesystem gets
+ * unless it works at it; [1] its single-threaded loop, cheaper per request, but one slow
+ * request stalls every reader. Ratios are to [0] and, after a slash, to [1].
+ */
+#define N_FLOORS 2
+static char floor_dir[N_FLOORS][64], floor_mnt[N_FLOORS][80];
+static pid_t floor_pid[N_FLOORS];
+
+/* A row against both floors. */
+static void row_floors(const char *what, double us, const double fl[N_FLOORS])
+{
+	printf("  %-52s %10.1f us %6.2fx / %.2fx of floor\n", what, us, us / fl[0], us / fl[1]);
+}
+
+static void floor_rows(const double fl[N_FLOORS], const char *what)
+{
+	printf("  %-52s %10.1f us\n", "FUSE floor (libfuse multithreaded loop)", fl[0]);
+	printf("  %-52s %10.1f us\n", "FUSE floor (libfuse single-threaded loop)", fl[1]);
+	if (what)
+		printf("  (floor: %s)\n", what);
+}
 
 static void start_all(void)
 {
@@ -151,15 +171,17 @@ static void start_all(void)
 			exit(1);
 		}
 	}
-	snprintf(floor_dir, sizeof(floor_dir), "/tmp/nspidfs-floor-XXXXXX");
-	if (!mkdtemp(floor_dir))
-		exit(1);
-	snprintf(floor_mnt, sizeof(floor_mnt), "%s/mnt", floor_dir);
-	mkdir(floor_mnt, 0755);
-	floor_pid = floorfs_start(floor_mnt);
-	if (floor_pid < 0) {
-		fprintf(stderr, "bench: the floor filesystem did not mount\n");
-		exit(1);
+	for (int f = 0; f < N_FLOORS; f++) {
+		snprintf(floor_dir[f], sizeof(floor_dir[f]), "/tmp/nspidfs-floor-XXXXXX");
+		if (!mkdtemp(floor_dir[f]))
+			exit(1);
+		snprintf(floor_mnt[f], sizeof(floor_mnt[f]), "%s/mnt", floor_dir[f]);
+		mkdir(floor_mnt[f], 0755);
+		floor_pid[f] = floorfs_start(floor_mnt[f], f == 1);
+		if (floor_pid[f] < 0) {
+			fprintf(stderr, "bench: the floor filesystem did not mount\n");
+			exit(1);
+		}
 	}
 }
 
@@ -167,9 +189,11 @@ static void stop_all(void)
 {
 	for (size_t i = 0; i < N_STRATEGIES; i++)
 		daemon_stop(&daemons[i]);
-	floorfs_stop(floor_pid);
-	rmdir(floor_mnt);
-	rmdir(floor_dir);
+	for (int f = 0; f < N_FLOORS; f++) {
+		floorfs_stop(floor_pid[f]);
+		rmdir(floor_mnt[f]);
+		rmdir(floor_dir[f]);
+	}
 }
 
 /* ------------------------------------------------------------------ 1. reads */
@@ -179,12 +203,18 @@ static const char *const files[] = {"init", "nspid", "ancestors"};
 static void bench_warm(pid_t target, unsigned iters)
 {
 	g_autofree char *status = g_strdup_printf("/proc/%d/status", target);
-	g_autofree char *floor_file = g_strdup_printf("%s/f0", floor_mnt);
 	struct series *proc = series_new("/proc/PID/status");
-	struct series *floor = series_new("FUSE floor");
+	struct series *floor[N_FLOORS];
+	char *floor_file[N_FLOORS];
 	struct series *s[N_STRATEGIES][G_N_ELEMENTS(files)];
 	char *paths[N_STRATEGIES][G_N_ELEMENTS(files)];
+	double fl[N_FLOORS];
 
+	for (int f = 0; f < N_FLOORS; f++) {
+		floor[f] = series_new("FUSE floor");
+		floor_file[f] = g_strdup_printf("%s/f0", floor_mnt[f]);
+		must(timed_cat(floor_file[f]), "floor");
+	}
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
 			s[d][f] = series_new(files[f]);
@@ -192,46 +222,56 @@ static void bench_warm(pid_t target, unsigned iters)
 			must(timed_cat(paths[d][f]), paths[d][f]); /* warm it */
 		}
 	}
-	must(timed_cat(floor_file), "floor");
 	for (unsigned i = 0; i < iters; i++) {
 		add(proc, timed_cat(status));
-		add(floor, timed_cat(floor_file));
+		for (int f = 0; f < N_FLOORS; f++)
+			add(floor[f], timed_cat(floor_file[f]));
 		for (size_t d = 0; d < N_STRATEGIES; d++) {
 			for (size_t f = 0; f < G_N_ELEMENTS(files); f++)
 				add(s[d][f], timed_cat(paths[d][f]));
 		}
 	}
 	printf("\n1a. warm reads (the same process again), one reader, %u rounds\n", iters);
-	double fl = median(floor), pr = median(proc);
-
-	row("FUSE floor: trivial file, same mount options", fl, 0, "");
-	row("/proc/PID/status", pr, fl, "of floor");
+	for (int f = 0; f < N_FLOORS; f++) {
+		fl[f] = median(floor[f]);
+		g_free(floor_file[f]);
+	}
+	floor_rows(fl, "a trivial file, same mount options");
+	row_floors("/proc/PID/status", median(proc), fl);
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
 			g_autofree char *what =
 			    g_strdup_printf("nspidfs %s: PID/%s", strategies[d], files[f]);
 
-			row(what, median(s[d][f]), fl, "of floor");
+			row_floors(what, median(s[d][f]), fl);
 			g_free(paths[d][f]);
 		}
 	}
 }
 
-/* Cold: each process read once, a new floor name each time (a LOOKUP as for a new PID). */
-static void bench_cold(struct nstree *t, int parent, unsigned n)
+/*
+ * Cold: each process read once, a new floor name each time (a LOOKUP as for a new PID). The
+ * medians per strategy go to cold_us for the one-translation comparison.
+ */
+static void bench_cold(struct nstree *t, int parent, unsigned n, double cold_us[N_STRATEGIES])
 {
-	struct series *floor = series_new("floor cold");
+	struct series *floor[N_FLOORS];
 	struct series *s[N_STRATEGIES];
 	pid_t *pids = g_new(pid_t, n);
+	double fl[N_FLOORS];
 
 	for (unsigned i = 0; i < n; i++)
 		pids[i] = t->m[nstree_add(t, parent, false)].host;
+	for (int f = 0; f < N_FLOORS; f++)
+		floor[f] = series_new("floor cold");
 	for (size_t d = 0; d < N_STRATEGIES; d++)
 		s[d] = series_new(strategies[d]);
 	for (unsigned i = 0; i < n; i++) {
-		g_autofree char *fp = g_strdup_printf("%s/f%u", floor_mnt, 1000 + i);
+		for (int f = 0; f < N_FLOORS; f++) {
+			g_autofree char *fp = g_strdup_printf("%s/f%u", floor_mnt[f], 1000 + i);
 
-		add(floor, timed_cat(fp));
+			add(floor[f], timed_cat(fp));
+		}
 		for (size_t d = 0; d < N_STRATEGIES; d++) {
 			g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[d].mnt, pids[i]);
 			double us = timed_cat(p);
@@ -241,14 +281,15 @@ static void bench_cold(struct nstree *t, int parent, unsigned n)
 		}
 	}
 	printf("\n1b. cold reads (first read of a process: PID/init), %u processes\n", n);
-	double fl = median(floor);
-
-	row("FUSE floor: first open of a new name", fl, 0, "");
+	for (int f = 0; f < N_FLOORS; f++)
+		fl[f] = median(floor[f]);
+	floor_rows(fl, "the first open of a new name");
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		g_autofree char *what =
 		    g_strdup_printf("nspidfs %s: PID/init, cold", strategies[d]);
 
-		row(what, median(s[d]), fl, "of floor");
+		cold_us[d] = median(s[d]);
+		row_floors(what, cold_us[d], fl);
 	}
 	g_free(pids);
 }
@@ -284,28 +325,36 @@ static double parallel(const char *path, unsigned iters)
 
 static void bench_parallel(pid_t target, unsigned iters)
 {
-	g_autofree char *fp = g_strdup_printf("%s/f0", floor_mnt);
-	double fl = parallel(fp, iters);
+	double fl[N_FLOORS];
 
+	for (int f = 0; f < N_FLOORS; f++) {
+		g_autofree char *fp = g_strdup_printf("%s/f0", floor_mnt[f]);
+
+		fl[f] = parallel(fp, iters);
+	}
 	printf("\n1c. warm reads, two readers in parallel, %u rounds each\n", iters);
-	row("FUSE floor", fl, 0, "");
+	floor_rows(fl, NULL);
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[d].mnt, target);
 		g_autofree char *what = g_strdup_printf("nspidfs %s: PID/init", strategies[d]);
 
-		row(what, parallel(p, iters), fl, "of floor");
+		row_floors(what, parallel(p, iters), fl);
 	}
 }
 
 /* ------------------------------------------------------------------ 2. fork per query */
 
-/* What a tool without nspidfs does: fork nsenter into the namespace and ask. */
-static void bench_fork_per_query(pid_t target, unsigned iters)
+/*
+ * What a tool without nspidfs does: fork nsenter into the namespace and ask. Against it,
+ * nspidfs warm and cold; and each strategy's one translation, as its cold read (1b).
+ */
+static void bench_fork_per_query(pid_t target, unsigned iters, const double cold_us[N_STRATEGIES])
 {
 	g_autofree char *ns = g_strdup_printf("--target=%d", target);
 	struct series *s = series_new("fork");
 	g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[0].mnt, target);
 	struct series *fs = series_new("nspidfs");
+	double fork_us;
 
 	for (unsigned i = 0; i < iters; i++) {
 		double t0 = now_us();
@@ -322,22 +371,16 @@ static void bench_fork_per_query(pid_t target, unsigned iters)
 		add(s, now_us() - t0);
 		add(fs, timed_cat(p));
 	}
+	fork_us = median(s);
 	printf("\n2. one translation\n");
-	double nf = median(fs);
-
-	row("nspidfs auto: PID/init (warm)", nf, 0, "");
-	row("fork + nsenter --pid into the namespace", median(s), nf, "of nspidfs");
+	row("fork + nsenter --pid into the namespace", fork_us, 0, "");
+	row("nspidfs auto: PID/init, warm", median(fs), fork_us, "of fork + nsenter");
+	row("nspidfs auto: PID/init, cold (1b)", cold_us[0], fork_us, "of fork + nsenter");
 	for (size_t d = 1; d < N_STRATEGIES; d++) {
-		struct series *c = series_new(strategies[d]);
-		g_autofree char *q = g_strdup_printf("%s/%d/ancestors", daemons[d].mnt, target);
+		g_autofree char *what =
+		    g_strdup_printf("nspidfs %s: PID/init, cold (1b)", strategies[d]);
 
-		/* Content is computed at every open: the strategy runs on every read. */
-		for (unsigned i = 0; i < iters; i++)
-			add(c, timed_cat(q));
-		g_autofree char *what = g_strdup_printf(
-		    "nspidfs %s: PID/ancestors (translates each open)", strategies[d]);
-
-		row(what, median(c), nf, "of auto init");
+		row(what, cold_us[d], cold_us[0], "of auto, cold");
 	}
 }
 
@@ -434,6 +477,18 @@ static unsigned count_fds(pid_t pid)
 	return n >= 2 ? n - 2 : 0;
 }
 
+/* The build time the metrics file reports about itself, in microseconds. */
+static double metrics_build_us(const char *path)
+{
+	static const char key[] = "\nnspidfs_metrics_build_seconds ";
+	g_autofree char *text = NULL;
+	const char *p;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) || !(p = strstr(text, key)))
+		return -1;
+	return g_ascii_strtod(p + strlen(key), NULL) * 1e6;
+}
+
 static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 {
 	struct scale sc;
@@ -441,9 +496,12 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 	struct daemon fresh;
 	struct series *proc = series_new("proc"), *root = series_new("root"),
 		      *nsdir = series_new("ns"), *tree = series_new("tree"),
-		      *tree_fresh = series_new("tree fresh"), *ns_fresh = series_new("ns fresh");
+		      *tree_fresh = series_new("tree fresh"), *ns_fresh = series_new("ns fresh"),
+		      *prom = series_new("metrics"), *prom_fresh = series_new("metrics fresh"),
+		      *build = series_new("metrics build");
 	unsigned n_proc = 0, n_root = 0, n_ns = 0;
 	g_autofree char *rootp = NULL, *nsp = NULL, *treep = NULL, *nsfp = NULL, *treefp = NULL;
+	g_autofree char *promp = NULL, *promfp = NULL;
 	double t0 = now_us();
 
 	scale_up(&sc, namespaces, per_ns);
@@ -456,6 +514,8 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 	treep = g_strdup_printf("%s/tree", daemons[0].mnt);
 	nsfp = g_strdup_printf("%s/ns", fresh.mnt);
 	treefp = g_strdup_printf("%s/tree", fresh.mnt);
+	promp = g_strdup_printf("%s/metrics/nspidfs.prom", daemons[0].mnt);
+	promfp = g_strdup_printf("%s/metrics/nspidfs.prom", fresh.mnt);
 	for (unsigned i = 0; i < iters; i++) {
 		add(proc, timed_readdir("/proc", &n_proc));
 		add(root, timed_readdir(rootp, &n_root));
@@ -463,6 +523,9 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 		add(tree, timed_cat(treep));
 		add(ns_fresh, timed_readdir(nsfp, NULL));
 		add(tree_fresh, timed_cat(treefp));
+		add(prom, timed_cat(promp));
+		add(prom_fresh, timed_cat(promfp));
+		add(build, metrics_build_us(promfp));
 	}
 	double pr = median(proc);
 
@@ -474,6 +537,9 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 	row("nspidfs: read tree (pass shared for 100 ms)", median(tree), pr, "of /proc");
 	row("nspidfs: readdir of ns/, a new /proc pass each", median(ns_fresh), pr, "of /proc");
 	row("nspidfs: read tree, a new /proc pass each", median(tree_fresh), pr, "of /proc");
+	row("nspidfs: read metrics (pass shared for 100 ms)", median(prom), pr, "of /proc");
+	row("nspidfs: read metrics, a new /proc pass each", median(prom_fresh), pr, "of /proc");
+	row("  of which the daemon's build (nspidfs_metrics_build_seconds)", median(build), 0, "");
 	printf("\n4. the daemon at that scale (after the reads above)\n");
 	printf("  %-52s %10ld KiB\n", "RSS, default daemon",
 	       status_field(daemons[0].pid, "VmRSS:"));
@@ -490,7 +556,9 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 static void bench_lxcfs(unsigned iters)
 {
 	char dir[] = "/tmp/nspidfs-lxcfs-XXXXXX";
-	g_autofree char *path = NULL, *fp = g_strdup_printf("%s/f0", floor_mnt);
+	g_autofree char *path = NULL, *fp = g_strdup_printf("%s/f0", floor_mnt[0]);
+	g_autofree char *ours = g_strdup_printf("%s/%d/init", daemons[0].mnt, getpid());
+	struct series *ns = series_new("nspidfs");
 	struct series *lx = series_new("lxcfs"), *fl = series_new("floor");
 	pid_t pid;
 
@@ -515,14 +583,17 @@ static void bench_lxcfs(unsigned iters)
 	/* lxcfs has no readiness signal: poll for its file, bounded. */
 	for (int i = 0; i < 500 && timed_cat(path) < 0; i++)
 		g_usleep(10000);
+	must(timed_cat(ours), ours);
 	for (unsigned i = 0; i < iters; i++) {
 		add(lx, timed_cat(path));
 		add(fl, timed_cat(fp));
+		add(ns, timed_cat(ours));
 	}
-	double f = median(fl);
+	double f = median(fl), l = median(lx);
 
-	row("FUSE floor", f, 0, "");
-	row("lxcfs: proc/uptime", median(lx), f, "of floor");
+	row("FUSE floor (libfuse multithreaded loop)", f, 0, "");
+	row("lxcfs: proc/uptime", l, f, "of floor");
+	row("nspidfs auto: PID/init, warm", median(ns), l, "of lxcfs");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	umount2(dir, MNT_DETACH);
@@ -533,6 +604,7 @@ int main(int argc, char **argv)
 {
 	struct nstree t;
 	unsigned iters, namespaces, per_ns;
+	double cold_us[N_STRATEGIES];
 	pid_t target;
 
 	quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
@@ -546,9 +618,9 @@ int main(int argc, char **argv)
 	printf("nspidfs benchmark: medians of interleaved samples%s\n",
 	       quick ? " (--quick: fewer rounds, 100 namespaces)" : "");
 	bench_warm(target, iters);
-	bench_cold(&t, 3, 45); /* the tree holds at most TREE_MAX members */
+	bench_cold(&t, 3, 45, cold_us); /* the tree holds at most TREE_MAX members */
 	bench_parallel(target, iters);
-	bench_fork_per_query(target, quick ? 50 : 200);
+	bench_fork_per_query(target, quick ? 50 : 200, cold_us);
 	bench_scale(namespaces, per_ns, quick ? 5 : 20);
 	bench_lxcfs(iters);
 	stop_all();

@@ -76,7 +76,7 @@ static const struct fuse_lowlevel_ops floor_ops = {
     .read = floor_read,
 };
 
-static void __attribute__((noreturn)) serve(const char *mnt, int ready)
+static void __attribute__((noreturn)) serve(const char *mnt, bool single_thread, int ready)
 {
 	char *argv[] = {"floorfs", "-o", "ro,allow_other,default_permissions", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
@@ -90,12 +90,15 @@ static void __attribute__((noreturn)) serve(const char *mnt, int ready)
 		_exit(1);
 	close(ready);
 	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_session_loop_mt(se, cfg);
+	if (single_thread)
+		fuse_session_loop(se);
+	else
+		fuse_session_loop_mt(se, cfg);
 	fuse_session_unmount(se);
 	_exit(0);
 }
 
-pid_t floorfs_start(const char *mnt)
+pid_t floorfs_start(const char *mnt, bool single_thread)
 {
 	int p[2];
 	char c;
@@ -106,7 +109,7 @@ pid_t floorfs_start(const char *mnt)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		serve(mnt, p[1]);
+		serve(mnt, single_thread, p[1]);
 	}
 	close(p[1]);
 	if (pid < 0 || read(p[0], &c, 1) != 1) {
