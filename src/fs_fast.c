@@ -38,7 +38,7 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (parse_pid_name(name, &n.pid) < 0 || !pidcache_peek(n.pid, &n.start, &m) ||
 		    !cached_visible(req, &n, &m))
 			return false;
-		reply_node(req, &n, TTL_NONE);
+		reply_node(req, &n, pid_dir_entry_ttl(&n));
 		return true;
 	}
 	if (dir.kind != NODE_PID_DIR || pid_file_from_name(name, &f) < 0 ||

@@ -116,7 +116,7 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 		r = pidcache_identity(n.pid, &n.start);
 	if (r == 0)
 		r = check_visible(req, n.pid);
-	reply_node_or_err(req, r, &n, TTL_NONE);
+	reply_node_or_err(req, r, &n, r == 0 ? pid_dir_entry_ttl(&n) : TTL_NONE);
 }
 
 static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
@@ -760,6 +760,21 @@ static int open_fixed(fuse_req_t req, const struct node *n, struct fuse_file_inf
 	return r;
 }
 
+/*
+ * The PID now names another process than this inode's. If its name was cached (visibility
+ * all), ESTALE makes the kernel walk the path again, asking the daemon, so the open reaches
+ * the new process; through a descriptor of the old directory that walk ends in ENOENT.
+ */
+static int stale_if_reused(const struct node *n, int r)
+{
+	uint64_t now;
+
+	if (r == -ENOENT && n->kind == NODE_PID_FILE && pidcache_identity(n->pid, &now) == 0 &&
+	    now != n->start)
+		return -ESTALE;
+	return r;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
@@ -769,7 +784,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
 	if (r == 0 && node_content_is_fixed(&n)) {
-		r = open_fixed(req, &n, fi);
+		r = stale_if_reused(&n, open_fixed(req, &n, fi));
 		if (r < 0)
 			fuse_reply_err(req, -r);
 		else
@@ -777,7 +792,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (r == 0)
-		r = file_content(req, &n, &content);
+		r = stale_if_reused(&n, file_content(req, &n, &content));
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;

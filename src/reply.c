@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pidcache.h"
+#include "visibility.h"
 
 static time_t mount_time;
 
@@ -51,6 +52,16 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 	st->st_nlink = type == S_IFDIR ? 2 : 1;
 	if (type == S_IFREG && !node_attrs_change(n))
 		st->st_size = SMALL_FILE_SIZE;
+}
+
+double pid_dir_entry_ttl(const struct node *dir)
+{
+	struct proc_model m;
+	uint64_t start;
+
+	if (!visibility_all() || !pidcache_peek(dir->pid, &start, &m) || start != dir->start)
+		return TTL_NONE;
+	return PID_DIR_TTL;
 }
 
 void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)

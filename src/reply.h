@@ -20,6 +20,13 @@ double node_attr_ttl(const struct node *n);
 /* Content the same for every reader and fixed for the process's life: the page cache's. */
 bool node_content_is_fixed(const struct node *n);
 void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st);
+/*
+ * How long the kernel may keep the name "<pid>" in the root: 0 (every path walk asks the
+ * daemon, which checks the reader) unless every reader may see everything and the process is
+ * cached. Not longer than PID_DIR_TTL: a process that exits leaves its name for that long.
+ */
+#define PID_DIR_TTL 1.0
+double pid_dir_entry_ttl(const struct node *dir);
 void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
 void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl);
 /* The part of data a READ of size bytes at off asks for. */

@@ -82,6 +82,11 @@ static void viewer_read(pid_t caller, struct viewer *v)
 	v->level = st.nspid_count - 1;
 }
 
+bool visibility_all(void)
+{
+	return mode == VISIBILITY_ALL;
+}
+
 void viewer_of(pid_t caller, struct viewer *v)
 {
 	int fd;

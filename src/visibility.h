@@ -35,6 +35,8 @@ const char *visibility_name(enum visibility_mode mode);
 int visibility_from_name(const char *name, enum visibility_mode *out);
 void visibility_configure(enum visibility_mode mode);
 
+/* Every reader sees everything: nothing the kernel caches can leak between readers. */
+bool visibility_all(void);
 /* The viewer of a request from thread caller (fuse_req_ctx()->pid). */
 void viewer_of(pid_t caller, struct viewer *v);
 /* viewer_of from what is cached alone; false if that would need reading /proc. */

@@ -28,7 +28,7 @@
 
 #include "harness.h"
 
-static struct daemon d;
+static struct daemon d, d_all;
 
 /* A process blocked on a pipe until finish(); with new_ns, the init of a new PID namespace. */
 struct proc {
@@ -126,18 +126,18 @@ static unsigned fd_count(pid_t pid)
 	return n;
 }
 
-static void test_reused_pid_is_the_new_process(void **state)
+static void check_reuse(const char *mnt)
 {
 	struct proc old = spawn(true), reuse = {0};
 	pid_t pid = old.pid;
-	g_autofree char *dir = g_strdup_printf("%s/%d", d.mnt, pid);
+	g_autofree char *dir = g_strdup_printf("%s/%d", mnt, pid);
 	char buf[64];
 	int dfd;
 
 	/* Cached twice over: the daemon's entry, and the page cache of its files. */
-	expect_nspid(d.mnt, pid);
-	expect_nspid(d.mnt, pid);
-	assert_true(read_file_at(d.mnt, pid, "init", buf, sizeof(buf)) > 0);
+	expect_nspid(mnt, pid);
+	expect_nspid(mnt, pid);
+	assert_true(read_file_at(mnt, pid, "init", buf, sizeof(buf)) > 0);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	finish(&old);
@@ -146,14 +146,25 @@ static void test_reused_pid_is_the_new_process(void **state)
 		skip();
 	}
 	/* Was "1" (the init of its own namespace); now a host process, whose PID is pid. */
-	expect_nspid(d.mnt, pid);
-	assert_true(read_file_at(d.mnt, pid, "init", buf, sizeof(buf)) > 0);
+	expect_nspid(mnt, pid);
+	assert_true(read_file_at(mnt, pid, "init", buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "1\n");
 	/* The directory opened before names the process that is gone. */
 	assert_int_equal(openat(dfd, "nspid", O_RDONLY | O_CLOEXEC), -1);
 	assert_int_equal(errno, ENOENT);
 	close(dfd);
 	finish(&reuse);
+}
+
+static void test_reused_pid_is_the_new_process(void **state)
+{
+	check_reuse(d.mnt);
+}
+
+/* Where the kernel keeps "<pid>" itself (visibility=all), a reuse within that time too. */
+static void test_reused_pid_with_cached_names(void **state)
+{
+	check_reuse(d_all.mnt);
 }
 
 /* A process that renames itself when told to (one byte on go), then says so (on done). */
@@ -266,18 +277,24 @@ static void test_cache_off(void **state)
 
 static int setup(void **state)
 {
-	return daemon_start(&d, NULL) ? 0 : -1;
+	const char *all[] = {"--visibility=all", NULL};
+
+	return daemon_start(&d, NULL) && daemon_start(&d_all, all) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	return daemon_stop(&d) == 0 ? 0 : -1;
+	int bad = daemon_stop(&d) != 0;
+
+	bad |= daemon_stop(&d_all) != 0;
+	return bad ? -1 : 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reused_pid_is_the_new_process),
+	    cmocka_unit_test(test_reused_pid_with_cached_names),
 	    cmocka_unit_test(test_json_has_the_current_name),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_bounded),
