@@ -152,6 +152,8 @@ int daemon_run(const struct nspidfs_options *o)
 	signal_ready(o->ready_fd);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
 	status = fuse_session_loop(se) < 0 ? 1 : 0;
+	/* Before the unmount closes /dev/fuse: workers reply through it. */
+	dispatch_stop();
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:

@@ -119,6 +119,21 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 	reply_node_or_err(req, r, &n, r == 0 ? pid_dir_entry_ttl(&n) : TTL_NONE);
 }
 
+/*
+ * A fixed file's entry, with its exact size. A process without a model (a kernel thread) has
+ * the file, empty: its open gives the error.
+ */
+static void reply_fixed_file(fuse_req_t req, const struct node *n)
+{
+	struct proc_model m;
+	int r = pidcache_model(n->pid, n->start, &m);
+
+	if (r < 0 && r != -ENODATA && r != -EACCES)
+		fuse_reply_err(req, -r);
+	else
+		reply_file(req, n, r == 0 ? fixed_file_size(n, &m) : 0);
+}
+
 static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = *dir;
@@ -131,7 +146,10 @@ static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char
 		r = check_visible(req, dir->pid);
 	n.kind = NODE_PID_FILE;
 	n.file = f;
-	reply_node_or_err(req, r, &n, TTL_FOREVER);
+	if (r == 0 && node_content_is_fixed(&n))
+		reply_fixed_file(req, &n);
+	else
+		reply_node_or_err(req, r, &n, TTL_FOREVER);
 }
 
 static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name)
@@ -250,6 +268,16 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	node_fill_attr(&n, ino, &st);
 	if (node_attrs_change(&n))
 		st.st_size = (off_t)changing_file_size(req, &n);
+	if (node_content_is_fixed(&n)) {
+		struct proc_model m;
+		int r = pidcache_model(n.pid, n.start, &m);
+
+		if (r < 0 && r != -ENODATA && r != -EACCES) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		st.st_size = r == 0 ? fixed_file_size(&n, &m) : 0;
+	}
 	fuse_reply_attr(req, &st, node_attr_ttl(&n));
 }
 
@@ -746,20 +774,6 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out)
 	return ns_file_content(&v, n, out);
 }
 
-/* Fixed content: OPEN decides (who asks, whether it lives); READ fills the page cache. */
-static int open_fixed(fuse_req_t req, const struct node *n, struct fuse_file_info *fi)
-{
-	struct proc_model m;
-	int r = check_visible(req, n->pid);
-
-	if (r == 0)
-		r = pidcache_model(n->pid, n->start, &m);
-	fi->fh = 0;
-	fi->keep_cache = 1;
-	fi->noflush = 1;
-	return r;
-}
-
 /*
  * The PID now names another process than this inode's. If its name was cached (visibility
  * all), ESTALE makes the kernel walk the path again, asking the daemon, so the open reaches
@@ -783,57 +797,30 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
-	if (r == 0 && node_content_is_fixed(&n)) {
-		r = stale_if_reused(&n, open_fixed(req, &n, fi));
-		if (r < 0)
-			fuse_reply_err(req, -r);
-		else
-			fuse_reply_open(req, fi);
-		return;
-	}
 	if (r == 0)
 		r = stale_if_reused(&n, file_content(req, &n, &content));
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
+	/* Content the same for every reader and fixed for the process's life: the page cache's. */
 	fi->fh = handle_new(content);
-	fi->direct_io = 1;
+	if (node_content_is_fixed(&n)) {
+		fi->keep_cache = 1;
+		fi->noflush = 1;
+	} else {
+		fi->direct_io = 1;
+	}
 	/* The open was interrupted: no RELEASE will come for this handle. */
 	if (fuse_reply_open(req, fi) != 0)
 		handle_release(fi->fh);
 }
 
-/* A page-cache fill of a fixed file, from the model the OPEN just checked. */
-static void read_fixed(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
-{
-	g_autoptr(GString) text = NULL;
-	struct proc_model m;
-	struct node n;
-	int r = node_from_ino(ino, &n);
-
-	if (r == 0 && !node_content_is_fixed(&n))
-		r = -EBADF;
-	if (r == 0)
-		r = pidcache_model(n.pid, n.start, &m);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
-		return;
-	}
-	text = format_pid_file(n.file, &m);
-	reply_slice(req, text->str, text->len, size, off);
-}
-
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct handle *h;
+	struct handle *h = handle_get(fi->fh);
 
-	if (fi->fh == 0) {
-		read_fixed(req, ino, size, off);
-		return;
-	}
-	h = handle_get(fi->fh);
 	if (!h) {
 		fuse_reply_err(req, EBADF);
 		return;

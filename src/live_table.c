@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 struct entry {
+	int epfd; /* the table's, to leave its set before the pidfd is closed */
 	int pidfd;
 	uint64_t used; /* the table's clock at its last use */
 	char value[];
@@ -28,6 +29,11 @@ static void entry_free(gpointer p)
 {
 	struct entry *e = p;
 
+	/*
+	 * A creds helper forked a moment ago may still hold a copy of the pidfd: without this,
+	 * the closed entry would stay in the set, and report events matching no entry.
+	 */
+	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->pidfd, NULL);
 	close(e->pidfd);
 	g_free(e);
 }
@@ -87,25 +93,22 @@ static bool exited(int pidfd)
 }
 
 /*
- * Locked: drop the entries of tasks that exited, so that a dead task's pidfd is not held until
- * its entry is next looked up or evicted. Closing a pidfd takes it out of the epoll set.
+ * Locked: drop entries of tasks that exited, so that a dead task's pidfd is not held until its
+ * entry is next looked up or evicted. One batch per call: calls come with every store.
  */
 static void sweep(struct live_table *t)
 {
 	struct epoll_event ev[64];
-	int n;
+	int n = epoll_wait(t->epfd, ev, G_N_ELEMENTS(ev), 0);
 
-	do {
-		n = epoll_wait(t->epfd, ev, G_N_ELEMENTS(ev), 0);
-		for (int i = 0; i < n; i++) {
-			gpointer key = GINT_TO_POINTER((pid_t)ev[i].data.u32);
-			struct entry *e = g_hash_table_lookup(t->entries, key);
+	for (int i = 0; i < n; i++) {
+		gpointer key = GINT_TO_POINTER((pid_t)ev[i].data.u32);
+		struct entry *e = g_hash_table_lookup(t->entries, key);
 
-			/* An event may be about an entry replaced since: check this one. */
-			if (e && exited(e->pidfd))
-				g_hash_table_remove(t->entries, key);
-		}
-	} while (n == G_N_ELEMENTS(ev));
+		/* An event may be about an entry replaced since: check this one. */
+		if (e && exited(e->pidfd))
+			g_hash_table_remove(t->entries, key);
+	}
 }
 
 bool live_table_get(struct live_table *t, pid_t pid, void *out)
@@ -167,6 +170,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	sweep(t);
 	make_room(t);
 	e = g_malloc(sizeof(*e) + t->value_size);
+	e->epfd = t->epfd;
 	e->pidfd = pidfd;
 	e->used = ++t->clock;
 	memcpy(e->value, value, t->value_size);

@@ -81,7 +81,7 @@ static GOptionContext *make_context(struct cli *c)
 	    {"pid-cache", 0, 0, G_OPTION_ARG_INT, &c->pid_cache,
 	     "Live processes whose answers are kept, at most (default 4096; 0: none)", "N"},
 	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
-	     "FUSE worker threads, at most (default 16)", "N"},
+	     "Worker threads for requests that read /proc, wait or fork (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
 	     "Write READY=1 to FD once mounted, then close it", "FD"},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->rest, NULL, "[MOUNTPOINT]"},

@@ -4,17 +4,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "pidcache.h"
+#include "resolve.h"
 #include "visibility.h"
 
 static time_t mount_time;
 
 /*
- * Sizes. read() ignores them with direct I/O, but the page cache (fixed files, and sendfile()
- * and splice(), which busybox cat uses) reads up to i_size, and tail(1) seeks from it, so a
- * size of 0 would make them see an empty file. A process's files never exceed a page, and the
- * kernel trims i_size to the real end at the first short read; the JSON (its name can change),
- * tree and ns/ files change, so their attributes are never cached and their size is computed.
+ * Sizes. read() ignores them with direct I/O, but sendfile() and splice() (busybox cat uses
+ * them) read up to i_size, and tail(1) seeks from it, so a size of 0 would make them see an
+ * empty file. Fixed files report their exact size (fixed_file_size); a process's other files
+ * never exceed a page and are read with direct I/O; the JSON (its name can change), tree and
+ * ns/ files change, so their attributes are never cached and their size is computed.
  */
 #define SMALL_FILE_SIZE 4096
 
@@ -36,8 +38,9 @@ double node_attr_ttl(const struct node *n)
 
 bool node_content_is_fixed(const struct node *n)
 {
+	/* A PID reused within a clock tick would find the old pages: only with pidfs identities. */
 	return n->kind == NODE_PID_FILE && n->file != PF_JSON && n->file != PF_PIDNS &&
-	       pidcache_enabled();
+	       pidcache_enabled() && resolve_ids_unique();
 }
 
 void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
@@ -73,6 +76,26 @@ void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
 	};
 
 	node_fill_attr(n, e.ino, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+off_t fixed_file_size(const struct node *n, const struct proc_model *m)
+{
+	g_autoptr(GString) text = format_pid_file((enum pid_file)n->file, m);
+
+	return (off_t)text->len;
+}
+
+void reply_file(fuse_req_t req, const struct node *n, off_t size)
+{
+	struct fuse_entry_param e = {
+	    .ino = node_ino(n),
+	    .attr_timeout = node_attr_ttl(n),
+	    .entry_timeout = TTL_FOREVER,
+	};
+
+	node_fill_attr(n, e.ino, &e.attr);
+	e.attr.st_size = size;
 	fuse_reply_entry(req, &e);
 }
 

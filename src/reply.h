@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "model.h"
 #include "node.h"
 
 #define TTL_FOREVER (24.0 * 3600.0)
@@ -28,6 +29,13 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st);
 #define PID_DIR_TTL 1.0
 double pid_dir_entry_ttl(const struct node *dir);
 void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
+/*
+ * A fixed file's exact size, from its process's model: the kernel reads up to it from the page
+ * cache. (A size trimmed by a short first read could be set back by a GETATTR racing that read,
+ * leaving the page padded with zeros for every reader.)
+ */
+off_t fixed_file_size(const struct node *n, const struct proc_model *m);
+void reply_file(fuse_req_t req, const struct node *n, off_t size);
 void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl);
 /* The part of data a READ of size bytes at off asks for. */
 void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off);

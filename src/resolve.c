@@ -27,7 +27,7 @@
  * both started within one clock tick, which start times cannot. The kernel caches a process's
  * files under inode numbers built from these bits: they must never match the next holder's.
  */
-static bool pidfs_ids(void)
+bool resolve_ids_unique(void)
 {
 	static gsize once;
 	static bool yes;
@@ -53,7 +53,7 @@ int resolve_identity_of(int pidfd, pid_t pid, uint64_t *id)
 	struct stat st;
 	int fd = pidfd, r = 0;
 
-	if (!pidfs_ids()) {
+	if (!resolve_ids_unique()) {
 		r = proc_read_stat(pid, &ps);
 		if (r == 0)
 			*id = node_start_bits(ps.start);
@@ -117,7 +117,7 @@ static bool pidfd_exited(int pidfd)
  */
 static int check_identity(int pidfd, pid_t pid, uint64_t want)
 {
-	if (pidfd >= 0 && pidfs_ids())
+	if (pidfd >= 0 && resolve_ids_unique())
 		return pidfd_exited(pidfd) ? -ENOENT : 0;
 	return check_identity_stat(-1, pid, want, NULL);
 }

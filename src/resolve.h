@@ -1,6 +1,7 @@
 /* Compute the model of one process, tied to its identity (PID and identity bits). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,6 +17,8 @@
 int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
 /* The same with a pidfd for pid held since before the call: fewer reads of /proc. */
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);
+/* Whether identities are unique for the boot (pidfs), not start times to a clock tick. */
+bool resolve_ids_unique(void);
 /* The identity bits of the task holding pid now (a zombie's too), for lookup. */
 int resolve_identity(pid_t pid, uint64_t *id);
 /* The same from a pidfd already open for pid (-1: none). */

@@ -3,18 +3,22 @@
  * by a new process (forced with ns_last_pid) is answered for the new process, through the same
  * path, even though the old one's answers sit in the daemon's cache and the page cache; a
  * directory opened before the reuse gives ENOENT. json shows a process's name after it changed.
+ * Attributes asked for while pages are filled never pad them; an open file keeps its content
+ * after its process exits.
  * An exited process's entry and its pidfd go;
  * the cache is bounded by --pid-cache, and --pid-cache=0 keeps nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/close_range.h>
@@ -219,6 +223,72 @@ static void test_json_has_the_current_name(void **state)
 	waitpid(pid, NULL, 0);
 }
 
+struct statx_loop {
+	const char *path;
+	int stop;
+};
+
+static void *statx_main(void *arg)
+{
+	struct statx_loop *l = arg;
+	struct statx stx;
+
+	while (!g_atomic_int_get(&l->stop))
+		statx(AT_FDCWD, l->path, AT_STATX_FORCE_SYNC, STATX_SIZE, &stx);
+	return NULL;
+}
+
+/*
+ * Attributes asked for (GETATTR) while the page is filled must not leave it padded: the size
+ * the kernel reads up to is the content's, always.
+ */
+static void test_attributes_racing_reads(void **state)
+{
+	struct proc p = spawn(true);
+	g_autofree char *path = g_strdup_printf("%s/%d/nspid", d.mnt, p.pid);
+	struct statx_loop l = {.path = path};
+	char first[64], buf[4200];
+	pthread_t th;
+	int bad = 0, n = 0;
+
+	assert_true(read_file(path, first, sizeof(first)) > 0);
+	pthread_create(&th, NULL, statx_main, &l);
+	for (int i = 0; i < 3000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		/* Drop the page, so that reads refill it while attributes are asked for. */
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		n = (int)read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n != (int)strlen(first) || memcmp(buf, first, (size_t)n) != 0)
+			bad++;
+	}
+	g_atomic_int_set(&l.stop, 1);
+	pthread_join(th, NULL);
+	finish(&p);
+	if (bad)
+		fail_msg("%d of 3000 reads were not \"%s\" (last: %d bytes)", bad, first, n);
+}
+
+/* An open file keeps its content after the process is gone, even when the page is dropped. */
+static void test_open_file_outlives_process(void **state)
+{
+	struct proc p = spawn(true);
+	g_autofree char *path = g_strdup_printf("%s/%d/ancestors", d.mnt, p.pid);
+	char first[512], again[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = pread(fd, first, sizeof(first), 0);
+	assert_true(n > 0);
+	finish(&p);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	assert_int_equal(pread(fd, again, sizeof(again), 0), n);
+	assert_memory_equal(first, again, (size_t)n);
+	close(fd);
+}
+
 static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
@@ -232,8 +302,9 @@ static void test_exited_process_leaves_the_cache(void **state)
 	assert_true(metric(&d, PROCESS_ENTRIES) >= before + 5);
 	for (int i = 0; i < 5; i++)
 		finish(&p[i]);
-	assert_int_equal(metric(&d, PROCESS_ENTRIES), before);
-	assert_int_equal(fd_count(d.pid), fds);
+	/* At most: a reader elsewhere may only have made entries go. */
+	assert_true(metric(&d, PROCESS_ENTRIES) <= before);
+	assert_true(fd_count(d.pid) <= fds);
 }
 
 static void test_bounded(void **state)
@@ -296,6 +367,8 @@ int main(void)
 	    cmocka_unit_test(test_reused_pid_is_the_new_process),
 	    cmocka_unit_test(test_reused_pid_with_cached_names),
 	    cmocka_unit_test(test_json_has_the_current_name),
+	    cmocka_unit_test(test_attributes_racing_reads),
+	    cmocka_unit_test(test_open_file_outlives_process),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),

@@ -13,8 +13,8 @@
  * enabled), whose pids.max is then set to the daemon's own task count: no new process fits.
  *
  * The daemon keeps no cache (--pid-cache=0), so every read of the nested process needs a
- * helper. It runs with --max-threads=2, and the reads of the set-up have started the worker
- * its one-at-a-time requests need, so the limit binds the helpers' forks alone.
+ * helper. Its --max-threads=2 workers are all started at mount, so the limit binds the
+ * helpers' forks alone.
  *
  * The cgroup is removed and the limit lifted in the teardown, whatever failed; a cgroup left
  * by a test that was killed is removed at the next run (rmdir only removes an empty one).
@@ -165,7 +165,7 @@ static int setup(void **state)
 	nested = nstree_add(&tree, nstree_add(&tree, -1, true), false);
 	if (!daemon_start(&d, args))
 		return -1;
-	/* A helper forked and answered, and FUSE's INIT was served: the worker is running. */
+	/* A helper forked and answered, and FUSE's INIT was served. */
 	if (read_file_at(d.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) <= 0)
 		return -1;
 	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", hierarchy, getpid());

@@ -132,8 +132,19 @@ static void must(double us, const char *what)
 
 /* ------------------------------------------------------------------ the daemons */
 
-static const char *const strategies[] = {"auto", "ioctl", "status", "creds"};
-#define N_STRATEGIES G_N_ELEMENTS(strategies)
+/* A daemon per strategy, and the default strategy where every reader sees everything. */
+static const struct config {
+	const char *name;
+	const char *args[3];
+} configs[] = {
+    {"auto", {"--strategy=auto", NULL}},
+    {"ioctl", {"--strategy=ioctl", NULL}},
+    {"status", {"--strategy=status", NULL}},
+    {"creds", {"--strategy=creds", NULL}},
+    {"auto, visibility=all", {"--strategy=auto", "--visibility=all", NULL}},
+};
+#define N_STRATEGIES G_N_ELEMENTS(configs)
+#define ALL	     (N_STRATEGIES - 1)
 
 static struct daemon daemons[N_STRATEGIES];
 /*
@@ -162,12 +173,8 @@ static void floor_rows(const double fl[N_FLOORS], const char *what)
 static void start_all(void)
 {
 	for (size_t i = 0; i < N_STRATEGIES; i++) {
-		g_autofree char *arg = g_strdup_printf("--strategy=%s", strategies[i]);
-		const char *args[] = {arg, NULL};
-
-		if (!daemon_start(&daemons[i], args)) {
-			fprintf(stderr, "bench: nspidfs --strategy=%s did not start\n",
-				strategies[i]);
+		if (!daemon_start(&daemons[i], configs[i].args)) {
+			fprintf(stderr, "bench: nspidfs (%s) did not start\n", configs[i].name);
 			exit(1);
 		}
 	}
@@ -241,7 +248,7 @@ static void bench_warm(pid_t target, unsigned iters)
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
 			g_autofree char *what =
-			    g_strdup_printf("nspidfs %s: PID/%s", strategies[d], files[f]);
+			    g_strdup_printf("nspidfs %s: PID/%s", configs[d].name, files[f]);
 
 			row_floors(what, median(s[d][f]), fl);
 			g_free(paths[d][f]);
@@ -265,7 +272,7 @@ static void bench_cold(struct nstree *t, int parent, unsigned n, double cold_us[
 	for (int f = 0; f < N_FLOORS; f++)
 		floor[f] = series_new("floor cold");
 	for (size_t d = 0; d < N_STRATEGIES; d++)
-		s[d] = series_new(strategies[d]);
+		s[d] = series_new(configs[d].name);
 	for (unsigned i = 0; i < n; i++) {
 		for (int f = 0; f < N_FLOORS; f++) {
 			g_autofree char *fp = g_strdup_printf("%s/f%u", floor_mnt[f], 1000 + i);
@@ -286,7 +293,7 @@ static void bench_cold(struct nstree *t, int parent, unsigned n, double cold_us[
 	floor_rows(fl, "the first open of a new name");
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		g_autofree char *what =
-		    g_strdup_printf("nspidfs %s: PID/init, cold", strategies[d]);
+		    g_strdup_printf("nspidfs %s: PID/init, cold", configs[d].name);
 
 		cold_us[d] = median(s[d]);
 		row_floors(what, cold_us[d], fl);
@@ -336,7 +343,7 @@ static void bench_parallel(pid_t target, unsigned iters)
 	floor_rows(fl, NULL);
 	for (size_t d = 0; d < N_STRATEGIES; d++) {
 		g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[d].mnt, target);
-		g_autofree char *what = g_strdup_printf("nspidfs %s: PID/init", strategies[d]);
+		g_autofree char *what = g_strdup_printf("nspidfs %s: PID/init", configs[d].name);
 
 		row_floors(what, parallel(p, iters), fl);
 	}
@@ -353,7 +360,8 @@ static void bench_fork_per_query(pid_t target, unsigned iters, const double cold
 	g_autofree char *ns = g_strdup_printf("--target=%d", target);
 	struct series *s = series_new("fork");
 	g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[0].mnt, target);
-	struct series *fs = series_new("nspidfs");
+	g_autofree char *p_all = g_strdup_printf("%s/%d/init", daemons[ALL].mnt, target);
+	struct series *fs = series_new("nspidfs"), *fs_all = series_new("nspidfs all");
 	double fork_us;
 
 	for (unsigned i = 0; i < iters; i++) {
@@ -370,15 +378,18 @@ static void bench_fork_per_query(pid_t target, unsigned iters, const double cold
 		waitpid(c, NULL, 0);
 		add(s, now_us() - t0);
 		add(fs, timed_cat(p));
+		add(fs_all, timed_cat(p_all));
 	}
 	fork_us = median(s);
 	printf("\n2. one translation\n");
 	row("fork + nsenter --pid into the namespace", fork_us, 0, "");
 	row("nspidfs auto: PID/init, warm", median(fs), fork_us, "of fork + nsenter");
+	row("nspidfs auto, visibility=all: PID/init, warm", median(fs_all), fork_us,
+	    "of fork + nsenter");
 	row("nspidfs auto: PID/init, cold (1b)", cold_us[0], fork_us, "of fork + nsenter");
 	for (size_t d = 1; d < N_STRATEGIES; d++) {
 		g_autofree char *what =
-		    g_strdup_printf("nspidfs %s: PID/init, cold (1b)", strategies[d]);
+		    g_strdup_printf("nspidfs %s: PID/init, cold (1b)", configs[d].name);
 
 		row(what, cold_us[d], cold_us[0], "of auto, cold");
 	}
@@ -569,7 +580,8 @@ static void bench_lxcfs(unsigned iters)
 	char dir[] = "/tmp/nspidfs-lxcfs-XXXXXX";
 	g_autofree char *path = NULL, *fp = g_strdup_printf("%s/f0", floor_mnt[0]);
 	g_autofree char *ours = g_strdup_printf("%s/%d/init", daemons[0].mnt, getpid());
-	struct series *ns = series_new("nspidfs");
+	g_autofree char *ours_all = g_strdup_printf("%s/%d/init", daemons[ALL].mnt, getpid());
+	struct series *ns = series_new("nspidfs"), *ns_all = series_new("nspidfs all");
 	struct series *lx = series_new("lxcfs"), *fl = series_new("floor");
 	pid_t pid;
 
@@ -595,16 +607,19 @@ static void bench_lxcfs(unsigned iters)
 	for (int i = 0; i < 500 && timed_cat(path) < 0; i++)
 		g_usleep(10000);
 	must(timed_cat(ours), ours);
+	must(timed_cat(ours_all), ours_all);
 	for (unsigned i = 0; i < iters; i++) {
 		add(lx, timed_cat(path));
 		add(fl, timed_cat(fp));
 		add(ns, timed_cat(ours));
+		add(ns_all, timed_cat(ours_all));
 	}
 	double f = median(fl), l = median(lx);
 
 	row("FUSE floor (libfuse multithreaded loop)", f, 0, "");
 	row("lxcfs: proc/uptime", l, f, "of floor");
 	row("nspidfs auto: PID/init, warm", median(ns), l, "of lxcfs");
+	row("nspidfs auto, visibility=all: PID/init, warm", median(ns_all), l, "of lxcfs");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	umount2(dir, MNT_DETACH);
