@@ -151,7 +151,7 @@ int daemon_run(const struct nspidfs_options *o)
 	dispatch_start(o->single_thread ? 0 : o->max_threads);
 	signal_ready(o->ready_fd);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
-	status = fuse_session_loop(se) < 0 ? 1 : 0;
+	status = dispatch_loop(se, o->spin_us) < 0 ? 1 : 0;
 	/* Before the unmount closes /dev/fuse: workers reply through it. */
 	dispatch_stop();
 out_unmount:

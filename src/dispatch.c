@@ -1,6 +1,11 @@
 #include "dispatch.h"
 
 #include <glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs_fast.h"
@@ -158,4 +163,57 @@ void dispatch_start(unsigned workers)
 		g_warning("no worker threads: every request runs on the reading thread");
 		g_thread_pool_free(g_steal_pointer(&pool), TRUE, FALSE);
 	}
+}
+
+/* Whether spinning can help: the reader needs a CPU of its own while this thread spins. */
+static unsigned usable_spin(unsigned spin_us)
+{
+	cpu_set_t set;
+
+	if (spin_us && sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) < 2) {
+		g_info("one CPU: --spin-us ignored");
+		return 0;
+	}
+	return spin_us;
+}
+
+/* Read the next request; -EAGAIN once the spin is over and nothing came. */
+static int receive(struct fuse_session *se, struct fuse_buf *buf, gint64 spin_until)
+{
+	int r;
+
+	do
+		r = fuse_session_receive_buf(se, buf);
+	while (r == -EAGAIN && g_get_monotonic_time() < spin_until);
+	return r;
+}
+
+int dispatch_loop(struct fuse_session *se, unsigned spin_us)
+{
+	struct fuse_buf buf = {.mem = NULL};
+	int fd = fuse_session_fd(se), r = 0;
+	gint64 spin_until = 0;
+
+	spin_us = usable_spin(spin_us);
+	if (spin_us && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		spin_us = 0;
+	while (!fuse_session_exited(se)) {
+		r = receive(se, &buf, spin_until);
+		if (r == -EAGAIN) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			/* EINTR: a stop signal, seen by fuse_session_exited(). */
+			poll(&p, 1, -1);
+			continue;
+		}
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		fuse_session_process_buf(se, &buf);
+		spin_until = g_get_monotonic_time() + spin_us;
+	}
+	free(buf.mem);
+	fuse_session_reset(se);
+	return r < 0 && r != -EAGAIN && r != -EINTR ? r : 0;
 }

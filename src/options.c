@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "pidcache.h"
 #include "snapshot.h"
 #include "visibility.h"
@@ -24,6 +25,7 @@ struct cli {
 	gint max_helpers;
 	gint snapshot_ms;
 	gint pid_cache;
+	gint spin_us;
 	gint max_threads;
 	gint ready_fd;
 	gboolean foreground;
@@ -80,6 +82,9 @@ static GOptionContext *make_context(struct cli *c)
 	     "Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"},
 	    {"pid-cache", 0, 0, G_OPTION_ARG_INT, &c->pid_cache,
 	     "Live processes whose answers are kept, at most (default 4096; 0: none)", "N"},
+	    {"spin-us", 0, 0, G_OPTION_ARG_INT, &c->spin_us,
+	     "Microseconds to wait for the next request before sleeping (default 20; 0: none)",
+	     "US"},
 	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
 	     "Worker threads for requests that read /proc, wait or fork (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
@@ -107,6 +112,7 @@ static void set_defaults(struct nspidfs_options *o)
 	o->max_helpers = 4;
 	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
 	o->pid_cache = PIDCACHE_DEFAULT_ENTRIES;
+	o->spin_us = DISPATCH_DEFAULT_SPIN_US;
 	o->max_threads = 16;
 	o->ready_fd = -1;
 }
@@ -161,8 +167,8 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 }
 
 static const char *const known_keys[] = {
-    "mountpoint",  "strategy",	"helper_timeout_ms", "max_helpers", "max_threads",
-    "snapshot_ms", "pid_cache", "visibility",	     "debug",	    NULL,
+    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "snapshot_ms",
+    "pid_cache",  "spin_us",  "visibility",	   "debug",	  NULL,
 };
 
 static bool check_keys(GKeyFile *kf, GError **error)
@@ -203,6 +209,7 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
 	    !key_uint(kf, "snapshot_ms", 0, 60000, &o->snapshot_ms, error) ||
 	    !key_uint(kf, "pid_cache", 0, PIDCACHE_MAX_ENTRIES, &o->pid_cache, error) ||
+	    !key_uint(kf, "spin_us", 0, 1000, &o->spin_us, error) ||
 	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
 		return false;
 	debug = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, "debug", &err);
@@ -265,6 +272,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 	if (c->pid_cache != UNSET_NUM &&
 	    !check_range("--pid-cache", c->pid_cache, 0, PIDCACHE_MAX_ENTRIES, error))
 		return false;
+	if (c->spin_us != UNSET_NUM && !check_range("--spin-us", c->spin_us, 0, 1000, error))
+		return false;
 	if (c->ready_fd != UNSET_NUM && !check_range("--ready-fd", c->ready_fd, 3, G_MAXINT, error))
 		return false;
 	if (c->helper_timeout_ms != UNSET_NUM)
@@ -277,6 +286,8 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->snapshot_ms = (unsigned)c->snapshot_ms;
 	if (c->pid_cache != UNSET_NUM)
 		o->pid_cache = (unsigned)c->pid_cache;
+	if (c->spin_us != UNSET_NUM)
+		o->spin_us = (unsigned)c->spin_us;
 	if (c->ready_fd != UNSET_NUM)
 		o->ready_fd = c->ready_fd;
 	o->debug |= c->debug;
@@ -296,6 +307,7 @@ bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **er
 	    .max_threads = UNSET_NUM,
 	    .snapshot_ms = UNSET_NUM,
 	    .pid_cache = UNSET_NUM,
+	    .spin_us = UNSET_NUM,
 	    .ready_fd = UNSET_NUM,
 	};
 	g_autoptr(GOptionContext) ctx = make_context(&c);

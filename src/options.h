@@ -21,6 +21,7 @@ struct nspidfs_options {
 	unsigned max_threads;
 	unsigned snapshot_ms;
 	unsigned pid_cache;
+	unsigned spin_us;
 	bool foreground;
 	bool debug;
 	bool fuse_debug; /* -d: libfuse's request trace too */

@@ -113,7 +113,7 @@ static long metric(const struct daemon *dm, const char *sample)
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	p = strstr(text, key);
 	if (!p)
-		fail_msg("no sample %s", sample);
+		fail_msg("no sample %s in:\n%s", sample, text);
 	return strtol(p + strlen(key), NULL, 10);
 }
 
