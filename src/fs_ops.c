@@ -32,6 +32,7 @@
 #include "reply.h"
 #include "resolve.h"
 #include "snapshot.h"
+#include "stash.h"
 #include "strategy.h"
 #include "visibility.h"
 #include "util.h"
@@ -207,6 +208,7 @@ static void op_destroy(void *userdata)
 	g_clear_pointer(&open_dirs, g_hash_table_unref);
 	handle_release_all();
 	pidcache_clear();
+	stash_clear();
 	visibility_clear();
 }
 
@@ -248,12 +250,20 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static int file_content(fuse_req_t req, const struct node *n, GString **out);
 
-/* What the reader would read now; 0 if it would get an error. */
-static size_t changing_file_size(fuse_req_t req, const struct node *n)
+/* What this reader is reading, or would read now (kept for its OPEN); 0 for an error. */
+static size_t changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct node *n)
 {
-	g_autoptr(GString) content = NULL;
+	pid_t tid = fuse_req_ctx(req)->pid;
+	GString *content = NULL;
+	size_t len;
 
-	return file_content(req, n, &content) == 0 ? content->len : 0;
+	if (stash_size(ino, tid, &len))
+		return len;
+	if (file_content(req, n, &content) < 0)
+		return 0;
+	len = content->len;
+	stash_sized(ino, tid, content);
+	return len;
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -267,7 +277,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	node_fill_attr(&n, ino, &st);
 	if (node_attrs_change(&n))
-		st.st_size = (off_t)changing_file_size(req, &n);
+		st.st_size = (off_t)changing_file_size(req, ino, &n);
 	if (node_content_is_fixed(&n)) {
 		struct proc_model m;
 		int r = pidcache_model(n.pid, n.start, &m);
@@ -797,7 +807,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
-	if (r == 0)
+	/* What this reader was told the size of, if it asked just before. */
+	if (r == 0 && node_attrs_change(&n))
+		content = stash_take(ino, fuse_req_ctx(req)->pid);
+	if (r == 0 && !content)
 		r = stale_if_reused(&n, file_content(req, &n, &content));
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -811,9 +824,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else {
 		fi->direct_io = 1;
 	}
+	if (node_attrs_change(&n))
+		stash_opened(ino, fuse_req_ctx(req)->pid, fi->fh, content->len);
 	/* The open was interrupted: no RELEASE will come for this handle. */
-	if (fuse_reply_open(req, fi) != 0)
+	if (fuse_reply_open(req, fi) != 0) {
+		stash_released(fi->fh);
 		handle_release(fi->fh);
+	}
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -831,6 +848,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct node n;
+
+	if (node_from_ino(ino, &n) == 0 && node_attrs_change(&n))
+		stash_released(fi->fh);
 	handle_release(fi->fh);
 	fuse_reply_err(req, 0);
 }

@@ -4,7 +4,7 @@
  * path, even though the old one's answers sit in the daemon's cache and the page cache; a
  * directory opened before the reuse gives ENOENT. json shows a process's name after it changed.
  * Attributes asked for while pages are filled never pad them; an open file keeps its content
- * after its process exits.
+ * after its process exits; a changing file's size is that of the content its reader reads.
  * An exited process's entry and its pidfd go;
  * the cache is bounded by --pid-cache, and --pid-cache=0 keeps nothing.
  */
@@ -289,6 +289,51 @@ static void test_open_file_outlives_process(void **state)
 	close(fd);
 }
 
+static void *churn_main(void *arg)
+{
+	int *stop = arg;
+
+	while (!g_atomic_int_get(stop)) {
+		struct proc p = spawn(true);
+
+		finish(&p);
+	}
+	return NULL;
+}
+
+/*
+ * GLib's g_file_get_contents() opens, fstat()s and reads as many bytes as the size says: the
+ * size of a changing file must be that of the content this reader reads, however processes
+ * come and go in between.
+ */
+static void test_size_matches_content(void **state)
+{
+	const char *args[] = {"--snapshot-ms=0", NULL};
+	const char *const files[] = {"tree", "metrics/nspidfs.prom"};
+	struct daemon own;
+	pthread_t th;
+	int stop = 0, cut = 0;
+
+	assert_true(daemon_start(&own, args));
+	pthread_create(&th, NULL, churn_main, &stop);
+	for (int i = 0; i < 200; i++) {
+		g_autofree char *path = g_strdup_printf("%s/%s", own.mnt, files[i % 2]);
+		g_autofree char *text = NULL;
+		gsize len = 0;
+
+		assert_true(g_file_get_contents(path, &text, &len, NULL));
+		if (len == 0 || text[len - 1] != '\n' ||
+		    (i % 2 &&
+		     !g_str_has_prefix(strrchr(text, '#'), "# TYPE nspidfs_metrics_build")))
+			cut++;
+	}
+	g_atomic_int_set(&stop, 1);
+	pthread_join(th, NULL);
+	assert_int_equal(daemon_stop(&own), 0);
+	if (cut)
+		fail_msg("%d of 200 reads were cut short", cut);
+}
+
 static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
@@ -369,6 +414,7 @@ int main(void)
 	    cmocka_unit_test(test_json_has_the_current_name),
 	    cmocka_unit_test(test_attributes_racing_reads),
 	    cmocka_unit_test(test_open_file_outlives_process),
+	    cmocka_unit_test(test_size_matches_content),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),

@@ -1,0 +1,25 @@
+/*
+ * Content of a changing file (tree, metrics, ns/ files, json) built for one reading thread's
+ * GETATTR or OPEN, so that the size it is told and the bytes it then reads agree. Each build
+ * can differ (a process appeared, a counter grew), and readers trust the size: GLib's
+ * g_file_get_contents() opens, fstat()s and reads that many bytes; others stat() and then
+ * open. Keyed by inode and thread, since one thread's requests come one at a time.
+ */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The content a GETATTR of this thread built and no OPEN has used yet, or NULL: take it. */
+GString *stash_take(fuse_ino_t ino, pid_t tid);
+/* A GETATTR built content: keep it for this thread's next OPEN (for a second at most). */
+void stash_sized(fuse_ino_t ino, pid_t tid, GString *content);
+/* This thread opened the inode as handle fh, of len bytes. */
+void stash_opened(fuse_ino_t ino, pid_t tid, uint64_t fh, size_t len);
+/* The size to tell this thread: its open file's, else what its last GETATTR built. */
+bool stash_size(fuse_ino_t ino, pid_t tid, size_t *len);
+/* Handle fh was released (RELEASE comes without a thread). */
+void stash_released(uint64_t fh);
+void stash_clear(void);
