@@ -361,6 +361,35 @@ static void bench_parallel(pid_t target, unsigned iters)
 	}
 }
 
+/* n reads of path in a row: a loop of cat, as watch(1) or a script runs. */
+static double burst(const char *path, unsigned n)
+{
+	struct series *s = series_new("burst");
+
+	for (unsigned i = 0; i < n; i++)
+		add(s, timed_cat(path));
+	return median(s);
+}
+
+/*
+ * One file system at a time, in a loop, in the order floor, nspidfs, nspidfs, floor: no other
+ * server's threads in between (in 1a, each daemon's reading thread is still looking for work
+ * while the next daemon is read, on a machine with two CPUs).
+ */
+static void bench_loop(pid_t target, unsigned iters)
+{
+	g_autofree char *fp = g_strdup_printf("%s/f0", floor_mnt[0]);
+	g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[0].mnt, target);
+	g_autofree char *pa = g_strdup_printf("%s/%d/init", daemons[ALL].mnt, target);
+	double f1 = burst(fp, iters), us = burst(p, iters), ua = burst(pa, iters);
+	double f2 = burst(fp, iters), fl = (f1 + f2) / 2;
+
+	printf("\n1d. warm reads in a loop, one file system at a time, %u reads each\n", iters);
+	row("FUSE floor (libfuse multithreaded loop), before and after", fl, 0, "");
+	row("nspidfs auto: PID/init", us, fl, "of floor");
+	row("nspidfs auto, visibility=all: PID/init", ua, fl, "of floor");
+}
+
 /* ------------------------------------------------------------------ 2. fork per query */
 
 /*
@@ -658,6 +687,7 @@ int main(int argc, char **argv)
 	bench_warm(target, iters);
 	bench_cold(&t, 3, 45, cold_us); /* the tree holds at most TREE_MAX members */
 	bench_parallel(target, iters);
+	bench_loop(target, iters);
 	bench_fork_per_query(target, quick ? 50 : 200, cold_us);
 	bench_scale(namespaces, per_ns, quick ? 5 : 20);
 	bench_lxcfs(iters);
