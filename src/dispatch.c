@@ -10,6 +10,7 @@
 
 #include "fs_fast.h"
 #include "fs_ops.h"
+#include "strategy.h"
 
 enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN, OP_READ };
 
@@ -88,9 +89,19 @@ void dispatch_stop(void)
 		g_thread_pool_free(g_steal_pointer(&pool), FALSE, TRUE);
 }
 
+/*
+ * A name in the root (a PID, mostly) is looked up here even when the process is new: its
+ * resolution reads /proc and asks nsfs, which never waits, and a first read then needs no
+ * worker at all (a third less time). Where it would need a helper, this thread does not
+ * fork: the PID's identity answers the LOOKUP and a worker resolves it at OPEN.
+ */
 static void d_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	if (!fs_fast_lookup(req, parent, name))
+	if (fs_fast_lookup(req, parent, name))
+		return;
+	if (pool && parent == FUSE_ROOT_ID)
+		nspidfs_ops.lookup(req, parent, name);
+	else
 		defer(OP_LOOKUP, req, parent, name, NULL, 0, 0);
 }
 
@@ -194,6 +205,8 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 	int fd = fuse_session_fd(se), r = 0;
 	gint64 spin_until = 0;
 
+	if (pool)
+		strategy_forbid_helpers();
 	spin_us = usable_spin(spin_us);
 	if (spin_us && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		spin_us = 0;

@@ -78,15 +78,33 @@ bool strategy_error_is_final(int err)
 	return err == -ESRCH || err == -ENOENT;
 }
 
+/* Set on the thread that reads requests: it must never wait for a helper. */
+static __thread bool no_helpers;
+
+void strategy_forbid_helpers(void)
+{
+	no_helpers = true;
+}
+
+/* -EWOULDBLOCK where strategy id would fork a helper on a thread that must not. */
+static bool forbidden(unsigned id)
+{
+	return no_helpers && id == STRATEGY_CREDS;
+}
+
 int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
 {
 	int r = -ENOTSUP;
 
 	if (active != STRATEGY_AUTO)
-		return counted(active, strategies[active]->translate(chain, pid, m));
+		return forbidden(active)
+			   ? -EWOULDBLOCK
+			   : counted(active, strategies[active]->translate(chain, pid, m));
 	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
 		if (!usable[i])
 			continue;
+		if (forbidden(i))
+			return -EWOULDBLOCK;
 		r = counted(i, strategies[i]->translate(chain, pid, m));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;
@@ -101,10 +119,14 @@ int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 	int r = -ENOTSUP;
 
 	if (active != STRATEGY_AUTO)
-		return counted(active, strategies[active]->reverse(ns, nspid, host));
+		return forbidden(active)
+			   ? -EWOULDBLOCK
+			   : counted(active, strategies[active]->reverse(ns, nspid, host));
 	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
 		if (!usable[i])
 			continue;
+		if (forbidden(i))
+			return -EWOULDBLOCK;
 		r = counted(i, strategies[i]->reverse(ns, nspid, host));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;

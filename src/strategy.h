@@ -49,6 +49,11 @@ enum strategy_id strategy_active(void);
 bool strategy_error_is_final(int err);
 /* Run the selected strategy, or under auto each usable one in turn until one answers. */
 int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m);
+/*
+ * From now on, this thread's translations never fork a helper: where one would be needed
+ * (creds, or auto falling back to it) they give -EWOULDBLOCK.
+ */
+void strategy_forbid_helpers(void);
 int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host);
 /* NS_GET_PID_IN_PIDNS and NS_GET_PID_FROM_PIDNS answer on this kernel (6.11 and later). */
 bool nsfs_pid_ioctls_work(void);
