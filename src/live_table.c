@@ -134,29 +134,39 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out)
 	return true;
 }
 
-static gboolean is_older(gpointer key, gpointer value, gpointer user_data)
+static gboolean steal_older(gpointer key, gpointer value, gpointer user_data)
 {
-	return ((struct entry *)value)->used < *(const uint64_t *)user_data;
+	void **args = user_data;
+
+	if (((struct entry *)value)->used >= *(const uint64_t *)args[0])
+		return FALSE;
+	g_ptr_array_add(args[1], value);
+	return TRUE;
 }
 
-/* Locked, after a sweep: room for one more, dropping what was not used lately. */
-static void make_room(struct live_table *t)
+/*
+ * Locked, after a sweep: room for one more, taking out what was not used lately (all, if
+ * everything was). They are freed after the lock is let go: closing thousands of pidfds must
+ * not hold up the reading thread.
+ */
+static void make_room(struct live_table *t, GPtrArray *evicted)
 {
-	uint64_t half_ago = t->clock - MIN(t->clock, t->capacity / 2);
+	uint64_t half_ago = t->clock - MIN(t->clock, t->capacity / 2), all = G_MAXUINT64;
+	void *args[2] = {&half_ago, evicted};
 
 	if (g_hash_table_size(t->entries) < t->capacity)
 		return;
-	g_hash_table_foreach_remove(t->entries, is_older, &half_ago);
+	g_hash_table_foreach_steal(t->entries, steal_older, args);
+	args[0] = &all;
 	if (g_hash_table_size(t->entries) >= t->capacity)
-		g_hash_table_remove_all(t->entries);
+		g_hash_table_foreach_steal(t->entries, steal_older, args);
 }
 
-void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value)
+void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace)
 {
-	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
-	struct entry *e;
-
+	g_autoptr(GPtrArray) evicted = g_ptr_array_new_with_free_func(entry_free);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)pid};
+	struct entry *e, *old;
 
 	if (pidfd < 0)
 		return;
@@ -166,15 +176,23 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 		close(pidfd);
 		return;
 	}
-	locker = g_mutex_locker_new(&t->lock);
-	sweep(t);
-	make_room(t);
 	e = g_malloc(sizeof(*e) + t->value_size);
 	e->epfd = t->epfd;
 	e->pidfd = pidfd;
-	e->used = ++t->clock;
 	memcpy(e->value, value, t->value_size);
+	g_mutex_lock(&t->lock);
+	old = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
+	/* What a racing thread stored about the same live task may be the fuller fact. */
+	if (old && !replace && !exited(old->pidfd)) {
+		g_mutex_unlock(&t->lock);
+		entry_free(e);
+		return;
+	}
+	sweep(t);
+	make_room(t, evicted);
+	e->used = ++t->clock;
 	g_hash_table_replace(t->entries, GINT_TO_POINTER(pid), e);
+	g_mutex_unlock(&t->lock);
 }
 
 void live_table_counts(struct live_table *t, struct live_table_counts *out)

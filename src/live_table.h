@@ -31,8 +31,11 @@ bool live_table_enabled(const struct live_table *t);
 int live_table_pidfd(const struct live_table *t, pid_t pid);
 /* Copy pid's value into out if its task still lives. */
 bool live_table_get(struct live_table *t, pid_t pid, void *out);
-/* Store value for pid, taking ownership of pidfd (-1: nothing is stored). */
-void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value);
+/*
+ * Store value for pid, taking ownership of pidfd (-1: nothing is stored). Without replace, an
+ * entry about the same live task stays as it is.
+ */
+void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace);
 void live_table_counts(struct live_table *t, struct live_table_counts *out);
 /* Drop every entry, closing their pidfds. */
 void live_table_clear(struct live_table *t);

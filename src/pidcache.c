@@ -44,7 +44,7 @@ int pidcache_identity(pid_t pid, uint64_t *start)
 	c.start = *start;
 	c.resolved = false;
 	if (r == 0)
-		live_table_put(table, pid, fd, &c);
+		live_table_put(table, pid, fd, &c, false);
 	else if (fd >= 0)
 		close(fd);
 	return r;
@@ -69,7 +69,7 @@ static int resolve_and_store(pid_t pid, uint64_t start, struct proc_model *out)
 
 	if (r == 0) {
 		c.model = *out;
-		live_table_put(table, pid, fd, &c);
+		live_table_put(table, pid, fd, &c, true);
 	} else if (fd >= 0) {
 		close(fd);
 	}

@@ -104,7 +104,7 @@ void viewer_of(pid_t caller, struct viewer *v)
 		close(fd);
 		fd = -1;
 	}
-	live_table_put(viewers, caller, fd, v);
+	live_table_put(viewers, caller, fd, v, true);
 }
 
 bool viewer_cached(pid_t caller, struct viewer *v)
