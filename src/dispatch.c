@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,15 +160,24 @@ const struct fuse_lowlevel_ops *dispatch_ops(void)
 
 void dispatch_start(unsigned workers)
 {
+	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 	g_autoptr(GError) err = NULL;
+	sigset_t stop_signals, old;
 
 	if (workers == 0)
 		return;
 	/*
 	 * Exclusive: every worker is started now and kept, so serving never needs a new thread,
-	 * which could fail when processes cannot be made (as creds helpers then fail).
+	 * which could fail when processes cannot be made (as creds helpers then fail). The stop
+	 * signals are blocked in them (as libfuse does in its workers): delivered to a worker,
+	 * one would end the session while the reading thread sleeps on, never to notice.
 	 */
+	sigemptyset(&stop_signals);
+	for (size_t i = 0; i < G_N_ELEMENTS(stops); i++)
+		sigaddset(&stop_signals, stops[i]);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, &old);
 	pool = g_thread_pool_new(run, NULL, (gint)workers, TRUE, &err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		g_warning("%u of %u worker threads started: %s",
 			  g_thread_pool_get_num_threads(pool), workers, err->message);

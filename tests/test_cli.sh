@@ -281,6 +281,22 @@ else
 	not_ok "SIGHUP: exit 0 and unmounted" "daemon not ready: '$READY', exit $RC" "$T/log8h"
 fi
 
+# kill(2) with a thread's ID hands the signal to that thread unless it blocks it: a worker
+# that took SIGTERM would end the session while the reading thread slept on.
+start_daemon "$T/log8w" "$MNT"
+if [ "$READY" = READY=1 ]; then
+	worker=$(ls "/proc/$DPID/task" | grep -vx "$DPID" | tail -n 1)
+	kill -s TERM "$worker"
+	stop_daemon "$DPID" none
+	[ -n "$worker" ] && [ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
+	check "SIGTERM to a worker thread: exit 0 and unmounted" $? \
+		"worker '$worker', exit $RC, mounts left: $(mounts_under "$MNT")" "$T/log8w"
+else
+	stop_daemon "$DPID" none
+	not_ok "SIGTERM to a worker thread: exit 0 and unmounted" \
+		"daemon not ready: '$READY', exit $RC" "$T/log8w"
+fi
+
 start_daemon "$T/log8u" "$MNT"
 if [ "$READY" = READY=1 ]; then
 	fusermount3 -u "$MNT" 2>"$T/err"
