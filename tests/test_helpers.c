@@ -2,7 +2,7 @@
  * The creds helpers' contract, with a helper made to hang (NSPIDFS_TEST_HELPER_DELAY_MS):
  * the read fails with ETIMEDOUT at the configured timeout, every helper is reaped before the
  * reply, a helper holds no descriptor but its socket and namespace, and other reads are
- * served meanwhile.
+ * served meanwhile; a stop with a read in flight answers it before the unmount.
  */
 #include <errno.h>
 #include <glib.h>
@@ -277,6 +277,36 @@ static void test_out_of_fds(void **state)
 	assert_int_equal(daemon_stop(&x), 0);
 }
 
+/*
+ * A stop while a read waits for a helper: the worker finishes it (at the helper timeout) and
+ * its answer reaches the reader before the unmount; the daemon exits 0.
+ */
+static void test_stop_with_read_in_flight(void **state)
+{
+	const char *args[] = {"--strategy=creds", "--helper-timeout=1000", NULL};
+	struct daemon x;
+	struct reader r;
+	pthread_t th;
+	g_autoptr(GArray) kids = NULL;
+
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", "60000", 1);
+	assert_true(daemon_start(&x, args));
+	r = (struct reader){.mnt = x.mnt, .target = tree.m[nested].host};
+	pthread_create(&th, NULL, read_init, &r);
+	/* The read is in flight once its helper exists; it lives until the timeout. */
+	do {
+		g_clear_pointer(&kids, g_array_unref);
+		kids = children_in(x.pid, 0);
+		sched_yield();
+	} while (kids->len == 0);
+	assert_int_equal(daemon_stop(&x), 0);
+	pthread_join(th, NULL);
+	/* Answered before the unmount, which would have given it ENOTCONN. */
+	if (r.result != -ETIMEDOUT)
+		fail_msg("the read in flight at the stop: %s, want ETIMEDOUT",
+			 r.result < 0 ? strerror(-r.result) : "success");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(test_helper_cap),
 	    cmocka_unit_test(test_helper_killed),
 	    cmocka_unit_test(test_out_of_fds),
+	    cmocka_unit_test(test_stop_with_read_in_flight),
 	};
 
 	harness_init();
