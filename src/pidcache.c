@@ -60,13 +60,18 @@ int pidcache_check(pid_t pid, uint64_t start)
 	return now == start ? 0 : -ENOENT;
 }
 
-/* A miss: resolve with a pidfd held throughout, and keep the model if that process lives. */
-static int resolve_and_store(pid_t pid, uint64_t start, struct proc_model *out)
+/*
+ * A miss: resolve with a pidfd held throughout (fd, or one opened here; -1 when none can be),
+ * and keep the model if that process lives.
+ */
+static int resolve_and_store(int fd, pid_t pid, uint64_t start, struct proc_model *out)
 {
 	struct cached c = {.start = start, .resolved = true};
-	int fd = live_table_pidfd(table, pid);
-	int r = resolve_process_fd(fd, pid, start, out);
+	int r;
 
+	if (fd < 0)
+		fd = live_table_pidfd(table, pid);
+	r = resolve_process_fd(fd, pid, start, out);
 	if (r == 0) {
 		c.model = *out;
 		live_table_put(table, pid, fd, &c, true);
@@ -89,21 +94,28 @@ int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out)
 			return 0;
 		}
 	}
-	return resolve_and_store(pid, start, out);
+	return resolve_and_store(-1, pid, start, out);
 }
 
 int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out)
 {
 	struct cached c;
-	int r;
+	int fd, r;
 
 	if (live_table_get(table, pid, &c) && c.resolved) {
 		*start = c.start;
 		*out = c.model;
 		return 0;
 	}
-	r = resolve_identity(pid, start);
-	return r < 0 ? r : resolve_and_store(pid, *start, out);
+	/* One pidfd gives the identity and holds the process while it is resolved. */
+	fd = live_table_pidfd(table, pid);
+	r = resolve_identity_of(fd, pid, start);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	return resolve_and_store(fd, pid, *start, out);
 }
 
 int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)
