@@ -395,6 +395,64 @@ static void bench_loop(pid_t target, unsigned iters)
 	row("nspidfs auto, visibility=all: PID/init", ua, fl, "of floor");
 }
 
+/* n processes blocked on a pipe, each the init of a new PID namespace; close *release to end. */
+static pid_t *spawn_inits(unsigned n, int *release)
+{
+	pid_t *pids = g_new(pid_t, n);
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		exit(1);
+	for (unsigned i = 0; i < n; i++) {
+		pids[i] =
+		    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD), 0, 0, 0, 0);
+		if (pids[i] == 0) {
+			close(p[1]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			while (read(p[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		if (pids[i] < 0)
+			exit(1);
+	}
+	close(p[0]);
+	*release = p[1];
+	return pids;
+}
+
+/* Cold reads as 1d reads warm ones: floor, nspidfs, floor, each a burst of new names. */
+static void bench_cold_loop(unsigned n)
+{
+	int release;
+	pid_t *pids = spawn_inits(n, &release);
+	struct series *f = series_new("floor"), *s = series_new("nspidfs");
+
+	for (int round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < n; i++) {
+			g_autofree char *fp =
+			    g_strdup_printf("%s/f%u", floor_mnt[0], 5000 + round * n + i);
+
+			add(f, timed_cat(fp));
+		}
+		for (unsigned i = 0; round == 0 && i < n; i++) {
+			g_autofree char *p = g_strdup_printf("%s/%d/init", daemons[0].mnt, pids[i]);
+			double us = timed_cat(p);
+
+			must(us, p);
+			add(s, us);
+		}
+	}
+	printf("\n1e. cold reads in a row, one file system at a time, %u new processes\n", n);
+	row("FUSE floor (libfuse multithreaded loop): new names", median(f), 0, "");
+	row("nspidfs auto: PID/init of new processes", median(s), median(f), "of floor");
+	close(release);
+	for (unsigned i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	g_free(pids);
+}
+
 /* ------------------------------------------------------------------ 2. fork per query */
 
 /*
@@ -693,6 +751,7 @@ int main(int argc, char **argv)
 	bench_cold(&t, 3, 45, cold_us); /* the tree holds at most TREE_MAX members */
 	bench_parallel(target, iters);
 	bench_loop(target, iters);
+	bench_cold_loop(quick ? 100 : 400);
 	bench_fork_per_query(target, quick ? 50 : 200, cold_us);
 	bench_scale(namespaces, per_ns, quick ? 5 : 20);
 	bench_lxcfs(iters);
