@@ -158,11 +158,19 @@ const struct fuse_lowlevel_ops *dispatch_ops(void)
 	return &ops;
 }
 
+/* The signals that stop the session (libfuse's handlers set it exited). */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 void dispatch_start(unsigned workers)
 {
-	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 	g_autoptr(GError) err = NULL;
-	sigset_t stop_signals, old;
+	sigset_t stops, old;
 
 	if (workers == 0)
 		return;
@@ -172,10 +180,8 @@ void dispatch_start(unsigned workers)
 	 * signals are blocked in them (as libfuse does in its workers): delivered to a worker,
 	 * one would end the session while the reading thread sleeps on, never to notice.
 	 */
-	sigemptyset(&stop_signals);
-	for (size_t i = 0; i < G_N_ELEMENTS(stops); i++)
-		sigaddset(&stop_signals, stops[i]);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, &old);
+	stop_signals(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &old);
 	pool = g_thread_pool_new(run, NULL, (gint)workers, TRUE, &err);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
@@ -210,24 +216,50 @@ static int receive(struct fuse_session *se, struct fuse_buf *buf, gint64 spin_un
 	return r;
 }
 
+/* Take a stop signal that came while it was blocked: its handler runs now. */
+static void take_pending(const sigset_t *stops, const sigset_t *waitmask)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(stops, sig) == 1 && sigismember(&pending, sig) == 1) {
+			pthread_sigmask(SIG_SETMASK, waitmask, NULL);
+			pthread_sigmask(SIG_BLOCK, stops, NULL);
+			return;
+		}
+	}
+}
+
+/*
+ * The stop signals are blocked here too, but for ppoll(), which lets them in atomically while
+ * it sleeps: a signal that came between the check of fuse_session_exited() and a sleep would
+ * otherwise end the session while this thread slept on. One that comes while requests keep
+ * coming is taken between two of them.
+ */
 int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 {
 	struct fuse_buf buf = {.mem = NULL};
 	int fd = fuse_session_fd(se), r = 0;
 	gint64 spin_until = 0;
+	sigset_t stops, waitmask;
 
 	if (pool)
 		strategy_forbid_helpers();
 	spin_us = usable_spin(spin_us);
-	if (spin_us && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-		spin_us = 0;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	stop_signals(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &waitmask);
 	while (!fuse_session_exited(se)) {
 		r = receive(se, &buf, spin_until);
 		if (r == -EAGAIN) {
 			struct pollfd p = {.fd = fd, .events = POLLIN};
 
 			/* EINTR: a stop signal, seen by fuse_session_exited(). */
-			poll(&p, 1, -1);
+			if (ppoll(&p, 1, NULL, &waitmask) < 0 && errno != EINTR)
+				break;
 			continue;
 		}
 		if (r == -EINTR)
@@ -236,7 +268,9 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 			break;
 		fuse_session_process_buf(se, &buf);
 		spin_until = g_get_monotonic_time() + spin_us;
+		take_pending(&stops, &waitmask);
 	}
+	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 	free(buf.mem);
 	fuse_session_reset(se);
 	return r < 0 && r != -EAGAIN && r != -EINTR ? r : 0;

@@ -132,7 +132,7 @@ static void reply_fixed_file(fuse_req_t req, const struct node *n)
 	if (r < 0 && r != -ENODATA && r != -EACCES)
 		fuse_reply_err(req, -r);
 	else
-		reply_file(req, n, r == 0 ? fixed_file_size(n, &m) : 0);
+		reply_file(req, n, r == 0 ? fixed_file_size(n, &m) : -1);
 }
 
 static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
@@ -253,16 +253,17 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out);
 /* What this reader is reading, or would read now (kept for its OPEN); 0 for an error. */
 static size_t changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct node *n)
 {
-	pid_t tid = fuse_req_ctx(req)->pid;
 	GString *content = NULL;
+	struct viewer v;
 	size_t len;
 
-	if (stash_size(ino, tid, &len))
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	if (stash_size(ino, &v, &len))
 		return len;
 	if (file_content(req, n, &content) < 0)
 		return 0;
 	len = content->len;
-	stash_sized(ino, tid, content);
+	stash_sized(ino, &v, content);
 	return len;
 }
 
@@ -287,6 +288,11 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			return;
 		}
 		st.st_size = r == 0 ? fixed_file_size(&n, &m) : 0;
+		/* Not known now: not to be kept, should it be readable later. */
+		if (r < 0) {
+			fuse_reply_attr(req, &st, TTL_NONE);
+			return;
+		}
 	}
 	fuse_reply_attr(req, &st, node_attr_ttl(&n));
 }
@@ -803,13 +809,15 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n;
 	g_autoptr(GString) content = NULL;
+	struct viewer v;
 	int r = node_from_ino(ino, &n);
 
+	viewer_of(fuse_req_ctx(req)->pid, &v);
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
 	/* What this reader was told the size of, if it asked just before. */
 	if (r == 0 && node_attrs_change(&n))
-		content = stash_take(ino, fuse_req_ctx(req)->pid);
+		content = stash_take(ino, &v);
 	if (r == 0 && !content)
 		r = stale_if_reused(&n, file_content(req, &n, &content));
 	if (r < 0) {
@@ -825,7 +833,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 	}
 	if (node_attrs_change(&n))
-		stash_opened(ino, fuse_req_ctx(req)->pid, fi->fh, content->len);
+		stash_opened(ino, &v, fi->fh, content->len);
 	/* The open was interrupted: no RELEASE will come for this handle. */
 	if (fuse_reply_open(req, fi) != 0) {
 		stash_released(fi->fh);

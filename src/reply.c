@@ -90,12 +90,12 @@ void reply_file(fuse_req_t req, const struct node *n, off_t size)
 {
 	struct fuse_entry_param e = {
 	    .ino = node_ino(n),
-	    .attr_timeout = node_attr_ttl(n),
+	    .attr_timeout = size < 0 ? TTL_NONE : node_attr_ttl(n),
 	    .entry_timeout = TTL_FOREVER,
 	};
 
 	node_fill_attr(n, e.ino, &e.attr);
-	e.attr.st_size = size;
+	e.attr.st_size = MAX(size, 0);
 	fuse_reply_entry(req, &e);
 }
 

@@ -35,6 +35,7 @@ void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
  * leaving the page padded with zeros for every reader.)
  */
 off_t fixed_file_size(const struct node *n, const struct proc_model *m);
+/* size < 0: the content is not known now (an error): size 0, not kept by the kernel. */
 void reply_file(fuse_req_t req, const struct node *n, off_t size);
 void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl);
 /* The part of data a READ of size bytes at off asks for. */

@@ -9,6 +9,8 @@ struct key {
 
 struct entry {
 	struct key key;
+	enum viewer_scope scope; /* the view the content was built for */
+	uint64_t ns_ino;
 	GString *sized; /* built by a GETATTR, not yet opened */
 	gint64 sized_at;
 	uint64_t fh; /* open as this handle (0: not open) */
@@ -53,40 +55,74 @@ static gboolean stale(gpointer key, gpointer value, gpointer now)
 	return !e->fh && !fresh(e, *(const gint64 *)now);
 }
 
-/* Locked: the entry for (ino, tid), made if need be; stale ones go first. */
-static struct entry *entry_for(fuse_ino_t ino, pid_t tid)
+static bool same_view(const struct entry *e, const struct viewer *v)
 {
-	struct key k = {.ino = ino, .tid = tid};
+	return e->scope == v->scope && e->ns_ino == v->ns_ino;
+}
+
+/* Locked: the reader's entry, or NULL; one made for another view (a reused TID) goes. */
+static struct entry *find(fuse_ino_t ino, const struct viewer *v)
+{
+	struct key k = {.ino = ino, .tid = v->pid};
+	struct entry *e = entries && v->pid > 0 ? g_hash_table_lookup(entries, &k) : NULL;
+
+	if (e && !same_view(e, v)) {
+		g_hash_table_remove(entries, &k);
+		e = NULL;
+	}
+	return e;
+}
+
+/* Entries of readers gone quiet: what a burst of new readers left at most. */
+#define STASH_MAX_ENTRIES 1024
+
+/* Locked: the reader's entry, made if need be; stale ones go first. */
+static struct entry *entry_for(fuse_ino_t ino, const struct viewer *v)
+{
 	gint64 now = g_get_monotonic_time();
 	struct entry *e;
 
 	if (!entries)
 		entries = g_hash_table_new_full(key_hash, key_equal, NULL, entry_free);
 	g_hash_table_foreach_remove(entries, stale, &now);
-	e = g_hash_table_lookup(entries, &k);
+	if (g_hash_table_size(entries) >= STASH_MAX_ENTRIES) {
+		gint64 never = G_MAXINT64;
+
+		/* Every unopened one, as if stale: the next GETATTR builds again. */
+		g_hash_table_foreach_remove(entries, stale, &never);
+	}
+	e = find(ino, v);
 	if (!e) {
 		e = g_new0(struct entry, 1);
-		e->key = k;
+		e->key = (struct key){.ino = ino, .tid = v->pid};
+		e->scope = v->scope;
+		e->ns_ino = v->ns_ino;
 		g_hash_table_insert(entries, &e->key, e);
 	}
 	return e;
 }
 
-GString *stash_take(fuse_ino_t ino, pid_t tid)
+GString *stash_take(fuse_ino_t ino, const struct viewer *v)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
-	struct key k = {.ino = ino, .tid = tid};
-	struct entry *e = entries ? g_hash_table_lookup(entries, &k) : NULL;
+	struct entry *e = find(ino, v);
 
 	if (!e || !fresh(e, g_get_monotonic_time()))
 		return NULL;
 	return g_steal_pointer(&e->sized);
 }
 
-void stash_sized(fuse_ino_t ino, pid_t tid, GString *content)
+void stash_sized(fuse_ino_t ino, const struct viewer *v, GString *content)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
-	struct entry *e = entry_for(ino, tid);
+	struct entry *e;
+
+	/* Readers the daemon cannot name all come as TID 0: nothing is theirs alone. */
+	if (v->pid <= 0) {
+		g_string_free(content, TRUE);
+		return;
+	}
+	e = entry_for(ino, v);
 
 	if (e->sized)
 		g_string_free(e->sized, TRUE);
@@ -94,20 +130,23 @@ void stash_sized(fuse_ino_t ino, pid_t tid, GString *content)
 	e->sized_at = g_get_monotonic_time();
 }
 
-void stash_opened(fuse_ino_t ino, pid_t tid, uint64_t fh, size_t len)
+void stash_opened(fuse_ino_t ino, const struct viewer *v, uint64_t fh, size_t len)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
-	struct entry *e = entry_for(ino, tid);
+	struct entry *e;
+
+	if (v->pid <= 0)
+		return;
+	e = entry_for(ino, v);
 
 	e->fh = fh;
 	e->open_len = len;
 }
 
-bool stash_size(fuse_ino_t ino, pid_t tid, size_t *len)
+bool stash_size(fuse_ino_t ino, const struct viewer *v, size_t *len)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
-	struct key k = {.ino = ino, .tid = tid};
-	struct entry *e = entries ? g_hash_table_lookup(entries, &k) : NULL;
+	struct entry *e = find(ino, v);
 
 	if (e && e->fh) {
 		*len = e->open_len;

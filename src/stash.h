@@ -3,7 +3,8 @@
  * GETATTR or OPEN, so that the size it is told and the bytes it then reads agree. Each build
  * can differ (a process appeared, a counter grew), and readers trust the size: GLib's
  * g_file_get_contents() opens, fstat()s and reads that many bytes; others stat() and then
- * open. Keyed by inode and thread, since one thread's requests come one at a time.
+ * open. Keyed by inode and thread, since one thread's requests come one at a time, and tied
+ * to the reader's view (its namespace), since a thread ID can be another reader's by now.
  */
 #pragma once
 
@@ -12,14 +13,17 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The content a GETATTR of this thread built and no OPEN has used yet, or NULL: take it. */
-GString *stash_take(fuse_ino_t ino, pid_t tid);
+#include "visibility.h"
+
+/* The content a GETATTR of this reader (v->pid, the thread) built and no OPEN has used yet, or
+ * NULL: take it. */
+GString *stash_take(fuse_ino_t ino, const struct viewer *v);
 /* A GETATTR built content: keep it for this thread's next OPEN (for a second at most). */
-void stash_sized(fuse_ino_t ino, pid_t tid, GString *content);
+void stash_sized(fuse_ino_t ino, const struct viewer *v, GString *content);
 /* This thread opened the inode as handle fh, of len bytes. */
-void stash_opened(fuse_ino_t ino, pid_t tid, uint64_t fh, size_t len);
+void stash_opened(fuse_ino_t ino, const struct viewer *v, uint64_t fh, size_t len);
 /* The size to tell this thread: its open file's, else what its last GETATTR built. */
-bool stash_size(fuse_ino_t ino, pid_t tid, size_t *len);
+bool stash_size(fuse_ino_t ino, const struct viewer *v, size_t *len);
 /* Handle fh was released (RELEASE comes without a thread). */
 void stash_released(uint64_t fh);
 void stash_clear(void);

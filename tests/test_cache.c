@@ -337,6 +337,87 @@ static void test_size_matches_content(void **state)
 		fail_msg("%d of 200 reads were cut short", cut);
 }
 
+/*
+ * A reader in a new PID namespace whose host PID is want (taken back as spawn_as does): it
+ * reads path once (open and read, no stat) and its bytes come back in out.
+ */
+static bool read_as(pid_t want, const char *path, char *out, size_t size)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		int go[2], back[2];
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+		pid_t pid;
+		char c = 'n';
+		ssize_t n;
+
+		if (!f || pipe2(go, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0)
+			return false;
+		fprintf(f, "%d", want - 1);
+		fclose(f);
+		pid =
+		    (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | CLONE_NEWPID), 0, 0, 0, 0);
+		if (pid == 0) {
+			char buf[8192];
+			int r = 0;
+
+			if (read(go[0], &c, 1) == 1 && c == 'g')
+				r = read_file(path, buf, sizeof(buf));
+			if (r <= 0)
+				r = snprintf(buf, sizeof(buf), "error: %s", strerror(-r));
+			if (write(back[1], buf, (size_t)r) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		close(go[0]);
+		close(back[1]);
+		c = pid == want ? 'g' : 'n';
+		if (write(go[1], &c, 1) != 1)
+			c = 'n';
+		close(go[1]);
+		n = read(back[0], out, size - 1);
+		close(back[0]);
+		waitpid(pid, NULL, 0);
+		if (c == 'g') {
+			out[n > 0 ? n : 0] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * What a changing file was sized for is kept for its reader's thread: a thread ID taken by a
+ * reader in another namespace must not be served it. A host reader stats tree and exits; a
+ * container's init with its host PID then reads tree and sees its own namespace only.
+ */
+static void test_reused_thread_gets_its_own_view(void **state)
+{
+	/* A new /proc pass for every read: the reader's namespace is in it, however new. */
+	const char *args[] = {"--snapshot-ms=0", NULL};
+	struct daemon own;
+	char path[256], out[8192];
+	struct stat st;
+	pid_t host;
+	bool ran;
+
+	assert_true(daemon_start(&own, args));
+	snprintf(path, sizeof(path), "%s/tree", own.mnt);
+	host = fork();
+
+	if (host == 0)
+		_exit(stat(path, &st) == 0 ? 0 : 1);
+	assert_true(host > 0);
+	waitpid(host, NULL, 0);
+	ran = read_as(host, path, out, sizeof(out));
+	assert_int_equal(daemon_stop(&own), 0);
+	if (!ran)
+		skip();
+	/* Its tree starts at its own namespace, level 1; the host's at level 0. */
+	if (!g_str_has_prefix(out, "ns ") || strstr(out, " level 0 "))
+		fail_msg("a reader in a new namespace was served another view of tree:\n%.300s",
+			 out);
+}
+
 static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
@@ -418,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(test_attributes_racing_reads),
 	    cmocka_unit_test(test_open_file_outlives_process),
 	    cmocka_unit_test(test_size_matches_content),
+	    cmocka_unit_test(test_reused_thread_gets_its_own_view),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),
