@@ -122,6 +122,20 @@ static int check_identity(int pidfd, pid_t pid, uint64_t want)
 	return check_identity_stat(-1, pid, want, NULL);
 }
 
+/*
+ * A namespace being torn down fails its translations (a creds helper cannot join it) a moment
+ * before the kernel has killed its processes: one that exits within DYING_MS of a failure
+ * was one of them, and the answer is ENOENT, not the helper's error.
+ */
+#define DYING_MS 50
+
+static bool dying(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return pidfd >= 0 && resolve_ids_unique() && poll(&p, 1, DYING_MS) > 0;
+}
+
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
 {
 	autochain struct pidns_chain chain = {.depth = 0};
@@ -146,7 +160,7 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	if (check_identity(pidfd, pid, want) == -ENOENT)
+	if (check_identity(pidfd, pid, want) == -ENOENT || (r < 0 && r != -ENOENT && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	return r;
 }
