@@ -21,7 +21,8 @@ show grep " $mnt " /proc/self/mounts
 # and reports it through a FIFO, so nothing here polls or sleeps.
 tmp=$(mktemp -d)
 mkfifo "$tmp/pid"
-trap 'kill $holder 2>/dev/null; wait $holder 2>/dev/null; rm -rf "$tmp"' EXIT
+# unshare --fork ignores SIGTERM; with --kill-child its death takes the namespaces with it.
+trap 'kill -KILL $holder 2>/dev/null; wait $holder 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cat >"$tmp/inner.sh" <<INNER
 # PID 1 of the inner namespace starts a member (PID 2) that reports its host PID.
 sh -c 'cd -P $mnt/self && basename "\$PWD" && exec sleep 600 >/dev/null' &
