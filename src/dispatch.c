@@ -14,7 +14,7 @@
 #include "fs_ops.h"
 #include "strategy.h"
 
-enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN, OP_READ };
+enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN };
 
 /* A request as the blocking handler will see it. */
 struct job {
@@ -54,9 +54,6 @@ static void run(gpointer data, gpointer user_data)
 		break;
 	case OP_OPEN:
 		ops->open(j->req, j->ino, fi);
-		break;
-	case OP_READ:
-		ops->read(j->req, j->ino, j->size, j->off, fi);
 		break;
 	}
 	g_free(j);
@@ -135,14 +132,8 @@ static void d_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		defer(OP_OPEN, req, ino, NULL, fi, 0, 0);
 }
 
-static void d_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		   struct fuse_file_info *fi)
-{
-	if (!fs_fast_read(req, ino, size, off, fi))
-		defer(OP_READ, req, ino, NULL, fi, size, off);
-}
-
-/* Releases, writes refused and the rest never block: they run where they arrive. */
+/* READs (every open file holds its content), releases, refused writes never block: they run
+ * where they arrive. */
 const struct fuse_lowlevel_ops *dispatch_ops(void)
 {
 	static struct fuse_lowlevel_ops ops;
@@ -154,7 +145,6 @@ const struct fuse_lowlevel_ops *dispatch_ops(void)
 	ops.opendir = d_opendir;
 	ops.readdir = d_readdir;
 	ops.open = d_open;
-	ops.read = d_read;
 	return &ops;
 }
 

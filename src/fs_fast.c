@@ -1,8 +1,8 @@
 /*
  * A warm read of <pid>/init is a LOOKUP of <pid> (its entry is never cached unless every
  * reader sees everything), an OPEN and a RELEASE; its content comes from the page cache. All
- * are answered here when the reader and the process are cached, and every READ of an open
- * file (which holds its content), so none waits for a worker thread to wake up.
+ * are answered here when the reader and the process are cached, so none waits for a worker
+ * thread to wake up. (A READ needs nothing here: every open file holds its content.)
  */
 #include "fs_fast.h"
 
@@ -91,21 +91,6 @@ bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return false;
 	text = format_pid_file((enum pid_file)n.file, &m);
 	fi->fh = handle_new(text);
-	fi->keep_cache = 1;
-	fi->noflush = 1;
-	if (fuse_reply_open(req, fi) != 0)
-		handle_release(fi->fh);
-	return true;
-}
-
-/* Every open file holds its content: a READ never waits. */
-bool fs_fast_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
-{
-	struct handle *h = handle_get(fi->fh);
-
-	if (!h)
-		return false;
-	reply_slice(req, h->data, h->len, size, off);
-	handle_put(h);
+	reply_open_handle(req, fi, true);
 	return true;
 }

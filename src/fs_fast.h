@@ -11,5 +11,3 @@
 bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 bool fs_fast_getattr(fuse_req_t req, fuse_ino_t ino);
 bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-bool fs_fast_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		  struct fuse_file_info *fi);

@@ -121,18 +121,30 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 }
 
 /*
- * A fixed file's entry, with its exact size. A process without a model (a kernel thread) has
- * the file, empty: its open gives the error.
+ * A fixed file's exact size, or -1 if it has none now: a process without a model (a kernel
+ * thread, an unreadable namespace) has the file, and its open gives the error. Other errors
+ * (the process is gone) are the file's too.
  */
-static void reply_fixed_file(fuse_req_t req, const struct node *n)
+static int fixed_size_now(const struct node *n, off_t *size)
 {
 	struct proc_model m;
 	int r = pidcache_model(n->pid, n->start, &m);
 
 	if (r < 0 && r != -ENODATA && r != -EACCES)
+		return r;
+	*size = r == 0 ? fixed_file_size(n, &m) : -1;
+	return 0;
+}
+
+static void reply_fixed_file(fuse_req_t req, const struct node *n)
+{
+	off_t size;
+	int r = fixed_size_now(n, &size);
+
+	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		reply_file(req, n, r == 0 ? fixed_file_size(n, &m) : -1);
+		reply_file(req, n, size);
 }
 
 static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
@@ -280,19 +292,17 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (node_attrs_change(&n))
 		st.st_size = (off_t)changing_file_size(req, ino, &n);
 	if (node_content_is_fixed(&n)) {
-		struct proc_model m;
-		int r = pidcache_model(n.pid, n.start, &m);
+		off_t size;
+		int r = fixed_size_now(&n, &size);
 
-		if (r < 0 && r != -ENODATA && r != -EACCES) {
+		if (r < 0) {
 			fuse_reply_err(req, -r);
 			return;
 		}
-		st.st_size = r == 0 ? fixed_file_size(&n, &m) : 0;
-		/* Not known now: not to be kept, should it be readable later. */
-		if (r < 0) {
-			fuse_reply_attr(req, &st, TTL_NONE);
-			return;
-		}
+		/* Not known now: size 0, not to be kept, should it be readable later. */
+		st.st_size = MAX(size, 0);
+		fuse_reply_attr(req, &st, size < 0 ? TTL_NONE : node_attr_ttl(&n));
+		return;
 	}
 	fuse_reply_attr(req, &st, node_attr_ttl(&n));
 }
@@ -824,21 +834,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	/* Content the same for every reader and fixed for the process's life: the page cache's. */
 	fi->fh = handle_new(content);
-	if (node_content_is_fixed(&n)) {
-		fi->keep_cache = 1;
-		fi->noflush = 1;
-	} else {
-		fi->direct_io = 1;
-	}
+	/* Before the reply: an fstat() may follow it at once. */
 	if (node_attrs_change(&n))
 		stash_opened(ino, &v, fi->fh, content->len);
-	/* The open was interrupted: no RELEASE will come for this handle. */
-	if (fuse_reply_open(req, fi) != 0) {
+	if (!reply_open_handle(req, fi, node_content_is_fixed(&n)))
 		stash_released(fi->fh);
-		handle_release(fi->fh);
-	}
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

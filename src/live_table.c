@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <unistd.h>
+
+#include "proc.h"
 
 struct entry {
 	int epfd; /* the table's, to leave its set before the pidfd is closed */
@@ -84,14 +85,6 @@ int live_table_pidfd(const struct live_table *t, pid_t pid)
 	return fd;
 }
 
-/* Readable (or unpollable): the task exited. */
-static bool exited(int pidfd)
-{
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-
-	return poll(&p, 1, 0) != 0;
-}
-
 /*
  * Locked: drop entries of tasks that exited, so that a dead task's pidfd is not held until its
  * entry is next looked up or evicted. One batch per call: calls come with every store.
@@ -106,7 +99,7 @@ static void sweep(struct live_table *t)
 		struct entry *e = g_hash_table_lookup(t->entries, key);
 
 		/* An event may be about an entry replaced since: check this one. */
-		if (e && exited(e->pidfd))
+		if (e && proc_pidfd_exited(e->pidfd, 0))
 			g_hash_table_remove(t->entries, key);
 	}
 }
@@ -120,7 +113,7 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out)
 		return false;
 	locker = g_mutex_locker_new(&t->lock);
 	e = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
-	if (e && exited(e->pidfd)) {
+	if (e && proc_pidfd_exited(e->pidfd, 0)) {
 		g_hash_table_remove(t->entries, GINT_TO_POINTER(pid));
 		e = NULL;
 	}
@@ -171,7 +164,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	if (pidfd < 0)
 		return;
 	/* The task exited while its facts were read: they may be its PID's next holder's. */
-	if (!live_table_enabled(t) || exited(pidfd) ||
+	if (!live_table_enabled(t) || proc_pidfd_exited(pidfd, 0) ||
 	    epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		close(pidfd);
 		return;
@@ -183,7 +176,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	g_mutex_lock(&t->lock);
 	old = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
 	/* What a racing thread stored about the same live task may be the fuller fact. */
-	if (old && !replace && !exited(old->pidfd)) {
+	if (old && !replace && !proc_pidfd_exited(old->pidfd, 0)) {
 		g_mutex_unlock(&t->lock);
 		entry_free(e);
 		return;

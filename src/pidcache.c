@@ -30,23 +30,33 @@ bool pidcache_enabled(void)
 	return live_table_enabled(table);
 }
 
+/* A miss: the identity of pid's holder from a pidfd, kept open in *fd (-1 if none could be). */
+static int identify(pid_t pid, uint64_t *start, int *fd)
+{
+	int r;
+
+	*fd = live_table_pidfd(table, pid);
+	r = resolve_identity_of(*fd, pid, start);
+	if (r < 0 && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
 int pidcache_identity(pid_t pid, uint64_t *start)
 {
-	struct cached c;
+	struct cached c = {.resolved = false};
 	int fd, r;
 
 	if (live_table_get(table, pid, &c)) {
 		*start = c.start;
 		return 0;
 	}
-	fd = live_table_pidfd(table, pid);
-	r = resolve_identity_of(fd, pid, start);
+	r = identify(pid, start, &fd);
 	c.start = *start;
-	c.resolved = false;
 	if (r == 0)
 		live_table_put(table, pid, fd, &c, false);
-	else if (fd >= 0)
-		close(fd);
 	return r;
 }
 
@@ -108,14 +118,8 @@ int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out)
 		return 0;
 	}
 	/* One pidfd gives the identity and holds the process while it is resolved. */
-	fd = live_table_pidfd(table, pid);
-	r = resolve_identity_of(fd, pid, start);
-	if (r < 0) {
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	return resolve_and_store(fd, pid, *start, out);
+	r = identify(pid, start, &fd);
+	return r < 0 ? r : resolve_and_store(fd, pid, *start, out);
 }
 
 int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)
@@ -127,7 +131,8 @@ int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)
 	*start = c.start;
 	if (!c.resolved)
 		return PIDCACHE_IDENTITY;
-	*model = c.model;
+	if (model)
+		*model = c.model;
 	return PIDCACHE_IDENTITY | PIDCACHE_MODEL;
 }
 

@@ -27,7 +27,10 @@ int pidcache_check(pid_t pid, uint64_t start);
 int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out);
 /* The identity bits and model of the process holding pid now. */
 int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out);
-/* What the cache alone knows, reading nothing: 0, or PIDCACHE_* bits and what they say. */
+/*
+ * What the cache alone knows, reading nothing: 0, or PIDCACHE_* bits and what they say (model
+ * may be NULL).
+ */
 #define PIDCACHE_IDENTITY 1 /* *start */
 #define PIDCACHE_MODEL	  2 /* *model */
 int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model);

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,4 +171,11 @@ bool proc_has_live_threads(pid_t pid)
 
 	/* A zombie leader still counts itself until the whole group is reaped. */
 	return proc_read_status(pid, &st) == 0 && st.threads > 1;
+}
+
+bool proc_pidfd_exited(int pidfd, int wait_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&p, 1, wait_ms) != 0;
 }

@@ -25,4 +25,9 @@ int proc_list_pids(GArray *pids);
 bool proc_is_zombie(const struct proc_stat *st);
 /* For a zombie: whether it is a thread-group leader whose other threads still run. */
 bool proc_has_live_threads(pid_t pid);
+/*
+ * Whether the task of pidfd exits within wait_ms (0: has exited): its pidfd polls readable.
+ * An unpollable pidfd counts as exited, so that nothing is kept about it.
+ */
+bool proc_pidfd_exited(int pidfd, int wait_ms);
 bool proc_is_kthread(const struct proc_stat *st);

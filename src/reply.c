@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "handle.h"
 #include "pidcache.h"
 #include "resolve.h"
 #include "visibility.h"
@@ -59,24 +60,32 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 
 double pid_dir_entry_ttl(const struct node *dir)
 {
-	struct proc_model m;
 	uint64_t start;
 
-	if (!visibility_all() || !pidcache_peek(dir->pid, &start, &m) || start != dir->start)
+	if (!visibility_all() || !pidcache_peek(dir->pid, &start, NULL) || start != dir->start)
 		return TTL_NONE;
 	return PID_DIR_TTL;
 }
 
-void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
+/* size < 0: the node's own (node_fill_attr). */
+static void reply_entry(fuse_req_t req, const struct node *n, double entry_ttl, double attr_ttl,
+			off_t size)
 {
 	struct fuse_entry_param e = {
 	    .ino = node_ino(n),
-	    .attr_timeout = node_attr_ttl(n),
+	    .attr_timeout = attr_ttl,
 	    .entry_timeout = entry_ttl,
 	};
 
 	node_fill_attr(n, e.ino, &e.attr);
+	if (size >= 0)
+		e.attr.st_size = size;
 	fuse_reply_entry(req, &e);
+}
+
+void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
+{
+	reply_entry(req, n, entry_ttl, node_attr_ttl(n), -1);
 }
 
 off_t fixed_file_size(const struct node *n, const struct proc_model *m)
@@ -88,15 +97,24 @@ off_t fixed_file_size(const struct node *n, const struct proc_model *m)
 
 void reply_file(fuse_req_t req, const struct node *n, off_t size)
 {
-	struct fuse_entry_param e = {
-	    .ino = node_ino(n),
-	    .attr_timeout = size < 0 ? TTL_NONE : node_attr_ttl(n),
-	    .entry_timeout = TTL_FOREVER,
-	};
+	if (size < 0)
+		reply_entry(req, n, TTL_FOREVER, TTL_NONE, 0);
+	else
+		reply_entry(req, n, TTL_FOREVER, node_attr_ttl(n), size);
+}
 
-	node_fill_attr(n, e.ino, &e.attr);
-	e.attr.st_size = MAX(size, 0);
-	fuse_reply_entry(req, &e);
+bool reply_open_handle(fuse_req_t req, struct fuse_file_info *fi, bool fixed)
+{
+	if (fixed) {
+		fi->keep_cache = 1;
+		fi->noflush = 1;
+	} else {
+		fi->direct_io = 1;
+	}
+	if (fuse_reply_open(req, fi) == 0)
+		return true;
+	handle_release(fi->fh);
+	return false;
 }
 
 void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl)

@@ -38,5 +38,11 @@ off_t fixed_file_size(const struct node *n, const struct proc_model *m);
 /* size < 0: the content is not known now (an error): size 0, not kept by the kernel. */
 void reply_file(fuse_req_t req, const struct node *n, off_t size);
 void reply_node_or_err(fuse_req_t req, int r, const struct node *n, double entry_ttl);
+/*
+ * Reply to an OPEN whose content is in handle fi->fh: kept in the page cache if fixed (the same
+ * for every reader, for the process's life), else read with direct I/O. False if the open was
+ * interrupted: no RELEASE will come, and the handle is released here.
+ */
+bool reply_open_handle(fuse_req_t req, struct fuse_file_info *fi, bool fixed);
 /* The part of data a READ of size bytes at off asks for. */
 void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off);

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <poll.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -103,14 +102,6 @@ static int check_identity_stat(int pidfd, pid_t pid, uint64_t want, struct proc_
 	return 0;
 }
 
-/* Readable (or unpollable): the process exited, its PID may be another's by now. */
-static bool pidfd_exited(int pidfd)
-{
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-
-	return poll(&p, 1, 0) != 0;
-}
-
 /*
  * Still the process the computation began with? With a pidfd held since before it, that is
  * one poll(): a process that has not exited holds its PID. Without one, read it again.
@@ -118,7 +109,7 @@ static bool pidfd_exited(int pidfd)
 static int check_identity(int pidfd, pid_t pid, uint64_t want)
 {
 	if (pidfd >= 0 && resolve_ids_unique())
-		return pidfd_exited(pidfd) ? -ENOENT : 0;
+		return proc_pidfd_exited(pidfd, 0) ? -ENOENT : 0;
 	return check_identity_stat(-1, pid, want, NULL);
 }
 
@@ -131,9 +122,7 @@ static int check_identity(int pidfd, pid_t pid, uint64_t want)
 
 static bool dying(int pidfd)
 {
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-
-	return pidfd >= 0 && resolve_ids_unique() && poll(&p, 1, DYING_MS) > 0;
+	return pidfd >= 0 && resolve_ids_unique() && proc_pidfd_exited(pidfd, DYING_MS);
 }
 
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
