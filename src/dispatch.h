@@ -2,8 +2,8 @@
  * Who runs a request. One thread reads every request from the kernel and answers at once what
  * the caches answer (fs_fast.h); everything that may read /proc, wait or fork goes to a pool of
  * worker threads running the blocking handlers (fs_ops.h). Handing each request to a worker,
- * as libfuse's multithreaded loop does, costs the wake-up of a cold thread per request: about
- * 10 us of a 17 us round trip here, measured, and a warm read takes three round trips. The
+ * as libfuse's multithreaded loop does, costs the wake-up of a cold thread per request: a
+ * cached read (three round trips) took 51 us that way and 31 us on one thread, here. The
  * workers are all started at mount and kept.
  */
 #pragma once
