@@ -16,7 +16,7 @@ struct pidns_level {
 struct proc_model {
 	pid_t host_pid;
 	uint64_t start; /* start time in clock ticks: with host_pid, the process's identity */
-	char comm[64];	/* its name as /proc/PID/stat gives it: any bytes but NUL */
+	char comm[64];	/* its name as /proc/PID/stat gives it (any bytes but NUL), or empty */
 	unsigned depth; /* levels, from the daemon's namespace (0) to the process's own */
 	struct pidns_level lv[NSPIDFS_MAX_LEVELS];
 };

@@ -71,16 +71,24 @@ int pidcache_check(pid_t pid, uint64_t start)
 }
 
 /*
- * A miss: resolve with a pidfd held throughout (fd, or one opened here; -1 when none can be),
- * and keep the model if that process lives.
+ * A miss: resolve with a pidfd held throughout (fd, for the process of identity start, or one
+ * opened here; -1 when none can be), and keep the model if that process lives.
  */
 static int resolve_and_store(int fd, pid_t pid, uint64_t start, struct proc_model *out)
 {
 	struct cached c = {.start = start, .resolved = true};
 	int r;
 
-	if (fd < 0)
-		fd = live_table_pidfd(table, pid);
+	if (fd < 0 && (fd = live_table_pidfd(table, pid)) >= 0) {
+		uint64_t now;
+
+		/* The PID may name another process by now. */
+		r = resolve_identity_of(fd, pid, &now);
+		if (r < 0 || now != start) {
+			close(fd);
+			return r < 0 ? r : -ENOENT;
+		}
+	}
 	r = resolve_process_fd(fd, pid, start, out);
 	if (r == 0) {
 		c.model = *out;

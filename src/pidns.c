@@ -39,41 +39,82 @@ static int open_own_ns(pid_t pid)
 	return log_debug_ret(fd, "pid %d: cannot open %s: %s", pid, path, g_strerror(-fd));
 }
 
-int pidns_chain_open(pid_t pid, struct pidns_chain *chain)
+/*
+ * The daemon's own PID namespace, where a walk up ends (0 if unknown: walk to EPERM). Its
+ * descriptor stays open: the kernel then keeps the namespace's nsfs inode, which it would
+ * otherwise allocate and free again for every walk that reaches it.
+ */
+static uint64_t own_ns_ino(void)
+{
+	static gsize once;
+	static uint64_t ino;
+	static int held = -1;
+
+	if (g_once_init_enter(&once)) {
+		struct stat st;
+
+		held = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (held >= 0 && fstat(held, &st) == 0)
+			ino = st.st_ino;
+		g_once_init_leave(&once, 1);
+	}
+	return ino;
+}
+
+int pidns_chain_from_fd(int fd, struct pidns_chain *chain)
 {
 	int stack[NSPIDFS_MAX_LEVELS];
+	uint64_t ino[NSPIDFS_MAX_LEVELS] = {0};
 	unsigned n = 0;
-	int fd = open_own_ns(pid), r = 0;
+	int r = 0;
 
 	chain_reset(chain);
-	if (fd < 0)
-		return fd;
-	/* Walk up until the kernel says EPERM: that is the top of what the daemon may see. */
+	/*
+	 * Walk up to the daemon's namespace, whose parent the kernel would refuse (EPERM): that is
+	 * the top of what the daemon may see. Stopping there saves one ioctl a level.
+	 */
 	while (fd >= 0) {
+		struct stat st;
+
 		if (n == NSPIDFS_MAX_LEVELS) {
 			close(fd);
 			r = -ELOOP;
 			break;
 		}
-		stack[n++] = fd;
-		fd = ioctl(fd, NS_GET_PARENT);
+		stack[n] = fd;
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			n++;
+			break;
+		}
+		ino[n++] = st.st_ino;
+		if (st.st_ino == own_ns_ino())
+			break;
 		/* The kernel opens the parent's descriptor with O_CLOEXEC already. */
+		fd = ioctl(fd, NS_GET_PARENT);
 		if (fd < 0 && errno != EPERM) {
 			r = -errno;
-			g_debug("pid %d: NS_GET_PARENT: %s", pid, g_strerror(-r));
+			g_debug("NS_GET_PARENT: %s", g_strerror(-r));
 		}
 	}
 	/* stack[] runs from the process's namespace up; the chain runs from the daemon's down. */
 	for (unsigned i = 0; i < n; i++) {
-		struct stat st = {0};
-
 		chain->fd[i] = stack[n - 1 - i];
-		if (r == 0 && fstat(chain->fd[i], &st) < 0)
-			r = -errno;
-		chain->ino[i] = st.st_ino;
+		chain->ino[i] = ino[n - 1 - i];
 	}
 	chain->depth = n;
 	if (r < 0)
 		pidns_chain_close(chain);
 	return r;
+}
+
+int pidns_chain_open(pid_t pid, struct pidns_chain *chain)
+{
+	int fd = open_own_ns(pid);
+
+	if (fd < 0) {
+		chain_reset(chain);
+		return fd;
+	}
+	return pidns_chain_from_fd(fd, chain);
 }

@@ -125,15 +125,62 @@ static bool dying(int pidfd)
 	return pidfd >= 0 && resolve_ids_unique() && proc_pidfd_exited(pidfd, DYING_MS);
 }
 
-int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
+/* A task with memory of its own (PIDFD_GET_INFO, Linux 6.16): not a kernel thread. */
+static bool has_own_memory(int pidfd)
 {
-	autochain struct pidns_chain chain = {.depth = 0};
-	struct proc_stat st;
-	int r = check_identity_stat(pidfd, pid, want, &st);
+	struct nspidfs_pidfd_info info = {.mask = NSPIDFS_PIDFD_INFO_COREDUMP};
+
+	return ioctl(pidfd, NSPIDFS_PIDFD_GET_INFO, &info) == 0 &&
+	       (info.mask & NSPIDFS_PIDFD_INFO_COREDUMP) && info.coredump_mask != 0;
+}
+
+/* chain_by_pidfd() could not settle it: read /proc. */
+#define NOT_SETTLED 1
+
+/*
+ * The namespace chain straight from the pidfd (Linux 6.11), without /proc: instantiating a new
+ * process's /proc entries cost more than all the rest of its first read. Whether it lives
+ * is the final poll() of the pidfd; whether it is a kernel thread needs asking only in the
+ * daemon's own namespace, the only one that has them. Anything unusual (an older kernel, a
+ * zombie leader whose threads live on, which has no namespaces left to ask for, a task
+ * without memory, PID 1's unreadable namespace) is NOT_SETTLED, for /proc to tell.
+ */
+static int chain_by_pidfd(int pidfd, struct pidns_chain *chain)
+{
+	int fd, r;
+
+	if (pidfd < 0 || !resolve_ids_unique())
+		return NOT_SETTLED;
+	fd = ioctl(pidfd, NSPIDFS_PIDFD_GET_PID_NAMESPACE, 0);
+	if (fd < 0)
+		return NOT_SETTLED;
+	r = pidns_chain_from_fd(fd, chain);
+	if (r == 0 && chain->depth == 1 && !has_own_memory(pidfd)) {
+		pidns_chain_close(chain);
+		return NOT_SETTLED;
+	}
+	return r;
+}
+
+/* The chain as /proc gives it, with the checks on the process's state there. */
+static int chain_by_proc(int pidfd, pid_t pid, uint64_t want, struct pidns_chain *chain,
+			 struct proc_stat *st)
+{
+	int r = check_identity_stat(pidfd, pid, want, st);
 
 	if (r < 0)
 		return r;
-	r = pidns_chain_open(pid, &chain);
+	return pidns_chain_open(pid, chain);
+}
+
+int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
+{
+	autochain struct pidns_chain chain = {.depth = 0};
+	struct proc_stat st = {.comm = ""};
+	int r = chain_by_pidfd(pidfd, &chain);
+
+	if (r == NOT_SETTLED)
+		r = chain_by_proc(pidfd, pid, want, &chain, &st);
 	/* /proc answers EACCES, not ENOENT, for a task reaped while its ns link is followed. */
 	if (r < 0)
 		return check_identity(pidfd, pid, want) == -ENOENT ? -ENOENT : r;

@@ -15,7 +15,10 @@
  * helpers; -EIO unexpected /proc content.
  */
 int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
-/* The same with a pidfd for pid held since before the call: fewer reads of /proc. */
+/*
+ * The same with a pidfd held since before the call, which the caller has checked is for the
+ * process of identity want: no /proc at all where the kernel allows (Linux 6.11+).
+ */
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);
 /* Whether identities are unique for the boot (pidfs), not start times to a clock tick. */
 bool resolve_ids_unique(void);
