@@ -84,6 +84,42 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 /*
+ * A file of the process is about to be read: resolve it now, so that the LOOKUP of that file,
+ * its OPEN and READ are answered from the cache without waiting for a worker. A reader who
+ * sees every process needs nothing but the PID's identity for this entry: it is answered
+ * first and the process resolved after, while the kernel makes the entry and sends the next
+ * LOOKUP, which this thread then reads. Not where resolving forks helpers (creds): a listing
+ * with stat(), like ls -l, would fork one per process. Nor without the cache, where it would
+ * be done again at open. A process without a model (a kernel thread) still has its directory.
+ */
+static void lookup_pid(fuse_req_t req, struct node *n)
+{
+	struct proc_model m;
+	struct viewer v;
+	int fd, r;
+
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	if (strategy_active() == STRATEGY_CREDS || !pidcache_enabled()) {
+		r = pidcache_identity(n->pid, &n->start);
+	} else if (v.scope == VIEWER_ALL) {
+		r = pidcache_identify(n->pid, &n->start, &fd);
+		reply_node_or_err(req, r, n, r == 0 ? pid_dir_entry_ttl(n) : TTL_NONE);
+		if (r == 0 && fd >= 0)
+			(void)pidcache_resolve_held(n->pid, n->start, fd, &m);
+		return;
+	} else if (pidcache_resolve(n->pid, &n->start, &m) == 0) {
+		r = viewer_check_model(&v, &m);
+		reply_node_or_err(req, r, n, r == 0 ? pid_dir_entry_ttl(n) : TTL_NONE);
+		return;
+	} else {
+		r = pidcache_identity(n->pid, &n->start);
+	}
+	if (r == 0)
+		r = viewer_check_process(&v, n->pid);
+	reply_node_or_err(req, r, n, r == 0 ? pid_dir_entry_ttl(n) : TTL_NONE);
+}
+
+/*
  * Names whose meaning changes over time (a PID, a namespace inode, a PID inside a namespace)
  * get entry timeout 0, so every path walk asks again; the nodes below them carry the identity
  * they were looked up with in their inode numbers and may be cached.
@@ -91,8 +127,6 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void lookup_in_root(fuse_req_t req, const char *name)
 {
 	struct node n = {.kind = NODE_PID_DIR};
-	struct proc_model m;
-	int r;
 
 	if (strcmp(name, "metrics") == 0) {
 		n.kind = NODE_METRICS_DIR;
@@ -104,20 +138,10 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 		reply_node(req, &n, TTL_FOREVER);
 		return;
 	}
-	r = parse_pid_name(name, &n.pid);
-	/*
-	 * A file of it is about to be read: resolve it now, so that the LOOKUP of that file, its
-	 * OPEN and READ are answered from the cache without waiting for a worker. Not where that
-	 * forks helpers (creds): a listing with stat(), like ls -l, would fork one per process.
-	 * Nor without the cache, where it would be done again at open. A process that has no
-	 * model (a kernel thread) still has its directory.
-	 */
-	if (r == 0 && (strategy_active() == STRATEGY_CREDS || !pidcache_enabled() ||
-		       pidcache_resolve(n.pid, &n.start, &m) < 0))
-		r = pidcache_identity(n.pid, &n.start);
-	if (r == 0)
-		r = check_visible(req, n.pid);
-	reply_node_or_err(req, r, &n, r == 0 ? pid_dir_entry_ttl(&n) : TTL_NONE);
+	if (parse_pid_name(name, &n.pid) < 0)
+		fuse_reply_err(req, ENOENT);
+	else
+		lookup_pid(req, &n);
 }
 
 /*

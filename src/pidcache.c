@@ -93,6 +93,10 @@ static int resolve_and_store(int fd, pid_t pid, uint64_t start, struct proc_mode
 	if (r == 0) {
 		c.model = *out;
 		live_table_put(table, pid, fd, &c, true);
+	} else if (r != -ENOENT && fd >= 0) {
+		/* Alive without a model (a kernel thread, a refusal): its identity still holds. */
+		c.resolved = false;
+		live_table_put(table, pid, fd, &c, false);
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -113,6 +117,23 @@ int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out)
 		}
 	}
 	return resolve_and_store(-1, pid, start, out);
+}
+
+int pidcache_identify(pid_t pid, uint64_t *start, int *pidfd)
+{
+	struct cached c;
+
+	*pidfd = -1;
+	if (live_table_get(table, pid, &c)) {
+		*start = c.start;
+		return 0;
+	}
+	return identify(pid, start, pidfd);
+}
+
+int pidcache_resolve_held(pid_t pid, uint64_t start, int pidfd, struct proc_model *out)
+{
+	return resolve_and_store(pidfd, pid, start, out);
 }
 
 int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out)

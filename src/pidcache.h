@@ -28,6 +28,13 @@ int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out);
 /* The identity bits and model of the process holding pid now. */
 int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out);
 /*
+ * pidcache_resolve in two halves, for a caller that answers in between. The first gives the
+ * identity bits and, on a miss, a pidfd that holds the process (else -1)...
+ */
+int pidcache_identify(pid_t pid, uint64_t *start, int *pidfd);
+/* ...which the second takes, to resolve the process and keep its model. */
+int pidcache_resolve_held(pid_t pid, uint64_t start, int pidfd, struct proc_model *out);
+/*
  * What the cache alone knows, reading nothing: 0, or PIDCACHE_* bits and what they say (model
  * may be NULL).
  */
