@@ -222,17 +222,19 @@ static void take_pending(const sigset_t *stops, const sigset_t *waitmask)
 	}
 }
 
+#define SIGNAL_CHECK_US 10000
+
 /*
  * The stop signals are blocked here too, but for ppoll(), which lets them in atomically while
  * it sleeps: a signal that came between the check of fuse_session_exited() and a sleep would
  * otherwise end the session while this thread slept on. One that comes while requests keep
- * coming is taken between two of them.
+ * coming is taken between two of them, within SIGNAL_CHECK_US.
  */
 int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 {
 	struct fuse_buf buf = {.mem = NULL};
 	int fd = fuse_session_fd(se), r = 0;
-	gint64 spin_until = 0;
+	gint64 spin_until = 0, next_signal_check = 0, now;
 	sigset_t stops, waitmask;
 
 	if (pool)
@@ -257,8 +259,13 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		if (r <= 0)
 			break;
 		fuse_session_process_buf(se, &buf);
-		spin_until = g_get_monotonic_time() + spin_us;
-		take_pending(&stops, &waitmask);
+		now = g_get_monotonic_time();
+		spin_until = now + spin_us;
+		/* A syscall per request otherwise: a stop waits at most SIGNAL_CHECK_US under load. */
+		if (now >= next_signal_check) {
+			take_pending(&stops, &waitmask);
+			next_signal_check = now + SIGNAL_CHECK_US;
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
 	free(buf.mem);

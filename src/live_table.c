@@ -163,9 +163,11 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 
 	if (pidfd < 0)
 		return;
-	/* The task exited while its facts were read: they may be its PID's next holder's. */
-	if (!live_table_enabled(t) || proc_pidfd_exited(pidfd, 0) ||
-	    epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+	/*
+	 * A task that exited while its facts were read is not checked for here: every hit polls
+	 * the entry's pidfd first, so its entry is never served, and the sweep drops it.
+	 */
+	if (!live_table_enabled(t) || epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		close(pidfd);
 		return;
 	}
