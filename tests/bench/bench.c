@@ -268,19 +268,73 @@ static void bench_warm(pid_t target, unsigned iters)
 	}
 }
 
+/* Point pid_for_children at pid's PID namespace. */
+static void children_in_ns_of(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/ns/pid", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/*
+ * n processes blocked on a pipe: each the init of a new PID namespace (member 0), or each a
+ * process of member's namespace. Close *release to end them.
+ */
+static pid_t *spawn(unsigned n, pid_t member, int *release)
+{
+	pid_t *pids = g_new(pid_t, n);
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		exit(1);
+	if (member)
+		children_in_ns_of(member);
+	for (unsigned i = 0; i < n; i++) {
+		pids[i] = (pid_t)syscall(
+		    SYS_clone, (unsigned long)((member ? 0 : CLONE_NEWPID) | SIGCHLD), 0, 0, 0, 0);
+		if (pids[i] == 0) {
+			close(p[1]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			while (read(p[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		if (pids[i] < 0)
+			exit(1);
+	}
+	if (member)
+		children_in_ns_of(getpid());
+	close(p[0]);
+	*release = p[1];
+	return pids;
+}
+
+static void end_spawned(pid_t *pids, unsigned n, int release)
+{
+	close(release);
+	for (unsigned i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	g_free(pids);
+}
+
 /*
  * Cold: each process read once, a new floor name each time (a LOOKUP as for a new PID). The
  * medians per strategy go to cold_us for the one-translation comparison.
  */
-static void bench_cold(struct nstree *t, int parent, unsigned n, double cold_us[N_STRATEGIES])
+static void bench_cold(pid_t member, unsigned n, double cold_us[N_STRATEGIES])
 {
 	struct series *floor[N_FLOORS];
 	struct series *s[N_STRATEGIES];
-	pid_t *pids = g_new(pid_t, n);
+	int release;
+	pid_t *pids = spawn(n, member, &release);
 	double fl[N_FLOORS];
 
-	for (unsigned i = 0; i < n; i++)
-		pids[i] = t->m[nstree_add(t, parent, false)].host;
 	for (int f = 0; f < N_FLOORS; f++)
 		floor[f] = series_new("floor cold");
 	for (size_t d = 0; d < N_STRATEGIES; d++)
@@ -315,7 +369,7 @@ static void bench_cold(struct nstree *t, int parent, unsigned n, double cold_us[
 		cold_us[d] = median(s[d]);
 		row_floors(what, cold_us[d], fl);
 	}
-	g_free(pids);
+	end_spawned(pids, n, release);
 }
 
 struct reader {
@@ -395,38 +449,11 @@ static void bench_loop(pid_t target, unsigned iters)
 	row("nspidfs auto, visibility=all: PID/init", ua, fl, "of floor");
 }
 
-/* n processes blocked on a pipe, each the init of a new PID namespace; close *release to end. */
-static pid_t *spawn_inits(unsigned n, int *release)
-{
-	pid_t *pids = g_new(pid_t, n);
-	int p[2];
-	char c;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		exit(1);
-	for (unsigned i = 0; i < n; i++) {
-		pids[i] =
-		    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD), 0, 0, 0, 0);
-		if (pids[i] == 0) {
-			close(p[1]);
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			while (read(p[0], &c, 1) < 0 && errno == EINTR)
-				;
-			_exit(0);
-		}
-		if (pids[i] < 0)
-			exit(1);
-	}
-	close(p[0]);
-	*release = p[1];
-	return pids;
-}
-
 /* Cold reads as 1d reads warm ones: floor, nspidfs, floor, each a burst of new names. */
 static void bench_cold_loop(unsigned n)
 {
 	int release;
-	pid_t *pids = spawn_inits(n, &release);
+	pid_t *pids = spawn(n, 0, &release);
 	struct series *f = series_new("floor"), *s = series_new("nspidfs");
 
 	for (int round = 0; round < 2; round++) {
@@ -447,10 +474,7 @@ static void bench_cold_loop(unsigned n)
 	printf("\n1e. cold reads in a row, one file system at a time, %u new processes\n", n);
 	row("FUSE floor (libfuse multithreaded loop): new names", median(f), 0, "");
 	row("nspidfs auto: PID/init of new processes", median(s), median(f), "of floor");
-	close(release);
-	for (unsigned i = 0; i < n; i++)
-		waitpid(pids[i], NULL, 0);
-	g_free(pids);
+	end_spawned(pids, n, release);
 }
 
 /* ------------------------------------------------------------------ 2. fork per query */
@@ -748,7 +772,7 @@ int main(int argc, char **argv)
 	printf("nspidfs benchmark: medians of interleaved samples%s\n",
 	       quick ? " (--quick: fewer rounds, 100 namespaces)" : "");
 	bench_warm(target, iters);
-	bench_cold(&t, 3, 45, cold_us); /* the tree holds at most TREE_MAX members */
+	bench_cold(t.m[3].host, quick ? 45 : 200, cold_us); /* two namespaces deep */
 	bench_parallel(target, iters);
 	bench_loop(target, iters);
 	bench_cold_loop(quick ? 100 : 400);
