@@ -261,7 +261,7 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		fuse_session_process_buf(se, &buf);
 		now = g_get_monotonic_time();
 		spin_until = now + spin_us;
-		/* A syscall per request otherwise: a stop waits at most SIGNAL_CHECK_US under load. */
+		/* A syscall per request otherwise; a stop waits at most SIGNAL_CHECK_US. */
 		if (now >= next_signal_check) {
 			take_pending(&stops, &waitmask);
 			next_signal_check = now + SIGNAL_CHECK_US;
