@@ -15,6 +15,7 @@
 #include "visibility.h"
 #include "log.h"
 #include "mountpoint.h"
+#include "nscache.h"
 #include "pidcache.h"
 
 /* Always imposed, after the user's -o, so that they win over anything given there. */
@@ -106,6 +107,7 @@ static bool prepare(const struct nspidfs_options *o)
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	snapshot_configure(o->snapshot_ms);
 	pidcache_configure(o->pid_cache);
+	nscache_configure(MIN(o->pid_cache, NSCACHE_MAX_ENTRIES));
 	visibility_configure(o->visibility);
 	return true;
 }

@@ -315,26 +315,46 @@ static void sigterm_family(GString *s, GPtrArray *rows)
 	g_string_append_len(s, body->str, (gssize)body->len);
 }
 
-static void cache_samples(GString *s, const char *family, uint64_t process, uint64_t reader)
+/* One sample per cache of the count at offset in struct live_table_counts. */
+static void cache_samples(GString *s, const char *family, const struct stats_counts *c,
+			  size_t offset)
 {
-	g_string_append_printf(s, "%s{cache=\"process\"} %" PRIu64 "\n", family, process);
-	g_string_append_printf(s, "%s{cache=\"reader\"} %" PRIu64 "\n", family, reader);
+	const struct {
+		const char *name;
+		const struct live_table_counts *counts;
+	} caches[] = {
+	    {"process", &c->process_cache},
+	    {"reader", &c->reader_cache},
+	    {"namespace", &c->namespace_cache},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(caches); i++)
+		g_string_append_printf(s, "%s{cache=\"%s\"} %" PRIu64 "\n", family, caches[i].name,
+				       G_STRUCT_MEMBER(uint64_t, caches[i].counts, offset));
 }
 
 static void cache_families(GString *s, const struct stats_counts *c)
 {
 	family_head(s, "nspidfs_cache_entries", "gauge",
 		    "Live tasks the daemon keeps answers about, one pidfd each: processes read, "
-		    "and the threads reading.");
-	cache_samples(s, "nspidfs_cache_entries", c->process_cache.entries,
-		      c->reader_cache.entries);
+		    "the threads reading, and the inits of the PID namespaces seen.");
+	cache_samples(s, "nspidfs_cache_entries", c,
+		      G_STRUCT_OFFSET(struct live_table_counts, entries));
+	family_head(s, "nspidfs_cache_descriptors", "gauge",
+		    "Descriptors the caches hold: each entry's pidfd, and for namespaces those of "
+		    "the namespace and its ancestors below the daemon's.");
+	cache_samples(s, "nspidfs_cache_descriptors", c,
+		      G_STRUCT_OFFSET(struct live_table_counts, descriptors));
 	family_head(s, "nspidfs_cache_hits_total", "counter",
 		    "Requests answered from a cache since the daemon started.");
-	cache_samples(s, "nspidfs_cache_hits_total", c->process_cache.hits, c->reader_cache.hits);
-	family_head(s, "nspidfs_cache_misses_total", "counter",
-		    "Requests that had to read /proc (or translate) since the daemon started.");
-	cache_samples(s, "nspidfs_cache_misses_total", c->process_cache.misses,
-		      c->reader_cache.misses);
+	cache_samples(s, "nspidfs_cache_hits_total", c,
+		      G_STRUCT_OFFSET(struct live_table_counts, hits));
+	family_head(
+	    s, "nspidfs_cache_misses_total", "counter",
+	    "Requests that had to read /proc (or translate, or walk a namespace chain) since "
+	    "the daemon started.");
+	cache_samples(s, "nspidfs_cache_misses_total", c,
+		      G_STRUCT_OFFSET(struct live_table_counts, misses));
 }
 
 static void daemon_families(GString *s, const struct metrics_facts *f)

@@ -12,7 +12,8 @@
 struct entry {
 	int epfd; /* the table's, to leave its set before the pidfd is closed */
 	int pidfd;
-	uint64_t used; /* the table's clock at its last use */
+	void (*clear)(void *value); /* the table's */
+	uint64_t used;		    /* the table's clock at its last use */
 	char value[];
 };
 
@@ -23,6 +24,7 @@ struct live_table {
 	unsigned capacity;
 	size_t value_size;
 	unsigned pidfd_flags;
+	struct live_table_value_ops ops;
 	uint64_t clock, hits, misses;
 };
 
@@ -36,6 +38,8 @@ static void entry_free(gpointer p)
 	 */
 	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->pidfd, NULL);
 	close(e->pidfd);
+	if (e->clear)
+		e->clear(e->value);
 	g_free(e);
 }
 
@@ -54,6 +58,11 @@ struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned
 	t->value_size = value_size;
 	t->pidfd_flags = pidfd_flags;
 	return t;
+}
+
+void live_table_set_value_ops(struct live_table *t, const struct live_table_value_ops *ops)
+{
+	t->ops = *ops;
 }
 
 void live_table_free(struct live_table *t)
@@ -123,7 +132,10 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out)
 	}
 	t->hits++;
 	e->used = ++t->clock;
-	memcpy(out, e->value, t->value_size);
+	if (t->ops.copy)
+		t->ops.copy(out, e->value);
+	else
+		memcpy(out, e->value, t->value_size);
 	return true;
 }
 
@@ -161,19 +173,25 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)pid};
 	struct entry *e, *old;
 
-	if (pidfd < 0)
+	if (pidfd < 0) {
+		if (t && t->ops.clear)
+			t->ops.clear((void *)value);
 		return;
+	}
 	/*
 	 * A task that exited while its facts were read is not checked for here: every hit polls
 	 * the entry's pidfd first, so its entry is never served, and the sweep drops it.
 	 */
 	if (!live_table_enabled(t) || epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		close(pidfd);
+		if (t && t->ops.clear)
+			t->ops.clear((void *)value);
 		return;
 	}
 	e = g_malloc(sizeof(*e) + t->value_size);
 	e->epfd = t->epfd;
 	e->pidfd = pidfd;
+	e->clear = t->ops.clear;
 	memcpy(e->value, value, t->value_size);
 	g_mutex_lock(&t->lock);
 	old = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
@@ -199,6 +217,15 @@ void live_table_counts(struct live_table *t, struct live_table_counts *out)
 	out->hits = t->hits;
 	out->misses = t->misses;
 	out->entries = g_hash_table_size(t->entries);
+	out->descriptors = out->entries;
+	if (t->ops.descriptors) {
+		GHashTableIter it;
+		gpointer value;
+
+		g_hash_table_iter_init(&it, t->entries);
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			out->descriptors += t->ops.descriptors(((struct entry *)value)->value);
+	}
 }
 
 void live_table_clear(struct live_table *t)

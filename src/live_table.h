@@ -21,10 +21,22 @@ struct live_table;
 
 struct live_table_counts {
 	uint64_t hits, misses, entries;
+	uint64_t descriptors; /* the entries' pidfds and what their values hold */
 };
 
 /* capacity 0: a table that stores nothing. pidfd_flags: 0 (processes) or PIDFD_THREAD. */
 struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned pidfd_flags);
+/*
+ * For values that hold resources (descriptors): copy makes what live_table_get hands out,
+ * under the table's lock, so that an entry dropped meanwhile cannot take it away; clear frees
+ * a value the table owns. A put then takes ownership of the value too, stored or not.
+ */
+struct live_table_value_ops {
+	void (*copy)(void *dst, const void *src);
+	void (*clear)(void *value);
+	unsigned (*descriptors)(const void *value); /* for the counts */
+};
+void live_table_set_value_ops(struct live_table *t, const struct live_table_value_ops *ops);
 void live_table_free(struct live_table *t);
 bool live_table_enabled(const struct live_table *t);
 /* A close-on-exec pidfd to hold across reading facts about pid, or -1 (then store nothing). */

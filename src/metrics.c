@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "nscache.h"
 #include "pidcache.h"
 #include "stats.h"
 #include "visibility.h"
@@ -310,6 +311,7 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	stats_read(&counts);
 	pidcache_counts(&counts.process_cache);
 	visibility_counts(&counts.reader_cache);
+	nscache_counts(&counts.namespace_cache);
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
 	/* Other readers' lookups and the daemon's set-up are the host's business. */

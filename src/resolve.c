@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "node.h"
+#include "nscache.h"
 #include "pidfd_compat.h"
 #include "pidns.h"
 #include "proc.h"
@@ -145,7 +146,7 @@ static bool has_own_memory(int pidfd)
  * zombie leader whose threads live on, which has no namespaces left to ask for, a task
  * without memory, PID 1's unreadable namespace) is NOT_SETTLED, for /proc to tell.
  */
-static int chain_by_pidfd(int pidfd, struct pidns_chain *chain)
+static int chain_by_pidfd(int pidfd, struct pidns_chain *chain, bool *walked)
 {
 	int fd, r;
 
@@ -154,7 +155,10 @@ static int chain_by_pidfd(int pidfd, struct pidns_chain *chain)
 	fd = ioctl(pidfd, NSPIDFS_PIDFD_GET_PID_NAMESPACE, 0);
 	if (fd < 0)
 		return NOT_SETTLED;
-	r = pidns_chain_from_fd(fd, chain);
+	r = nscache_chain(fd, chain);
+	*walked = r == 0;
+	if (r == NSCACHE_HIT)
+		return 0;
 	if (r == 0 && chain->depth == 1 && !has_own_memory(pidfd)) {
 		pidns_chain_close(chain);
 		return NOT_SETTLED;
@@ -177,7 +181,8 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 {
 	autochain struct pidns_chain chain = {.depth = 0};
 	struct proc_stat st = {.comm = ""};
-	int r = chain_by_pidfd(pidfd, &chain);
+	bool walked = false;
+	int r = chain_by_pidfd(pidfd, &chain, &walked);
 
 	if (r == NOT_SETTLED)
 		r = chain_by_proc(pidfd, pid, want, &chain, &st);
@@ -198,6 +203,8 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 		r = -ENOENT;
 	if (check_identity(pidfd, pid, want) == -ENOENT || (r < 0 && r != -ENOENT && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
+	if (r == 0 && walked)
+		nscache_store(&chain, pidfd, out);
 	return r;
 }
 

@@ -22,7 +22,7 @@ struct stats_counts {
 	uint64_t helper_forks;
 	uint64_t helper_timeouts;
 	/* Filled by the caller (metrics.c): the caches of processes and of readers. */
-	struct live_table_counts process_cache, reader_cache;
+	struct live_table_counts process_cache, reader_cache, namespace_cache;
 };
 
 /* One translation or reverse lookup by strategy id that finished with r (0 or -errno). */

@@ -348,7 +348,7 @@ static unsigned zombies_of(pid_t parent)
 	return g_strv_length(kids);
 }
 
-/* The pidfds the daemon's caches hold, by its metrics: what it may hold beyond its start. */
+/* The descriptors the daemon's caches hold, by its metrics: what it may hold beyond its start. */
 static unsigned cache_entries(const struct daemon *dm)
 {
 	g_autofree char *path = g_strdup_printf("%s/metrics/nspidfs.prom", dm->mnt);
@@ -358,7 +358,7 @@ static unsigned cache_entries(const struct daemon *dm)
 
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return 0;
-	for (p = text; (p = strstr(p, "\nnspidfs_cache_entries{")); p++)
+	for (p = text; (p = strstr(p, "\nnspidfs_cache_descriptors{")); p++)
 		n += (unsigned)strtoul(strchr(p, '}') + 1, NULL, 10);
 	return n;
 }
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 	g_hash_table_iter_init(&it, other_errnos);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		printf("  errno %s: %d\n", strerror(GPOINTER_TO_INT(k)), GPOINTER_TO_INT(v));
-	printf("daemon: fds %u -> %u (%u pidfds of live tasks cached), RSS %ld -> %ld KiB, exit "
+	printf("daemon: fds %u -> %u (%u held by the caches), RSS %ld -> %ld KiB, exit "
 	       "status %d; children left: %u\n",
 	       fds0, fds1, cached, rss0, rss1, status, leftover);
 	return wrong == 0 && err_other == 0 && status == 0 && leftover == 0 &&

@@ -436,6 +436,61 @@ static void test_exited_process_leaves_the_cache(void **state)
 	assert_true(fd_count(d.pid) <= fds);
 }
 
+/* Every line of m's ancestors file is the kernel's: its PID and its namespace's init. */
+static void expect_ancestors(const char *mnt, const struct member *m)
+{
+	pid_t levels[TREE_LEVELS];
+	unsigned n;
+	char buf[512];
+	g_auto(GStrv) lines = NULL;
+
+	assert_int_equal(kernel_nspid(m->host, levels, TREE_LEVELS, &n), 0);
+	assert_true(read_file_at(mnt, m->host, "ancestors", buf, sizeof(buf)) > 0);
+	lines = g_strsplit(g_strchomp(buf), "\n", -1);
+	assert_int_equal(g_strv_length(lines), n);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned level;
+		unsigned long long ns;
+		int pid, init;
+
+		assert_int_equal(sscanf(lines[k], "%u %llu %d %d", &level, &ns, &pid, &init), 4);
+		assert_int_equal(level, k);
+		assert_int_equal(pid, levels[k]);
+		assert_int_equal(init, m->inits[k]);
+	}
+}
+
+#define NS_HITS	   "nspidfs_cache_hits_total{cache=\"namespace\"}"
+#define NS_ENTRIES "nspidfs_cache_entries{cache=\"namespace\"}"
+
+/*
+ * A process of a namespace seen before takes its chain from the namespace cache, and answers
+ * as the kernel does at every level; the entry and the namespaces' descriptors go with the
+ * init.
+ */
+static void test_namespace_cache(void **state)
+{
+	long entries = metric(&d, NS_ENTRIES), hits;
+	unsigned fds = fd_count(d.pid);
+	struct nstree t;
+	int l1, l2, a, b;
+
+	nstree_init(&t);
+	l1 = nstree_add(&t, -1, true);
+	l2 = nstree_add(&t, l1, true);
+	a = nstree_add(&t, l2, false);
+	b = nstree_add(&t, l2, false);
+	expect_ancestors(d.mnt, &t.m[a]);
+	assert_true(metric(&d, NS_ENTRIES) >= entries + 1);
+	hits = metric(&d, NS_HITS);
+	expect_ancestors(d.mnt, &t.m[b]);
+	assert_int_equal(metric(&d, NS_HITS), hits + 1);
+	nstree_destroy(&t);
+	/* At most: a reader elsewhere may only have made entries go. */
+	assert_true(metric(&d, NS_ENTRIES) <= entries);
+	assert_true(fd_count(d.pid) <= fds);
+}
+
 static void test_bounded(void **state)
 {
 	const char *args[] = {"--pid-cache=4", NULL};
@@ -501,6 +556,7 @@ int main(void)
 	    cmocka_unit_test(test_size_matches_content),
 	    cmocka_unit_test(test_reused_thread_gets_its_own_view),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
+	    cmocka_unit_test(test_namespace_cache),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),
 	};

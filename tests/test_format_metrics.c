@@ -67,8 +67,9 @@ static struct stats_counts counts = {
 	},
     .helper_forks = 8,
     .helper_timeouts = 4,
-    .process_cache = {.hits = 100, .misses = 7, .entries = 5},
-    .reader_cache = {.hits = 90, .misses = 2, .entries = 1},
+    .process_cache = {.hits = 100, .misses = 7, .entries = 5, .descriptors = 5},
+    .reader_cache = {.hits = 90, .misses = 2, .entries = 1, .descriptors = 1},
+    .namespace_cache = {.hits = 30, .misses = 3, .entries = 2, .descriptors = 5},
 };
 
 static void add_init(struct metrics_facts *f, uint64_t ino, enum sigterm_state sig,
@@ -205,19 +206,28 @@ static const char *const expected_full[] = {
     "# TYPE nspidfs_helper_timeouts_total counter\n",
     "nspidfs_helper_timeouts_total 4\n",
     "# HELP nspidfs_cache_entries Live tasks the daemon keeps answers about, one pidfd each: "
-    "processes read, and the threads reading.\n",
+    "processes read, the threads reading, and the inits of the PID namespaces seen.\n",
     "# TYPE nspidfs_cache_entries gauge\n",
     "nspidfs_cache_entries{cache=\"process\"} 5\n",
     "nspidfs_cache_entries{cache=\"reader\"} 1\n",
+    "nspidfs_cache_entries{cache=\"namespace\"} 2\n",
+    "# HELP nspidfs_cache_descriptors Descriptors the caches hold: each entry's pidfd, and for "
+    "namespaces those of the namespace and its ancestors below the daemon's.\n",
+    "# TYPE nspidfs_cache_descriptors gauge\n",
+    "nspidfs_cache_descriptors{cache=\"process\"} 5\n",
+    "nspidfs_cache_descriptors{cache=\"reader\"} 1\n",
+    "nspidfs_cache_descriptors{cache=\"namespace\"} 5\n",
     "# HELP nspidfs_cache_hits_total Requests answered from a cache since the daemon started.\n",
     "# TYPE nspidfs_cache_hits_total counter\n",
     "nspidfs_cache_hits_total{cache=\"process\"} 100\n",
     "nspidfs_cache_hits_total{cache=\"reader\"} 90\n",
-    "# HELP nspidfs_cache_misses_total Requests that had to read /proc (or translate) since the "
-    "daemon started.\n",
+    "nspidfs_cache_hits_total{cache=\"namespace\"} 30\n",
+    "# HELP nspidfs_cache_misses_total Requests that had to read /proc (or translate, or walk a "
+    "namespace chain) since the daemon started.\n",
     "# TYPE nspidfs_cache_misses_total counter\n",
     "nspidfs_cache_misses_total{cache=\"process\"} 7\n",
     "nspidfs_cache_misses_total{cache=\"reader\"} 2\n",
+    "nspidfs_cache_misses_total{cache=\"namespace\"} 3\n",
     "# HELP nspidfs_build_info Version of the daemon and its configured strategy; always 1.\n",
     "# TYPE nspidfs_build_info gauge\n",
     "nspidfs_build_info{version=\"0.1.0\",strategy=\"auto\"} 1\n",
