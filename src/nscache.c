@@ -78,7 +78,8 @@ int nscache_chain(int fd, struct pidns_chain *chain)
 	struct ns_entry e;
 	struct stat st;
 
-	if (!live_table_enabled(table) || fstat(fd, &st) < 0 ||
+	/* The daemon's own namespace is never stored: no lookup, no miss counted. */
+	if (!live_table_enabled(table) || fstat(fd, &st) < 0 || st.st_ino == pidns_own_ino() ||
 	    !live_table_get(table, key_of(st.st_ino), &e))
 		return pidns_chain_from_fd(fd, chain);
 	/* Another namespace under the same key, or a copy short of descriptors: walk. */

@@ -20,13 +20,9 @@
 /* The daemon's own namespace: its init is PID 1, whose ns link may be unreadable. */
 static int own_ns(struct ns_target *t)
 {
-	struct stat st;
-
-	if (stat("/proc/self/ns/pid", &st) < 0)
-		return -errno;
-	t->ino = st.st_ino;
+	t->ino = pidns_own_ino();
 	t->level = 0;
-	return 0;
+	return t->ino ? 0 : -EACCES;
 }
 
 int nsview_target(const struct node *n, struct ns_target *t)

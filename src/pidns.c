@@ -44,7 +44,7 @@ static int open_own_ns(pid_t pid)
  * descriptor stays open: the kernel then keeps the namespace's nsfs inode, which it would
  * otherwise allocate and free again for every walk that reaches it.
  */
-static uint64_t own_ns_ino(void)
+uint64_t pidns_own_ino(void)
 {
 	static gsize once;
 	static uint64_t ino;
@@ -88,7 +88,7 @@ int pidns_chain_from_fd(int fd, struct pidns_chain *chain)
 			break;
 		}
 		ino[n++] = st.st_ino;
-		if (st.st_ino == own_ns_ino())
+		if (st.st_ino == pidns_own_ino())
 			break;
 		/* The kernel opens the parent's descriptor with O_CLOEXEC already. */
 		fd = ioctl(fd, NS_GET_PARENT);

@@ -13,6 +13,7 @@
 
 #include "init_cache.h"
 #include "nsfs_compat.h"
+#include "pidns.h"
 #include "proc.h"
 #include "strategy.h"
 #include "util.h"
@@ -27,16 +28,6 @@ void snapshot_configure(unsigned ms)
 
 	validity_ms = ms;
 	g_clear_pointer(&current, ns_model_unref);
-}
-
-static int own_ns_ino(uint64_t *ino)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/pid", &st) < 0)
-		return -errno;
-	*ino = st.st_ino;
-	return 0;
 }
 
 static int fd_ino(int fd, uint64_t *ino)
@@ -230,10 +221,10 @@ int snapshot_build(struct ns_model **out)
 	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	gint64 began = g_get_monotonic_time();
 	pid_t before = last_pid();
-	uint64_t root = 0;
+	uint64_t root = pidns_own_ino();
 	struct ns_model *m;
 	struct pass pass;
-	int r = own_ns_ino(&root);
+	int r = root ? 0 : -EACCES;
 
 	if (r == 0)
 		r = proc_list_pids(pids);
