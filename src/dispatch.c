@@ -90,9 +90,9 @@ void dispatch_stop(void)
 
 /*
  * A name in the root (a PID, mostly) is looked up here even when the process is new: its
- * resolution reads /proc and asks nsfs, which never waits, and a first read then needs no
- * worker at all (a third less time). Where it would need a helper, this thread does not
- * fork: the PID's identity answers the LOOKUP and a worker resolves it at OPEN.
+ * resolution asks the kernel through the pidfd and nsfs (or reads /proc), which never waits,
+ * and a first read then needs no worker at all. Where it would need a helper, this thread
+ * does not fork: the PID's identity answers the LOOKUP and a worker resolves it at OPEN.
  */
 static void d_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -261,7 +261,7 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		fuse_session_process_buf(se, &buf);
 		now = g_get_monotonic_time();
 		spin_until = now + spin_us;
-		/* A syscall per request otherwise; a stop waits at most SIGNAL_CHECK_US. */
+		/* A syscall per request otherwise; a stop waits SIGNAL_CHECK_US and a request. */
 		if (now >= next_signal_check) {
 			take_pending(&stops, &waitmask);
 			next_signal_check = now + SIGNAL_CHECK_US;

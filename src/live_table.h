@@ -2,9 +2,9 @@
  * A bounded table of facts about live tasks, each entry tied to its task by a pidfd. What the
  * kernel fixes for a task's life (its PID namespaces, its PIDs, its start time) can be kept as
  * long as the task lives, and whether it lives is one poll() on the pidfd: readable means it
- * exited, and its PID may name another task by now. An entry is only stored if the pidfd was
- * opened before the facts were read and the task still lives after: then the facts are about
- * that task, not a PID's next holder.
+ * exited, and its PID may name another task by now. The pidfd must be opened before the facts
+ * are read: an entry is served only while its task lives, and then the facts are about that
+ * task, not a PID's next holder.
  *
  * When full, entries of exited tasks go first, then those least recently used. Thread-safe.
  */

@@ -1,6 +1,6 @@
 /*
- * A hit costs one poll() on the process's pidfd, where a miss reads /proc (and may translate).
- * Entries made by a lookup hold only the identity; the first open adds the model.
+ * A hit costs one poll() on the process's pidfd, where a miss resolves the process. Entries
+ * of processes without a model (kernel threads, refusals) hold only the identity.
  */
 #include "pidcache.h"
 

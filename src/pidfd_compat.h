@@ -29,5 +29,4 @@ struct nspidfs_pidfd_info {
 	__u32 spare;
 };
 #define NSPIDFS_PIDFD_GET_INFO _IOWR(NSPIDFS_PIDFS_IOCTL_MAGIC, 11, struct nspidfs_pidfd_info)
-/* coredump_mask is 0 for a task without memory of its own: a kernel thread, or one exiting. */
-#define NSPIDFS_PIDFD_INFO_COREDUMP (1ULL << 4)
+#define NSPIDFS_PIDFD_INFO_PID (1ULL << 0) /* pid, tgid, ppid: always given */

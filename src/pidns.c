@@ -71,7 +71,7 @@ int pidns_chain_from_fd(int fd, struct pidns_chain *chain)
 	chain_reset(chain);
 	/*
 	 * Walk up to the daemon's namespace, whose parent the kernel would refuse (EPERM): that is
-	 * the top of what the daemon may see. Stopping there saves one ioctl a level.
+	 * the top of what the daemon may see. Stopping there saves an ioctl.
 	 */
 	while (fd >= 0) {
 		struct stat st;

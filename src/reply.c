@@ -62,9 +62,14 @@ double pid_dir_entry_ttl(const struct node *dir)
 {
 	uint64_t start;
 
-	if (!visibility_all() || !pidcache_peek(dir->pid, &start, NULL) || start != dir->start)
+	if (!pidcache_peek(dir->pid, &start, NULL) || start != dir->start)
 		return TTL_NONE;
-	return PID_DIR_TTL;
+	return pid_dir_identified_ttl();
+}
+
+double pid_dir_identified_ttl(void)
+{
+	return visibility_all() && pidcache_enabled() ? PID_DIR_TTL : TTL_NONE;
 }
 
 /* size < 0: the node's own (node_fill_attr). */

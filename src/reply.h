@@ -28,6 +28,8 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st);
  */
 #define PID_DIR_TTL 1.0
 double pid_dir_entry_ttl(const struct node *dir);
+/* The same for a directory whose process was identified by a pidfd just now. */
+double pid_dir_identified_ttl(void);
 void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
 /*
  * A fixed file's exact size, from its process's model: the kernel reads up to it from the page

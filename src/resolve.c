@@ -126,13 +126,17 @@ static bool dying(int pidfd)
 	return pidfd >= 0 && resolve_ids_unique() && proc_pidfd_exited(pidfd, DYING_MS);
 }
 
-/* A task with memory of its own (PIDFD_GET_INFO, Linux 6.16): not a kernel thread. */
-static bool has_own_memory(int pidfd)
+/*
+ * Surely not a kernel thread: every kernel thread is a child of kthreadd (PID 2) or of the
+ * idle task (PID 0 for PID 1 and 2), and PIDFD_GET_INFO (Linux 6.13) gives the parent. The
+ * few user processes whose parent is kthreadd (usermode helpers) go the /proc way.
+ */
+static bool surely_not_kthread(int pidfd)
 {
-	struct nspidfs_pidfd_info info = {.mask = NSPIDFS_PIDFD_INFO_COREDUMP};
+	struct nspidfs_pidfd_info info = {.mask = NSPIDFS_PIDFD_INFO_PID};
 
 	return ioctl(pidfd, NSPIDFS_PIDFD_GET_INFO, &info) == 0 &&
-	       (info.mask & NSPIDFS_PIDFD_INFO_COREDUMP) && info.coredump_mask != 0;
+	       (info.mask & NSPIDFS_PIDFD_INFO_PID) && info.ppid != 0 && info.ppid != 2;
 }
 
 /* chain_by_pidfd() could not settle it: read /proc. */
@@ -142,9 +146,9 @@ static bool has_own_memory(int pidfd)
  * The namespace chain straight from the pidfd (Linux 6.11), without /proc: instantiating a new
  * process's /proc entries cost more than all the rest of its first read. Whether it lives
  * is the final poll() of the pidfd; whether it is a kernel thread needs asking only in the
- * daemon's own namespace, the only one that has them. Anything unusual (an older kernel, a
- * zombie leader whose threads live on, which has no namespaces left to ask for, a task
- * without memory, PID 1's unreadable namespace) is NOT_SETTLED, for /proc to tell.
+ * daemon's own namespace, the only one that has them (Linux 6.13 answers). Anything unusual
+ * (an older kernel, a zombie leader whose threads live on, which has no namespaces left to
+ * ask for, a child of kthreadd, PID 1's unreadable namespace) is NOT_SETTLED, for /proc.
  */
 static int chain_by_pidfd(int pidfd, struct pidns_chain *chain, bool *walked)
 {
@@ -159,7 +163,7 @@ static int chain_by_pidfd(int pidfd, struct pidns_chain *chain, bool *walked)
 	*walked = r == 0;
 	if (r == NSCACHE_HIT)
 		return 0;
-	if (r == 0 && chain->depth == 1 && !has_own_memory(pidfd)) {
+	if (r == 0 && chain->depth == 1 && !surely_not_kthread(pidfd)) {
 		pidns_chain_close(chain);
 		return NOT_SETTLED;
 	}
@@ -201,7 +205,9 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	if (check_identity(pidfd, pid, want) == -ENOENT || (r < 0 && r != -ENOENT && dying(pidfd)))
+	/* -EWOULDBLOCK: no helper here (the reading thread), where waiting would hold up others. */
+	if (check_identity(pidfd, pid, want) == -ENOENT ||
+	    (r < 0 && r != -ENOENT && r != -EWOULDBLOCK && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	if (r == 0 && walked)
 		nscache_store(&chain, pidfd, out);

@@ -17,7 +17,8 @@
 int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
 /*
  * The same with a pidfd held since before the call, which the caller has checked is for the
- * process of identity want: no /proc at all where the kernel allows (Linux 6.11+).
+ * process of identity want: no /proc at all where the kernel allows (Linux 6.11; 6.13 for
+ * processes of the daemon's own namespace).
  */
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);
 /* Whether identities are unique for the boot (pidfs), not start times to a clock tick. */

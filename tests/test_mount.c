@@ -341,11 +341,39 @@ static void test_zombie_leader_with_threads(void **state)
 	expect_errno(path, ENOENT);
 }
 
+/* A kernel thread other than kthreadd: a child of it, as every other one is. */
+static pid_t some_kworker(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
+		g_autofree char *text = NULL;
+		int ppid;
+		unsigned flags;
+
+		if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &text, NULL, NULL) ||
+		    !strrchr(text, ')'))
+			continue;
+		/* After the name: state, ppid, pgrp, session, tty, tpgid, flags. */
+		if (sscanf(strrchr(text, ')') + 2, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) ==
+			2 &&
+		    ppid == 2 && (flags & 0x00200000)) /* PF_KTHREAD */
+			return atoi(name);
+	}
+	return 0;
+}
+
 static void test_kernel_thread(void **state)
 {
 	char path[128];
 	struct stat st;
+	pid_t kworker = some_kworker();
 
+	assert_true(kworker > 0);
+	snprintf(path, sizeof(path), "%s/%d/init", d.mnt, kworker);
+	expect_errno(path, ENODATA);
 	snprintf(path, sizeof(path), "%s/2/init", d.mnt);
 	expect_errno(path, ENODATA);
 	/* stat works on every entry, even where the content is an error. */
