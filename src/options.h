@@ -8,7 +8,7 @@
 #include "visibility.h"
 
 #define NSPIDFS_DEFAULT_MOUNTPOINT "/var/lib/nspidfs"
-#define NSPIDFS_DEFAULT_CONFIG	   "/etc/nspidfs/nspidfs.conf"
+#define NSPIDFS_DEFAULT_CONFIG	   NSPIDFS_SYSCONFDIR "/nspidfs/nspidfs.conf"
 #define NSPIDFS_CONFIG_GROUP	   "nspidfs"
 
 struct nspidfs_options {
