@@ -62,9 +62,11 @@ double pid_dir_entry_ttl(const struct node *dir)
 {
 	uint64_t start;
 
-	if (!pidcache_peek(dir->pid, &start, NULL) || start != dir->start)
+	/* visibility_all() first: a peek polls the process's pidfd. */
+	if (pid_dir_identified_ttl() == TTL_NONE || !pidcache_peek(dir->pid, &start, NULL) ||
+	    start != dir->start)
 		return TTL_NONE;
-	return pid_dir_identified_ttl();
+	return PID_DIR_TTL;
 }
 
 double pid_dir_identified_ttl(void)
