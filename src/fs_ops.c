@@ -598,7 +598,9 @@ static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	if (ns->init <= 0 || !ns_model_is_below(h->model, h->ns, ns->ino))
 		return 0;
 	n.pid = ns->init;
-	n.start = node_start_bits(ns->init_start);
+	/* An init gone since the /proc pass: its namespace is too. */
+	if (nsview_init_identity(ns->init, ns->init_start, &n.start) < 0)
+		return 0;
 	entry_set(e, numbered(h, ns->ino), &n);
 	return 1;
 }

@@ -1,18 +1,21 @@
 /*
  * A namespace has no identity of its own that survives inode reuse, but its init does: the
  * namespace lives exactly as long as its init (the kernel kills every member when the init
- * dies). So nodes name a namespace by its init's PID and start time, and every request checks
- * the init is still that process before answering, and after, for answers computed in between.
+ * dies). So nodes name a namespace by its init's PID and identity (as PID directories do: the
+ * inode number of a pidfd, else the start time), and every request checks the init is still
+ * that process before answering, and after, for answers computed in between.
  */
 #include "nsview.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/pidfd.h>
 
 #include "init_cache.h"
 #include "pidns.h"
 #include "proc.h"
+#include "resolve.h"
 #include "snapshot.h"
 #include "strategy.h"
 #include "util.h"
@@ -25,23 +28,65 @@ static int own_ns(struct ns_target *t)
 	return t->ino ? 0 : -EACCES;
 }
 
+/*
+ * n's init is the task holding its PID: with unique identities, the pidfd's, which is opened
+ * before /proc/PID is and polled after it was read, so that everything read is about that
+ * task; else the start time read through the same /proc/PID.
+ */
+static bool is_the_init(const struct node *n, int pidfd, int dir)
+{
+	struct proc_stat ps;
+	uint64_t id;
+
+	if (pidfd >= 0)
+		return resolve_identity_of(pidfd, n->pid, &id) == 0 && node_start_matches(n, id);
+	return proc_read_stat_at(dir, n->pid, &ps) == 0 && node_start_matches(n, ps.start) &&
+	       !proc_is_zombie(&ps);
+}
+
 int nsview_target(const struct node *n, struct ns_target *t)
 {
+	autofd pidfd = resolve_ids_unique() ? pidfd_open(n->pid, 0) : -1;
 	autofd dir = proc_open_dir(n->pid);
-	struct proc_stat ps;
 	struct proc_status st;
 
 	t->init = n->pid;
-	if (dir < 0 || proc_read_stat_at(dir, n->pid, &ps) < 0 ||
-	    !node_start_matches(n, ps.start) || proc_is_zombie(&ps))
+	if (dir < 0 || (resolve_ids_unique() && pidfd < 0) || !is_the_init(n, pidfd, dir))
 		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->pid);
 	if (n->pid == 1)
 		return own_ns(t);
 	if (proc_read_status_at(dir, n->pid, &st) < 0 || st.nspid_count < 2 ||
 	    st.nspid[st.nspid_count - 1] != 1 || proc_ns_ino_at(dir, n->pid, &t->ino) < 0)
 		return log_debug_ret(-ENOENT, "pid %d: not a namespace's init any more", n->pid);
+	if (pidfd >= 0 && proc_pidfd_exited(pidfd, 0))
+		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->pid);
 	t->level = st.nspid_count - 1;
 	return 0;
+}
+
+/*
+ * The node of namespace ino, whose init was pid (from a cache or a /proc pass, so perhaps no
+ * more): named by the identity of the task holding pid now, which must be ino's init.
+ */
+int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id)
+{
+	*id = node_start_bits(start);
+	return resolve_ids_unique() ? resolve_identity(init, id) : 0;
+}
+
+static int node_of_init(uint64_t ino, pid_t pid, uint64_t start, struct node *out)
+{
+	struct ns_target t;
+	uint64_t id;
+	int r = nsview_init_identity(pid, start, &id);
+
+	*out = (struct node){.kind = NODE_NS_DIR, .pid = pid, .start = id};
+	if (r == 0)
+		r = nsview_target(out, &t);
+	if (r == 0 && t.ino != ino)
+		r = log_debug_ret(
+		    -ENOENT, "pid %d: no more the init of namespace %" G_GUINT64_FORMAT, pid, ino);
+	return r < 0 ? -ENOENT : 0;
 }
 
 int nsview_model(const struct ns_target *t, struct ns_model **out, const struct ns_info **ns)
@@ -94,11 +139,8 @@ int nsview_lookup(const char *name, struct node *out)
 	if (r < 0)
 		return r;
 	/* A namespace seen before, whose init lives: no /proc pass. */
-	if (init_cache_peek(ino, &init, &start)) {
-		*out = (struct node){
-		    .kind = NODE_NS_DIR, .pid = init, .start = node_start_bits(start)};
-		return 0;
-	}
+	if (init_cache_peek(ino, &init, &start))
+		return node_of_init(ino, init, start, out);
 	m = snapshot_get(&r);
 	if (m && !ns_model_find(m, ino)) {
 		struct ns_model *newer = snapshot_refresh(m, &r);
@@ -111,12 +153,7 @@ int nsview_lookup(const char *name, struct node *out)
 	ns = ns_model_find(m, ino);
 	if (!ns || ns->init <= 0)
 		return log_debug_ret(-ENOENT, "namespace %s: none with that inode", name);
-	*out = (struct node){
-	    .kind = NODE_NS_DIR,
-	    .pid = ns->init,
-	    .start = node_start_bits(ns->init_start),
-	};
-	return 0;
+	return node_of_init(ino, ns->init, ns->init_start, out);
 }
 
 static int open_ns(const struct ns_target *t, struct ns_ref *ref)

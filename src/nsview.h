@@ -21,6 +21,11 @@ struct ns_target {
 int nsview_target(const struct node *n, struct ns_target *t);
 /* A model holding t's namespace, and that namespace in it; -ENOENT if it has gone. */
 int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns_info **ns);
+/*
+ * The identity bits a node names the init of a namespace by, from the init's PID and start
+ * time as a /proc pass saw them (start is used only where pidfds have no inode numbers).
+ */
+int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id);
 /* The ns directory named by decimal inode number name, as a node. */
 int nsview_lookup(const char *name, struct node *out);
 /* The host PID of the process whose PID in t's namespace is nspid. */

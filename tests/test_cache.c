@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -436,6 +437,95 @@ static void test_exited_process_leaves_the_cache(void **state)
 	assert_true(fd_count(d.pid) <= fds);
 }
 
+/* pid's start time in clock ticks since boot: field 22 of /proc/PID/stat. */
+static unsigned long long start_ticks(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+	g_autofree char *text = NULL;
+	unsigned long long t = 0;
+	const char *p;
+
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	p = strrchr(text, ')');
+	assert_non_null(p);
+	/* After the name: fields 3 to 21, then the start time. */
+	assert_int_equal(sscanf(p + 2,
+				"%*c"
+				"%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+				"%*s %*s %*s %*s %*s %*s %llu",
+				&t),
+			 1);
+	return t;
+}
+
+/* The content of name in the directory dirfd, or NULL with errno. */
+static char *read_at(int dirfd, const char *name)
+{
+	char buf[64];
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n < 0 ? NULL : g_strndup(buf, (gsize)n);
+}
+
+/* The target of the link name in the directory dirfd, or NULL with errno. */
+static char *link_at(int dirfd, const char *name)
+{
+	char buf[256];
+	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+
+	return n < 0 ? NULL : g_strndup(buf, (gsize)n);
+}
+
+/*
+ * A directory of ns/ held open names its namespace by its init's identity: once the init died
+ * and its PID went to the init of another namespace, within the same clock tick (which start
+ * times cannot tell apart), it answers ENOENT, not about the other namespace.
+ */
+static void test_reused_init_pid_is_another_namespace(void **state)
+{
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct proc a = spawn(true), b;
+		pid_t pid = a.pid;
+		unsigned long long started = start_ticks(pid);
+		g_autofree char *path =
+		    g_strdup_printf("%s/ns/%" PRIu64, d.mnt, kernel_ns_ino(pid));
+		g_autofree char *want = g_strdup_printf("%d\n", pid);
+		g_autofree char *before = NULL, *after = NULL;
+		int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+		assert_true(dirfd >= 0);
+		before = read_at(dirfd, "init");
+		assert_non_null(before);
+		assert_string_equal(before, want);
+		finish(&a);
+		if (!spawn_as(pid, true, &b)) {
+			close(dirfd);
+			skip();
+		}
+		if (start_ticks(b.pid) != started) {
+			/* Not within one tick: start times would tell them apart. Again. */
+			close(dirfd);
+			finish(&b);
+			continue;
+		}
+		/* The reverse lookup asks the kernel, not a /proc pass: it would find b. */
+		after = link_at(dirfd, "pid/1");
+		err = errno;
+		close(dirfd);
+		finish(&b);
+		if (after)
+			fail_msg("the dead namespace's pid/1 answered %s", after);
+		assert_int_equal(err, ENOENT);
+		return;
+	}
+	skip();
+}
+
 /* Every line of m's ancestors file is the kernel's: its PID and its namespace's init. */
 static void expect_ancestors(const char *mnt, const struct member *m)
 {
@@ -557,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_reused_thread_gets_its_own_view),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
 	    cmocka_unit_test(test_namespace_cache),
+	    cmocka_unit_test(test_reused_init_pid_is_another_namespace),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_cache_off),
 	};
