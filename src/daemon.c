@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mountpoint.h"
 #include "nscache.h"
+#include "pidns.h"
 #include "pidcache.h"
 
 /* Always imposed, after the user's -o, so that they win over anything given there. */
@@ -94,6 +95,11 @@ static bool prepare(const struct nspidfs_options *o)
 
 	if (!preflight_check_privileges(&err) || !mountpoint_prepare(o->mountpoint, &err)) {
 		g_printerr("nspidfs: %s\n", err->message);
+		return false;
+	}
+	/* Every walk up a namespace chain ends there: known once, for the daemon's life. */
+	if (pidns_own_ino() == 0) {
+		g_printerr("nspidfs: cannot open /proc/self/ns/pid: %s\n", g_strerror(errno));
 		return false;
 	}
 	r = strategy_select(o->strategy);

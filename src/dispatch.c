@@ -12,6 +12,7 @@
 
 #include "fs_fast.h"
 #include "fs_ops.h"
+#include "live_table.h"
 #include "strategy.h"
 
 enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN };
@@ -223,6 +224,7 @@ static void take_pending(const sigset_t *stops, const sigset_t *waitmask)
 }
 
 #define SIGNAL_CHECK_US 10000
+#define MAX_EXIT_FDS	8
 
 /*
  * The stop signals are blocked here too, but for ppoll(), which lets them in atomically while
@@ -236,21 +238,33 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 	int fd = fuse_session_fd(se), r = 0;
 	gint64 spin_until = 0, next_signal_check = 0, now;
 	sigset_t stops, waitmask;
+	struct pollfd p[1 + MAX_EXIT_FDS] = {{.fd = fd, .events = POLLIN}};
+	int exit_fds[MAX_EXIT_FDS];
+	nfds_t all_fds = 1, nfds;
+	bool watch_exits = true;
 
 	if (pool)
 		strategy_forbid_helpers();
 	spin_us = usable_spin(spin_us);
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return -errno;
+	for (unsigned i = 0, n = live_tables_exit_fds(exit_fds, MAX_EXIT_FDS); i < n; i++)
+		p[all_fds++] = (struct pollfd){.fd = exit_fds[i], .events = POLLIN};
 	stop_signals(&stops);
 	pthread_sigmask(SIG_BLOCK, &stops, &waitmask);
 	while (!fuse_session_exited(se)) {
 		r = receive(se, &buf, spin_until);
 		if (r == -EAGAIN) {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-
+			/*
+			 * Idle: let go of what exited processes' cache entries hold, and wake to do
+			 * it again when one exits. A wake-up that dropped nothing stops that until
+			 * the next request, so a readiness no sweep clears cannot keep this thread
+			 * busy.
+			 */
+			nfds = live_tables_sweep() > 0 || watch_exits ? all_fds : 1;
+			watch_exits = false;
 			/* EINTR: a stop signal, seen by fuse_session_exited(). */
-			if (ppoll(&p, 1, NULL, &waitmask) < 0 && errno != EINTR)
+			if (ppoll(p, nfds, NULL, &waitmask) < 0 && errno != EINTR)
 				break;
 			continue;
 		}
@@ -259,6 +273,7 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		if (r <= 0)
 			break;
 		fuse_session_process_buf(se, &buf);
+		watch_exits = true;
 		now = g_get_monotonic_time();
 		spin_until = now + spin_us;
 		/* A syscall per request otherwise; a stop waits SIGNAL_CHECK_US and a request. */

@@ -28,6 +28,10 @@ struct live_table {
 	uint64_t clock, hits, misses;
 };
 
+/* Every table, for live_tables_sweep(). */
+static GMutex tables_lock;
+static GSList *tables;
+
 static void entry_free(gpointer p)
 {
 	struct entry *e = p;
@@ -57,6 +61,9 @@ struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned
 	t->capacity = capacity;
 	t->value_size = value_size;
 	t->pidfd_flags = pidfd_flags;
+	g_mutex_lock(&tables_lock);
+	tables = g_slist_prepend(tables, t);
+	g_mutex_unlock(&tables_lock);
 	return t;
 }
 
@@ -69,6 +76,9 @@ void live_table_free(struct live_table *t)
 {
 	if (!t)
 		return;
+	g_mutex_lock(&tables_lock);
+	tables = g_slist_remove(tables, t);
+	g_mutex_unlock(&tables_lock);
 	g_hash_table_unref(t->entries);
 	if (t->epfd >= 0)
 		close(t->epfd);
@@ -98,10 +108,11 @@ int live_table_pidfd(const struct live_table *t, pid_t pid)
  * Locked: drop entries of tasks that exited, so that a dead task's pidfd is not held until its
  * entry is next looked up or evicted. One batch per call: calls come with every store.
  */
-static void sweep(struct live_table *t)
+static unsigned sweep(struct live_table *t)
 {
 	struct epoll_event ev[64];
 	int n = epoll_wait(t->epfd, ev, G_N_ELEMENTS(ev), 0);
+	unsigned dropped = 0;
 
 	for (int i = 0; i < n; i++) {
 		gpointer key = GINT_TO_POINTER((pid_t)ev[i].data.u32);
@@ -109,8 +120,9 @@ static void sweep(struct live_table *t)
 
 		/* An event may be about an entry replaced since: check this one. */
 		if (e && proc_pidfd_exited(e->pidfd, 0))
-			g_hash_table_remove(t->entries, key);
+			dropped += g_hash_table_remove(t->entries, key);
 	}
+	return dropped;
 }
 
 bool live_table_get(struct live_table *t, pid_t pid, void *out)
@@ -206,6 +218,34 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	e->used = ++t->clock;
 	g_hash_table_replace(t->entries, GINT_TO_POINTER(pid), e);
 	g_mutex_unlock(&t->lock);
+}
+
+unsigned live_tables_sweep(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) all = g_mutex_locker_new(&tables_lock);
+	unsigned dropped = 0;
+
+	for (GSList *l = tables; l; l = l->next) {
+		struct live_table *t = l->data;
+		G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+
+		if (!live_table_enabled(t))
+			continue;
+		locker = g_mutex_locker_new(&t->lock);
+		dropped += sweep(t);
+	}
+	return dropped;
+}
+
+unsigned live_tables_exit_fds(int *fds, unsigned max)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) all = g_mutex_locker_new(&tables_lock);
+	unsigned n = 0;
+
+	for (GSList *l = tables; l && n < max; l = l->next)
+		if (live_table_enabled(l->data))
+			fds[n++] = ((struct live_table *)l->data)->epfd;
+	return n;
 }
 
 void live_table_counts(struct live_table *t, struct live_table_counts *out)

@@ -6,7 +6,9 @@
  * are read: an entry is served only while its task lives, and then the facts are about that
  * task, not a PID's next holder.
  *
- * When full, entries of exited tasks go first, then those least recently used. Thread-safe.
+ * Entries of exited tasks are never served; they go with their pidfds at the next sweep (a
+ * store, the counts, or live_tables_sweep()). When full, those least recently used go.
+ * Thread-safe.
  */
 #pragma once
 
@@ -49,5 +51,9 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out);
  */
 void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace);
 void live_table_counts(struct live_table *t, struct live_table_counts *out);
+/* Drop the entries of exited tasks from every table (how many): for when the daemon idles. */
+unsigned live_tables_sweep(void);
+/* Up to max descriptors that poll readable when a task of some table's entries exits. */
+unsigned live_tables_exit_fds(int *fds, unsigned max);
 /* Drop every entry, closing their pidfds. */
 void live_table_clear(struct live_table *t);

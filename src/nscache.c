@@ -4,7 +4,10 @@
  * entry, found by the inode number of the descriptor its pidfd gives, with no NS_GET_PARENT
  * walk. The descriptors held also keep the kernel's nsfs inodes of those namespaces, which it
  * would otherwise make and free again at every open. An entry is tied to the namespace's
- * init, whose exit ends the namespace: then it goes, and so do the descriptors.
+ * init, whose exit ends the namespace: then it is never served again, and it goes with its
+ * descriptors at the next sweep (live_table.h). The init's pidfd is opened after the chain was
+ * read, which live_table.h otherwise forbids: what holds the chain true is the namespace's
+ * descriptors, held since it was read.
  */
 #include "nscache.h"
 
@@ -125,6 +128,8 @@ void nscache_store(struct pidns_chain *chain, int pidfd, const struct proc_model
 	struct ns_entry e = {.depth = chain->depth};
 	int fd;
 
+	for (unsigned k = 0; k < NSPIDFS_MAX_LEVELS; k++)
+		e.fd[k] = -1;
 	if (!live_table_enabled(table) || chain->depth < 2 || pidfd < 0)
 		return;
 	fd = init_pidfd(chain, pidfd, m);

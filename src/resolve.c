@@ -123,7 +123,10 @@ static int check_identity(int pidfd, pid_t pid, uint64_t want)
 
 static bool dying(int pidfd)
 {
-	return pidfd >= 0 && resolve_ids_unique() && proc_pidfd_exited(pidfd, DYING_MS);
+	/* Not on the thread that reads requests: every reader would wait. */
+	int wait_ms = strategy_helpers_forbidden() ? 0 : DYING_MS;
+
+	return pidfd >= 0 && resolve_ids_unique() && proc_pidfd_exited(pidfd, wait_ms);
 }
 
 /*
@@ -160,13 +163,13 @@ static int chain_by_pidfd(int pidfd, struct pidns_chain *chain, bool *walked)
 	if (fd < 0)
 		return NOT_SETTLED;
 	r = nscache_chain(fd, chain);
-	*walked = r == 0;
 	if (r == NSCACHE_HIT)
 		return 0;
 	if (r == 0 && chain->depth == 1 && !surely_not_kthread(pidfd)) {
 		pidns_chain_close(chain);
 		return NOT_SETTLED;
 	}
+	*walked = r == 0;
 	return r;
 }
 
@@ -205,9 +208,7 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	/* -EWOULDBLOCK: no helper here (the reading thread), where waiting would hold up others. */
-	if (check_identity(pidfd, pid, want) == -ENOENT ||
-	    (r < 0 && r != -ENOENT && r != -EWOULDBLOCK && dying(pidfd)))
+	if (check_identity(pidfd, pid, want) == -ENOENT || (r < 0 && r != -ENOENT && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	if (r == 0 && walked)
 		nscache_store(&chain, pidfd, out);

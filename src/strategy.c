@@ -86,6 +86,11 @@ void strategy_forbid_helpers(void)
 	no_helpers = true;
 }
 
+bool strategy_helpers_forbidden(void)
+{
+	return no_helpers;
+}
+
 /* -EWOULDBLOCK where strategy id would fork a helper on a thread that must not. */
 static bool forbidden(unsigned id)
 {

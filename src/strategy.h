@@ -54,6 +54,8 @@ int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_m
  * (creds, or auto falling back to it) they give -EWOULDBLOCK.
  */
 void strategy_forbid_helpers(void);
+/* Whether this is such a thread (the one reading requests), which must not wait either. */
+bool strategy_helpers_forbidden(void);
 int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host);
 /* NS_GET_PID_IN_PIDNS and NS_GET_PID_FROM_PIDNS answer on this kernel (6.11 and later). */
 bool nsfs_pid_ioctls_work(void);
