@@ -3,7 +3,7 @@
 #include <glib.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +14,7 @@
 #include "fs_ops.h"
 #include "live_table.h"
 #include "strategy.h"
+#include "util.h"
 
 enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_OPEN };
 
@@ -227,10 +228,62 @@ static void take_pending(const sigset_t *stops, const sigset_t *waitmask)
 #define MAX_EXIT_FDS	8
 
 /*
- * The stop signals are blocked here too, but for ppoll(), which lets them in atomically while
- * it sleeps: a signal that came between the check of fuse_session_exited() and a sleep would
- * otherwise end the session while this thread slept on. One that comes while requests keep
- * coming is taken between two of them, within SIGNAL_CHECK_US.
+ * What the reading thread sleeps on: /dev/fuse, and the caches' sets of pidfds, which poll
+ * readable when a cached process exits. One epoll set holds them all, so that a sleep
+ * registers nothing (ppoll() would, on every descriptor, at every sleep).
+ */
+struct idle {
+	int epfd;
+	int exit_fds[MAX_EXIT_FDS];
+	unsigned n_exit;
+	bool watching; /* the exit_fds are in the set */
+};
+
+static void idle_watch_exits(struct idle *w, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (on == w->watching)
+		return;
+	for (unsigned i = 0; i < w->n_exit; i++)
+		epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->exit_fds[i], &ev);
+	w->watching = on;
+}
+
+static int idle_open(struct idle *w, int fuse_fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, fuse_fd, &ev) < 0)
+		return -errno;
+	w->n_exit = live_tables_exit_fds(w->exit_fds, MAX_EXIT_FDS);
+	w->watching = false;
+	idle_watch_exits(w, true);
+	return 0;
+}
+
+/*
+ * Nothing to read: let go of what exited processes' cache entries hold, and sleep until a
+ * request comes or a cached process exits. A wake-up that dropped nothing and saw no request
+ * stops the watch on exits until the next request, so that a readiness no sweep clears
+ * cannot keep this thread busy. EINTR: a stop signal, seen by fuse_session_exited().
+ */
+static int idle_wait(struct idle *w, bool request_since, const sigset_t *waitmask)
+{
+	struct epoll_event ev;
+
+	idle_watch_exits(w, live_tables_sweep() > 0 || request_since);
+	if (epoll_pwait(w->epfd, &ev, 1, -1, waitmask) < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The stop signals are blocked here too, but for epoll_pwait(), which lets them in atomically
+ * while it sleeps: a signal that came between the check of fuse_session_exited() and a sleep
+ * would otherwise end the session while this thread slept on. One that comes while requests
+ * keep coming is taken between two of them, within SIGNAL_CHECK_US.
  */
 int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 {
@@ -238,33 +291,27 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 	int fd = fuse_session_fd(se), r = 0;
 	gint64 spin_until = 0, next_signal_check = 0, now;
 	sigset_t stops, waitmask;
-	struct pollfd p[1 + MAX_EXIT_FDS] = {{.fd = fd, .events = POLLIN}};
-	int exit_fds[MAX_EXIT_FDS];
-	nfds_t all_fds = 1, nfds;
-	bool watch_exits = true;
+	struct idle idle;
+	bool request_since = true;
 
 	if (pool)
 		strategy_forbid_helpers();
 	spin_us = usable_spin(spin_us);
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return -errno;
-	for (unsigned i = 0, n = live_tables_exit_fds(exit_fds, MAX_EXIT_FDS); i < n; i++)
-		p[all_fds++] = (struct pollfd){.fd = exit_fds[i], .events = POLLIN};
+	r = idle_open(&idle, fd);
+	if (r < 0) {
+		nspidfs_close_fd(idle.epfd);
+		return r;
+	}
 	stop_signals(&stops);
 	pthread_sigmask(SIG_BLOCK, &stops, &waitmask);
 	while (!fuse_session_exited(se)) {
 		r = receive(se, &buf, spin_until);
 		if (r == -EAGAIN) {
-			/*
-			 * Idle: let go of what exited processes' cache entries hold, and wake to do
-			 * it again when one exits. A wake-up that dropped nothing stops that until
-			 * the next request, so a readiness no sweep clears cannot keep this thread
-			 * busy.
-			 */
-			nfds = live_tables_sweep() > 0 || watch_exits ? all_fds : 1;
-			watch_exits = false;
-			/* EINTR: a stop signal, seen by fuse_session_exited(). */
-			if (ppoll(p, nfds, NULL, &waitmask) < 0 && errno != EINTR)
+			r = idle_wait(&idle, request_since, &waitmask);
+			request_since = false;
+			if (r < 0)
 				break;
 			continue;
 		}
@@ -273,7 +320,7 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		if (r <= 0)
 			break;
 		fuse_session_process_buf(se, &buf);
-		watch_exits = true;
+		request_since = true;
 		now = g_get_monotonic_time();
 		spin_until = now + spin_us;
 		/* A syscall per request otherwise; a stop waits SIGNAL_CHECK_US and a request. */
@@ -283,6 +330,7 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
+	close(idle.epfd);
 	free(buf.mem);
 	fuse_session_reset(se);
 	return r < 0 && r != -EAGAIN && r != -EINTR ? r : 0;
