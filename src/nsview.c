@@ -128,21 +128,40 @@ static int parse_ns_name(const char *name, uint64_t *ino)
 	return 0;
 }
 
+/*
+ * ns's node from a /proc pass's model, if ns is there and its init still is ino's; else (no
+ * model, no such namespace, or an init gone since, whose inode number the kernel may have
+ * given to a new namespace at once) -ENOENT.
+ */
+static int node_from_model(const struct ns_model *m, uint64_t ino, struct node *out)
+{
+	const struct ns_info *ns = m ? ns_model_find(m, ino) : NULL;
+
+	if (!ns || ns->init <= 0)
+		return -ENOENT;
+	return node_of_init(ino, ns->init, ns->init_start, out);
+}
+
 int nsview_lookup(const char *name, struct node *out)
 {
 	uint64_t ino, start;
 	pid_t init;
 	int r = parse_ns_name(name, &ino);
 	g_autoptr(ns_model) m = NULL;
-	const struct ns_info *ns;
 
 	if (r < 0)
 		return r;
-	/* A namespace seen before, whose init lives: no /proc pass. */
-	if (init_cache_peek(ino, &init, &start))
-		return node_of_init(ino, init, start, out);
+	/*
+	 * A namespace seen before, whose init lives: no /proc pass. The cache checks inits by
+	 * start time, which a PID reused within a clock tick passes: then ask /proc.
+	 */
+	if (init_cache_peek(ino, &init, &start) && node_of_init(ino, init, start, out) == 0)
+		return 0;
 	m = snapshot_get(&r);
-	if (m && !ns_model_find(m, ino)) {
+	if (node_from_model(m, ino, out) == 0)
+		return 0;
+	/* Not in the last pass, or not as it is now: a new one, if a process came since. */
+	if (m) {
 		struct ns_model *newer = snapshot_refresh(m, &r);
 
 		g_clear_pointer(&m, ns_model_unref);
@@ -150,10 +169,9 @@ int nsview_lookup(const char *name, struct node *out)
 	}
 	if (!m)
 		return r;
-	ns = ns_model_find(m, ino);
-	if (!ns || ns->init <= 0)
+	if (node_from_model(m, ino, out) < 0)
 		return log_debug_ret(-ENOENT, "namespace %s: none with that inode", name);
-	return node_of_init(ino, ns->init, ns->init_start, out);
+	return 0;
 }
 
 static int open_ns(const struct ns_target *t, struct ns_ref *ref)
