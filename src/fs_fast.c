@@ -45,7 +45,7 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		    !(pidcache_peek(n.pid, &n.start, &m) & PIDCACHE_MODEL) ||
 		    !cached_visible(req, &m))
 			return false;
-		reply_node(req, &n, pid_dir_entry_ttl(&n));
+		reply_node(req, &n, pid_dir_ttl());
 		return true;
 	}
 	if (dir.kind != NODE_PID_DIR || pid_file_from_name(name, &f) < 0 ||

@@ -104,20 +104,20 @@ static void lookup_pid(fuse_req_t req, struct node *n)
 		r = pidcache_identity(n->pid, &n->start);
 	} else if (v.scope == VIEWER_ALL) {
 		r = pidcache_identify(n->pid, &n->start, &fd);
-		reply_node_or_err(req, r, n, r == 0 ? pid_dir_identified_ttl() : TTL_NONE);
+		reply_node_or_err(req, r, n, r == 0 ? pid_dir_ttl() : TTL_NONE);
 		if (r == 0 && fd >= 0)
 			(void)pidcache_resolve_held(n->pid, n->start, fd, &m);
 		return;
 	} else if (pidcache_resolve(n->pid, &n->start, &m) == 0) {
 		r = viewer_check_model(&v, &m);
-		reply_node_or_err(req, r, n, r == 0 ? pid_dir_entry_ttl(n) : TTL_NONE);
+		reply_node_or_err(req, r, n, r == 0 ? pid_dir_ttl() : TTL_NONE);
 		return;
 	} else {
 		r = pidcache_identity(n->pid, &n->start);
 	}
 	if (r == 0)
 		r = viewer_check_process(&v, n->pid);
-	reply_node_or_err(req, r, n, r == 0 ? pid_dir_entry_ttl(n) : TTL_NONE);
+	reply_node_or_err(req, r, n, r == 0 ? pid_dir_ttl() : TTL_NONE);
 }
 
 /*

@@ -179,6 +179,13 @@ static void make_room(struct live_table *t, GPtrArray *evicted)
 		g_hash_table_foreach_steal(t->entries, steal_older, args);
 }
 
+/* A value put but not stored: what it holds goes, as the put took it. */
+static void drop_value(const struct live_table *t, const void *value)
+{
+	if (t && t->ops.clear)
+		t->ops.clear((void *)value);
+}
+
 void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace)
 {
 	g_autoptr(GPtrArray) evicted = g_ptr_array_new_with_free_func(entry_free);
@@ -186,8 +193,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	struct entry *e, *old;
 
 	if (pidfd < 0) {
-		if (t && t->ops.clear)
-			t->ops.clear((void *)value);
+		drop_value(t, value);
 		return;
 	}
 	/*
@@ -196,8 +202,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	 */
 	if (!live_table_enabled(t) || epoll_ctl(t->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		close(pidfd);
-		if (t && t->ops.clear)
-			t->ops.clear((void *)value);
+		drop_value(t, value);
 		return;
 	}
 	e = g_malloc(sizeof(*e) + t->value_size);
@@ -250,7 +255,12 @@ unsigned live_tables_exit_fds(int *fds, unsigned max)
 
 void live_table_counts(struct live_table *t, struct live_table_counts *out)
 {
-	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
+
+	*out = (struct live_table_counts){0};
+	if (!t)
+		return;
+	locker = g_mutex_locker_new(&t->lock);
 
 	if (t->epfd >= 0)
 		sweep(t);

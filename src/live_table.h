@@ -50,6 +50,7 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out);
  * entry about the same live task stays as it is.
  */
 void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace);
+/* All 0 for a NULL table. */
 void live_table_counts(struct live_table *t, struct live_table_counts *out);
 /* Drop the entries of exited tasks from every table (how many): for when the daemon idles. */
 unsigned live_tables_sweep(void);

@@ -76,6 +76,15 @@ static pid_t key_of(uint64_t ino)
 	return (pid_t)(uint32_t)ino;
 }
 
+/* Every ancestor below the daemon's was duplicated (entry_copy). */
+static bool copied_whole(const struct ns_entry *e)
+{
+	for (unsigned k = 1; k + 1 < e->depth; k++)
+		if (e->fd[k] < 0)
+			return false;
+	return true;
+}
+
 int nscache_chain(int fd, struct pidns_chain *chain)
 {
 	struct ns_entry e;
@@ -86,10 +95,7 @@ int nscache_chain(int fd, struct pidns_chain *chain)
 	    !live_table_get(table, key_of(st.st_ino), &e))
 		return pidns_chain_from_fd(fd, chain);
 	/* Another namespace under the same key, or a copy short of descriptors: walk. */
-	for (unsigned k = 1; k + 1 < e.depth; k++)
-		if (e.fd[k] < 0)
-			e.ino[e.depth - 1] = 0;
-	if (e.ino[e.depth - 1] != st.st_ino) {
+	if (e.ino[e.depth - 1] != st.st_ino || !copied_whole(&e)) {
 		entry_clear(&e);
 		return pidns_chain_from_fd(fd, chain);
 	}
@@ -147,9 +153,7 @@ void nscache_store(struct pidns_chain *chain, int pidfd, const struct proc_model
 
 void nscache_counts(struct live_table_counts *out)
 {
-	*out = (struct live_table_counts){0};
-	if (table)
-		live_table_counts(table, out);
+	live_table_counts(table, out);
 }
 
 void nscache_clear(void)

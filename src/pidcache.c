@@ -167,9 +167,7 @@ int pidcache_peek(pid_t pid, uint64_t *start, struct proc_model *model)
 
 void pidcache_counts(struct live_table_counts *out)
 {
-	*out = (struct live_table_counts){0};
-	if (table)
-		live_table_counts(table, out);
+	live_table_counts(table, out);
 }
 
 void pidcache_clear(void)

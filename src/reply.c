@@ -58,18 +58,7 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 		st->st_size = SMALL_FILE_SIZE;
 }
 
-double pid_dir_entry_ttl(const struct node *dir)
-{
-	uint64_t start;
-
-	/* visibility_all() first: a peek polls the process's pidfd. */
-	if (pid_dir_identified_ttl() == TTL_NONE || !pidcache_peek(dir->pid, &start, NULL) ||
-	    start != dir->start)
-		return TTL_NONE;
-	return PID_DIR_TTL;
-}
-
-double pid_dir_identified_ttl(void)
+double pid_dir_ttl(void)
 {
 	return visibility_all() && pidcache_enabled() ? PID_DIR_TTL : TTL_NONE;
 }

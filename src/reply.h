@@ -22,14 +22,13 @@ double node_attr_ttl(const struct node *n);
 bool node_content_is_fixed(const struct node *n);
 void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st);
 /*
- * How long the kernel may keep the name "<pid>" in the root: 0 (every path walk asks the
- * daemon, which checks the reader) unless every reader may see everything and the process is
- * cached. Not longer than PID_DIR_TTL: a process that exits leaves its name for that long.
+ * How long the kernel may keep the name "<pid>" in the root, once the LOOKUP has identified
+ * the process: 0 (every path walk asks the daemon, which checks the reader) unless every
+ * reader may see everything and processes are cached. Not longer than PID_DIR_TTL: a process
+ * that exits leaves its name for that long.
  */
 #define PID_DIR_TTL 1.0
-double pid_dir_entry_ttl(const struct node *dir);
-/* The same for a directory whose process was identified by a pidfd just now. */
-double pid_dir_identified_ttl(void);
+double pid_dir_ttl(void);
 void reply_node(fuse_req_t req, const struct node *n, double entry_ttl);
 /*
  * A fixed file's exact size, from its process's model: the kernel reads up to it from the page

@@ -127,9 +127,7 @@ int viewer_check_model(const struct viewer *v, const struct proc_model *m)
 
 void visibility_counts(struct live_table_counts *out)
 {
-	*out = (struct live_table_counts){0};
-	if (viewers)
-		live_table_counts(viewers, out);
+	live_table_counts(viewers, out);
 }
 
 void visibility_clear(void)
