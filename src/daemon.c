@@ -124,7 +124,7 @@ int daemon_run(const struct nspidfs_options *o)
 	const struct fuse_lowlevel_ops *ops;
 	struct fuse_session *se;
 	g_autofree char *mountpoint = NULL;
-	int status = 1;
+	int status = 1, r;
 
 	if (!prepare(o))
 		return 1;
@@ -156,12 +156,21 @@ int daemon_run(const struct nspidfs_options *o)
 		goto out_unmount;
 	if (!o->foreground)
 		log_to_syslog();
+	r = dispatch_open(se);
+	if (r < 0) {
+		g_printerr("nspidfs: cannot wait for requests: %s\n", g_strerror(-r));
+		goto out_unmount;
+	}
 	dispatch_start(o->single_thread ? 0 : o->max_threads);
 	signal_ready(o->ready_fd);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
-	status = dispatch_loop(se, o->spin_us) < 0 ? 1 : 0;
+	r = dispatch_loop(se, o->spin_us);
+	if (r < 0)
+		g_warning("serving stopped: %s", g_strerror(-r));
+	status = r < 0 ? 1 : 0;
 	/* Before the unmount closes /dev/fuse: workers reply through it. */
 	dispatch_stop();
+	dispatch_close();
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:

@@ -279,6 +279,26 @@ static int idle_wait(struct idle *w, bool request_since, const sigset_t *waitmas
 	return 0;
 }
 
+static struct idle idle = {.epfd = -1};
+
+int dispatch_open(struct fuse_session *se)
+{
+	int fd = fuse_session_fd(se), r;
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	r = idle_open(&idle, fd);
+	if (r < 0)
+		dispatch_close();
+	return r;
+}
+
+void dispatch_close(void)
+{
+	nspidfs_close_fd(idle.epfd);
+	idle.epfd = -1;
+}
+
 /*
  * The stop signals are blocked here too, but for epoll_pwait(), which lets them in atomically
  * while it sleeps: a signal that came between the check of fuse_session_exited() and a sleep
@@ -288,22 +308,14 @@ static int idle_wait(struct idle *w, bool request_since, const sigset_t *waitmas
 int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 {
 	struct fuse_buf buf = {.mem = NULL};
-	int fd = fuse_session_fd(se), r = 0;
 	gint64 spin_until = 0, next_signal_check = 0, now;
 	sigset_t stops, waitmask;
-	struct idle idle;
 	bool request_since = true;
+	int r = 0;
 
 	if (pool)
 		strategy_forbid_helpers();
 	spin_us = usable_spin(spin_us);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-		return -errno;
-	r = idle_open(&idle, fd);
-	if (r < 0) {
-		nspidfs_close_fd(idle.epfd);
-		return r;
-	}
 	stop_signals(&stops);
 	pthread_sigmask(SIG_BLOCK, &stops, &waitmask);
 	while (!fuse_session_exited(se)) {
@@ -330,7 +342,6 @@ int dispatch_loop(struct fuse_session *se, unsigned spin_us)
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &waitmask, NULL);
-	close(idle.epfd);
 	free(buf.mem);
 	fuse_session_reset(se);
 	return r < 0 && r != -EAGAIN && r != -EINTR ? r : 0;

@@ -22,10 +22,16 @@ void dispatch_start(unsigned workers);
 /* After the loop, before the session goes: waits for the requests the workers hold. */
 void dispatch_stop(void);
 /*
- * The reading thread's loop, until the session ends: 0 for an unmount or a stop signal. After
- * each request it keeps reading for up to spin_us microseconds before it sleeps: the next
- * request of a reader (a cat's OPEN after its LOOKUP) comes within a few microseconds, and a
- * sleeping thread's wake-up costs about a third of a round trip here. No spinning with one
- * CPU, where it would only delay the reader it waits for.
+ * Before the daemon says it is ready: what the loop sleeps on, made now so that the loop
+ * needs no descriptor of its own once serving (readers may see it run out of them).
+ */
+int dispatch_open(struct fuse_session *se);
+void dispatch_close(void);
+/*
+ * The reading thread's loop (after dispatch_open()), until the session ends: 0 for an unmount or a
+ * stop signal. After each request it keeps reading for up to spin_us microseconds before it sleeps:
+ * the next request of a reader (a cat's OPEN after its LOOKUP) comes within a few microseconds, and
+ * a sleeping thread's wake-up costs about a third of a round trip here. No spinning with one CPU,
+ * where it would only delay the reader it waits for.
  */
 int dispatch_loop(struct fuse_session *se, unsigned spin_us);
