@@ -1,10 +1,11 @@
 /*
  * A bounded table of facts about live tasks, each entry tied to its task by a pidfd. What the
  * kernel fixes for a task's life (its PID namespaces, its PIDs, its start time) can be kept as
- * long as the task lives, and whether it lives is one poll() on the pidfd: readable means it
- * exited, and its PID may name another task by now. The pidfd must be opened before the facts
- * are read: an entry is served only while its task lives, and then the facts are about that
- * task, not a PID's next holder.
+ * long as the task lives, and whether it lives is whether the pidfd polls readable: readable
+ * means it exited, and its PID may name another task by now. The pidfd must be opened before
+ * the facts are read: an entry is served only while its task lives, and then the facts are
+ * about that task, not a PID's next holder. The table's epoll set holds every entry's pidfd,
+ * so that one call tells whether any of them exited; a hit costs that call while none did.
  *
  * Entries of exited tasks are never served; they go with their pidfds at the next sweep (a
  * store, the counts, or live_tables_sweep()). When full, those least recently used go.

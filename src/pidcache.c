@@ -1,6 +1,7 @@
 /*
- * A hit costs one poll() on the process's pidfd, where a miss resolves the process. Entries
- * of processes without a model (kernel threads, refusals) hold only the identity.
+ * A hit costs one look at the table's set of pidfds (live_table.h), where a miss resolves the
+ * process. Entries of processes without a model (kernel threads, refusals) hold only the
+ * identity.
  */
 #include "pidcache.h"
 
