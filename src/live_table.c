@@ -10,7 +10,7 @@
 #include "proc.h"
 
 struct entry {
-	int epfd; /* the table's, to leave its set before the pidfd is closed */
+	int epfd, wake_fd; /* the table's, to leave its sets before the pidfd is closed */
 	int pidfd;
 	void (*clear)(void *value); /* the table's */
 	uint64_t used;		    /* the table's clock at its last use */
@@ -20,7 +20,14 @@ struct entry {
 struct live_table {
 	GMutex lock;
 	GHashTable *entries; /* GINT_TO_POINTER(pid) -> struct entry */
-	int epfd;	     /* every entry's pidfd: which tasks exited */
+	/*
+	 * Two epoll sets, each of every entry's pidfd. epfd tells a hit whether a task exited,
+	 * and is read only under the lock. wake_fd is for a thread that sleeps until one does:
+	 * it goes in that thread's own set, and the kernel scans a set so nested whenever it
+	 * polls the outer one. A scan empties the ready list for a moment, and an epoll_wait()
+	 * that looks then, without the set's lock, may find nothing ready.
+	 */
+	int epfd, wake_fd;
 	unsigned capacity;
 	size_t value_size;
 	unsigned pidfd_flags;
@@ -41,6 +48,7 @@ static void entry_free(gpointer p)
 	 * the closed entry would stay in the set, and report events matching no entry.
 	 */
 	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->pidfd, NULL);
+	epoll_ctl(e->wake_fd, EPOLL_CTL_DEL, e->pidfd, NULL);
 	close(e->pidfd);
 	if (e->clear)
 		e->clear(e->value);
@@ -54,7 +62,8 @@ struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned
 	g_mutex_init(&t->lock);
 	t->entries = g_hash_table_new_full(NULL, NULL, NULL, entry_free);
 	t->epfd = capacity ? epoll_create1(EPOLL_CLOEXEC) : -1;
-	if (capacity && t->epfd < 0) {
+	t->wake_fd = capacity ? epoll_create1(EPOLL_CLOEXEC) : -1;
+	if (capacity && (t->epfd < 0 || t->wake_fd < 0)) {
 		g_warning("epoll_create1: %s: caching nothing", g_strerror(errno));
 		capacity = 0;
 	}
@@ -82,6 +91,8 @@ void live_table_free(struct live_table *t)
 	g_hash_table_unref(t->entries);
 	if (t->epfd >= 0)
 		close(t->epfd);
+	if (t->wake_fd >= 0)
+		close(t->wake_fd);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -127,10 +138,11 @@ static unsigned sweep(struct live_table *t)
 
 /*
  * Locked: whether every entry's task still holds its PID, in one call however many there are.
- * A task's exit wakes its pidfd's waiters before its PID is freed (exit_notify()), and epoll
- * puts the pidfd on the set's ready list within that wake-up: a set with nothing ready thus
- * holds no pidfd of a task whose PID a request could name by now. An empty epoll_wait() costs
- * a third of a poll() here, and every hit needs one.
+ * The kernel wakes a pidfd's waiters as its task exits and again as it is reaped, before its
+ * PID is freed (release_task()), and epoll queues the pidfd as ready within that wake-up: a
+ * set with nothing ready holds no pidfd of a task whose PID a request could name by now. That
+ * holds while nothing scans the set meanwhile, hence the lock and the separate wake_fd. An
+ * empty epoll_wait() costs a third of a poll() here, and every hit needs one.
  */
 static bool all_live(struct live_table *t)
 {
@@ -234,8 +246,15 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 		drop_value(t, value);
 		return;
 	}
+	if (epoll_ctl(t->wake_fd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, pidfd, NULL);
+		close(pidfd);
+		drop_value(t, value);
+		return;
+	}
 	e = g_malloc(sizeof(*e) + t->value_size);
 	e->epfd = t->epfd;
+	e->wake_fd = t->wake_fd;
 	e->pidfd = pidfd;
 	e->clear = t->ops.clear;
 	memcpy(e->value, value, t->value_size);
@@ -278,7 +297,7 @@ unsigned live_tables_exit_fds(int *fds, unsigned max)
 
 	for (GSList *l = tables; l && n < max; l = l->next)
 		if (live_table_enabled(l->data))
-			fds[n++] = ((struct live_table *)l->data)->epfd;
+			fds[n++] = ((struct live_table *)l->data)->wake_fd;
 	return n;
 }
 
