@@ -117,7 +117,8 @@ int live_table_pidfd(const struct live_table *t, pid_t pid)
 
 /*
  * Locked: drop entries of tasks that exited, so that a dead task's pidfd is not held until its
- * entry is next looked up or evicted. One batch per call: calls come with every store.
+ * entry is next looked up or evicted. One batch per call: calls come with every store, and
+ * with every hit while some task exited.
  */
 static unsigned sweep(struct live_table *t)
 {

@@ -456,12 +456,12 @@ struct loop_result {
 
 #define LOOP_ROUNDS 9
 
-/* A median, and the median and range of its rounds' ratios to the floor. */
+/* The median of the rounds' medians, and the median and range of their ratios to the floor. */
 static void row_rounds(const char *what, double us, struct series *ratios)
 {
 	double mid = median(ratios); /* sorts */
 
-	printf("  %-52s %10.1f us %8.2fx of floor (rounds: %.2f-%.2fx)\n", what, us, mid,
+	printf("  %-52s %10.1f us %8.2fx of floor, median round (%.2f-%.2fx)\n", what, us, mid,
 	       g_array_index(ratios->us, double, 0),
 	       g_array_index(ratios->us, double, ratios->us->len - 1));
 }
@@ -568,9 +568,8 @@ static void bench_fork_per_query(pid_t target, unsigned iters, const double cold
 	fork_us = median(s);
 	printf("\n2. one translation\n");
 	row("fork + nsenter --pid into the namespace", fork_us, 0, "");
-	printf("  %-52s %10.0fx / %.0fx\n",
-	       "  its cost over a warm read in a loop (1d), default / all", fork_us / loop->us,
-	       fork_us / loop->all);
+	printf("  %-52s %10.0fx / %.0fx a warm read in a loop (1d): default / all\n",
+	       "  a fork + nsenter costs", fork_us / loop->us, fork_us / loop->all);
 	row("nspidfs auto: PID/init, warm, read after each fork", median(fs), fork_us,
 	    "of fork + nsenter");
 	row("nspidfs auto, visibility=all: the same", median(fs_all), fork_us, "of fork + nsenter");
