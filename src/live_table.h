@@ -8,8 +8,8 @@
  * so that one call tells whether any of them exited; a hit costs that call while none did.
  *
  * Entries of exited tasks are never served; they go with their pidfds at the next sweep (a
- * store, a hit that finds some task exited, the counts, or live_tables_sweep()). When full, those least recently used go.
- * Thread-safe.
+ * store, a hit that finds some task exited, the counts, or live_tables_sweep()). When full, those
+ * least recently used go. Thread-safe.
  */
 #pragma once
 
