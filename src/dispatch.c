@@ -13,6 +13,7 @@
 #include "fs_fast.h"
 #include "fs_ops.h"
 #include "live_table.h"
+#include "pagecache.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -130,8 +131,15 @@ static void d_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void d_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (!fs_fast_open(req, ino, fi))
+	/* Deferred, it is stored nothing: a READ serves it, as it would any other. */
+	if (!fs_fast_open(req, ino, fi, pagecache_opening(ino)))
 		defer(OP_OPEN, req, ino, NULL, fi, 0, 0);
+}
+
+static void d_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	pagecache_released(ino);
+	nspidfs_ops.release(req, ino, fi);
 }
 
 /* READs (every open file holds its content), releases, refused writes never block: they run
@@ -147,6 +155,7 @@ const struct fuse_lowlevel_ops *dispatch_ops(void)
 	ops.opendir = d_opendir;
 	ops.readdir = d_readdir;
 	ops.open = d_open;
+	ops.release = d_release;
 	return &ops;
 }
 
@@ -287,6 +296,7 @@ int dispatch_open(struct fuse_session *se)
 
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return -errno;
+	pagecache_configure(se);
 	r = idle_open(&idle, fd);
 	if (r < 0)
 		dispatch_close();

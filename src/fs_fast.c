@@ -10,6 +10,7 @@
 
 #include "format.h"
 #include "handle.h"
+#include "pagecache.h"
 #include "pidcache.h"
 #include "proc_parse.h"
 #include "reply.h"
@@ -54,9 +55,10 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	n = dir;
 	n.kind = NODE_PID_FILE;
 	n.file = f;
-	if (node_content_is_fixed(&n))
+	if (node_content_is_fixed(&n)) {
+		pagecache_looked_up(node_ino(&n));
 		reply_file(req, &n, fixed_file_size(&n, &m));
-	else
+	} else
 		reply_node(req, &n, TTL_FOREVER);
 	return true;
 }
@@ -79,7 +81,7 @@ bool fs_fast_getattr(fuse_req_t req, fuse_ino_t ino)
 	return true;
 }
 
-bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, bool store)
 {
 	g_autoptr(GString) text = NULL;
 	struct proc_model m;
@@ -90,6 +92,8 @@ bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	    !cached_visible(req, &m))
 		return false;
 	text = format_pid_file((enum pid_file)n.file, &m);
+	if (store)
+		pagecache_store(ino, text);
 	fi->fh = handle_new(text);
 	reply_open_handle(req, fi, true);
 	return true;

@@ -10,4 +10,5 @@
 
 bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 bool fs_fast_getattr(fuse_req_t req, fuse_ino_t ino);
-bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* store: give the kernel the content before the answer (pagecache_opening()). */
+bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, bool store);

@@ -28,6 +28,7 @@
 #include "node.h"
 #include "nsview.h"
 #include "nscache.h"
+#include "pagecache.h"
 #include "pidcache.h"
 #include "proc.h"
 #include "reply.h"
@@ -244,6 +245,7 @@ static void op_destroy(void *userdata)
 
 	g_clear_pointer(&open_dirs, g_hash_table_unref);
 	handle_release_all();
+	pagecache_clear();
 	pidcache_clear();
 	nscache_clear();
 	stash_clear();

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -291,6 +292,106 @@ static void test_open_file_outlives_process(void **state)
 	assert_int_equal(pread(fd, again, sizeof(again), 0), n);
 	assert_memory_equal(first, again, (size_t)n);
 	close(fd);
+}
+
+/*
+ * A fixed file's first open hands its content to the page cache before it is answered: mapped
+ * right after the open, before anything reads it, its page is there, and no READ is needed.
+ */
+static void test_first_open_fills_the_page_cache(void **state)
+{
+	struct proc p = spawn(true);
+	char path[256];
+	unsigned char resident = 0;
+	bool mapped, same = false;
+	void *map = MAP_FAILED;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%d/nspid", d.mnt, p.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	mapped = map != MAP_FAILED;
+	if (mapped) {
+		/* mincore() asks the page cache for a page not faulted in: nothing is read. */
+		if (mincore(map, 4096, &resident) < 0)
+			resident = 0;
+		/* The init of its own namespace. */
+		same = memcmp(map, "1\n", 2) == 0;
+		munmap(map, 4096);
+	}
+	if (fd >= 0)
+		close(fd);
+	finish(&p);
+	assert_true(mapped);
+	assert_true(resident & 1);
+	assert_true(same);
+}
+
+#define RACE_READERS 4
+#define RACE_ROUNDS  40
+
+struct race {
+	const char *mnt;
+	pid_t pids[RACE_ROUNDS];
+	pthread_barrier_t round;
+	int wrong;
+};
+
+/* Every reader opens the same new files at once, and drops their pages to read them again. */
+static void *race_main(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		char path[256], want[32], buf[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%d/init", r->mnt, r->pids[i]);
+		snprintf(want, sizeof(want), "%d\n", r->pids[i]);
+		pthread_barrier_wait(&r->round);
+		for (int k = 0; k < 3; k++) {
+			ssize_t n;
+
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
+			if (n < 0 || (size_t)n != strlen(want) || memcmp(buf, want, (size_t)n) != 0)
+				g_atomic_int_inc(&r->wrong);
+			if (fd >= 0) {
+				posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+				close(fd);
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * First opens racing each other and READs of dropped pages, every answer checked. A store of
+ * a page whose READ waits would wait for the thread that answers it: the daemon would hang
+ * (as it did, with the store moved after the OPEN's answer).
+ */
+static void test_first_opens_race(void **state)
+{
+	static struct race r;
+	struct proc procs[RACE_ROUNDS];
+	pthread_t th[RACE_READERS];
+
+	r.mnt = d.mnt;
+	r.wrong = 0;
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		procs[i] = spawn(true);
+		r.pids[i] = procs[i].pid;
+	}
+	pthread_barrier_init(&r.round, NULL, RACE_READERS);
+	for (int t = 0; t < RACE_READERS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, race_main, &r), 0);
+	for (int t = 0; t < RACE_READERS; t++)
+		pthread_join(th[t], NULL);
+	pthread_barrier_destroy(&r.round);
+	for (int i = 0; i < RACE_ROUNDS; i++)
+		finish(&procs[i]);
+	assert_int_equal(r.wrong, 0);
 }
 
 static void *churn_main(void *arg)
@@ -660,6 +761,8 @@ int main(void)
 	    cmocka_unit_test(test_json_has_the_current_name),
 	    cmocka_unit_test(test_attributes_racing_reads),
 	    cmocka_unit_test(test_open_file_outlives_process),
+	    cmocka_unit_test(test_first_open_fills_the_page_cache),
+	    cmocka_unit_test(test_first_opens_race),
 	    cmocka_unit_test(test_size_matches_content),
 	    cmocka_unit_test(test_reused_thread_gets_its_own_view),
 	    cmocka_unit_test(test_exited_process_leaves_the_cache),
