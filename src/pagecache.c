@@ -9,6 +9,13 @@ static struct fuse_session *session;
 
 /* Marks of names looked up but never opened (a stat) go, past this many nodes. */
 #define MAX_NODES 4096
+/*
+ * An open that fails on a worker, or whose answer finds its reader gone, has no RELEASE: its
+ * count stays. Past this many counted nodes, counting (and storing) stops for good, which
+ * costs first reads their READ and nothing else.
+ */
+#define MAX_COUNTED 65536
+static bool gave_up;
 
 #define FRESH 1
 
@@ -39,7 +46,11 @@ static gboolean only_fresh(gpointer key, gpointer value, gpointer user_data)
 
 void pagecache_looked_up(fuse_ino_t ino)
 {
-	gsize v = get(ino);
+	gsize v;
+
+	if (gave_up)
+		return;
+	v = get(ino);
 
 	/* Open files are always counted; only the marks make room. */
 	if (!v && g_hash_table_size(nodes) >= MAX_NODES)
@@ -49,15 +60,29 @@ void pagecache_looked_up(fuse_ino_t ino)
 
 bool pagecache_opening(fuse_ino_t ino)
 {
-	gsize v = get(ino);
+	gsize v;
 
+	if (gave_up)
+		return false;
+	v = get(ino);
+	if (!v && g_hash_table_size(nodes) >= MAX_COUNTED) {
+		g_message("%u files counted as open: no more stores at first open",
+			  g_hash_table_size(nodes));
+		gave_up = true;
+		g_clear_pointer(&nodes, g_hash_table_unref);
+		return false;
+	}
 	set(ino, (v & ~(gsize)FRESH) + 2);
 	return session && v == FRESH;
 }
 
 void pagecache_released(fuse_ino_t ino)
 {
-	gsize v = get(ino);
+	gsize v;
+
+	if (gave_up)
+		return;
+	v = get(ino);
 
 	/* An open this table never saw (before a clear) is not taken from another's count. */
 	if (v >= 2)

@@ -9,6 +9,8 @@
  * was looked up (no one can be reading it), and before that open is answered (no one can start
  * to). Every open and release of every file is counted here for that. Only for the thread that
  * reads requests: every OPEN, RELEASE and LOOKUP passes through it, in the kernel's order.
+ * An open that never gets its RELEASE (it failed on a worker) keeps its count: past a bound,
+ * counting and storing stop for good.
  */
 #pragma once
 
