@@ -122,6 +122,32 @@ static void lookup_pid(fuse_req_t req, struct node *n)
 }
 
 /*
+ * tree and metrics/nspidfs.prom as the request's reader sees them: an inode per view, so no
+ * page of one view is ever in another's page cache. The name means another inode to the next
+ * reader, so it is kept only where every reader has the same view.
+ */
+static void reply_view_file(fuse_req_t req, enum node_kind kind)
+{
+	struct node n = {.kind = kind};
+	struct viewer v;
+
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	n.view = viewer_view(&v);
+	reply_node(req, &n, visibility_all() ? TTL_FOREVER : TTL_NONE);
+}
+
+/* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
+static int check_view(fuse_req_t req, const struct node *n)
+{
+	struct viewer v;
+
+	if (n->kind != NODE_TREE && n->kind != NODE_METRICS_FILE)
+		return 0;
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	return viewer_view(&v) == n->view ? 0 : -ESTALE;
+}
+
+/*
  * Names whose meaning changes over time (a PID, a namespace inode, a PID inside a namespace)
  * get entry timeout 0, so every path walk asks again; the nodes below them carry the identity
  * they were looked up with in their inode numbers and may be cached.
@@ -135,8 +161,12 @@ static void lookup_in_root(fuse_req_t req, const char *name)
 		reply_node(req, &n, TTL_FOREVER);
 		return;
 	}
-	if (strcmp(name, "self") == 0 || strcmp(name, "ns") == 0 || strcmp(name, "tree") == 0) {
-		n.kind = name[0] == 's' ? NODE_SELF : name[0] == 'n' ? NODE_NS_ROOT : NODE_TREE;
+	if (strcmp(name, "tree") == 0) {
+		reply_view_file(req, NODE_TREE);
+		return;
+	}
+	if (strcmp(name, "self") == 0 || strcmp(name, "ns") == 0) {
+		n.kind = name[0] == 's' ? NODE_SELF : NODE_NS_ROOT;
 		reply_node(req, &n, TTL_FOREVER);
 		return;
 	}
@@ -231,10 +261,8 @@ static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const c
 
 static void lookup_in_metrics_dir(fuse_req_t req, const char *name)
 {
-	struct node n = {.kind = NODE_METRICS_FILE};
-
 	if (strcmp(name, METRICS_FILE_NAME) == 0)
-		reply_node(req, &n, TTL_FOREVER);
+		reply_view_file(req, NODE_METRICS_FILE);
 	else
 		fuse_reply_err(req, ENOENT);
 }
@@ -311,9 +339,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct node n;
 	struct stat st;
+	int r = node_from_ino(ino, &n);
 
-	if (node_from_ino(ino, &n) < 0) {
-		fuse_reply_err(req, ENOENT);
+	if (r == 0)
+		r = check_view(req, &n);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
 	node_fill_attr(&n, ino, &st);
@@ -321,8 +352,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		st.st_size = (off_t)changing_file_size(req, ino, &n);
 	if (node_content_is_fixed(&n)) {
 		off_t size;
-		int r = fixed_size_now(&n, &size);
 
+		r = fixed_size_now(&n, &size);
 		if (r < 0) {
 			fuse_reply_err(req, -r);
 			return;
@@ -565,6 +596,7 @@ static int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 
 	if (i < G_N_ELEMENTS(fixed)) {
 		n.kind = fixed[i];
+		n.view = viewer_view(&h->viewer);
 		entry_set(e, names[i], &n);
 		return 1;
 	}
@@ -644,7 +676,7 @@ static int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 
 static int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
-	struct node n = {.kind = NODE_METRICS_FILE};
+	struct node n = {.kind = NODE_METRICS_FILE, .view = viewer_view(&h->viewer)};
 
 	if (i > 0)
 		return -1;
@@ -855,6 +887,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	viewer_of(fuse_req_ctx(req)->pid, &v);
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
+	if (r == 0)
+		r = check_view(req, &n);
 	/* What this reader was told the size of, if it asked just before. */
 	if (r == 0 && node_attrs_change(&n))
 		content = stash_take(ino, &v);

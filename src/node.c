@@ -18,8 +18,12 @@ enum ino_kind {
 	IK_NS_PID_DIR,
 	IK_NS_PID_LINK,
 	IK_NS_FILE0,
-	IK_END = IK_NS_FILE0 + NF_COUNT,
+	IK_VIEW_TREE = IK_NS_FILE0 + NF_COUNT, /* tree for one view other than VIEW_ALL */
+	IK_VIEW_METRICS,		       /* metrics/nspidfs.prom, likewise */
+	IK_END,
 };
+
+#define VIEW_MASK UINT64_C(0xffffffff)
 
 enum fixed_ino {
 	INO_ROOT = FUSE_ROOT_ID,
@@ -99,6 +103,13 @@ fuse_ino_t node_ino(const struct node *n)
 		return ((uint64_t)IK_NS_PID_LINK << KIND_SHIFT) | (pid << NODE_START_BITS) |
 		       (((uint64_t)n->nspid & PID_MASK) << NODE_LINK_START_BITS) |
 		       link_start_bits(n->start);
+	case NODE_TREE:
+	case NODE_METRICS_FILE:
+		/* The whole host's view keeps the number it always had. */
+		if (n->view == VIEW_ALL)
+			return fixed_ino(n->kind);
+		kind = n->kind == NODE_TREE ? IK_VIEW_TREE : IK_VIEW_METRICS;
+		return (kind << KIND_SHIFT) | (n->view & VIEW_MASK);
 	default:
 		return fixed_ino(n->kind);
 	}
@@ -140,6 +151,11 @@ int node_from_ino(fuse_ino_t ino, struct node *out)
 		return fixed_from_ino(ino, out);
 	if (kind >= IK_END)
 		return -ENOENT;
+	if (kind == IK_VIEW_TREE || kind == IK_VIEW_METRICS) {
+		out->kind = kind == IK_VIEW_TREE ? NODE_TREE : NODE_METRICS_FILE;
+		out->view = ino & VIEW_MASK;
+		return out->view != VIEW_ALL && ino == node_ino(out) ? 0 : -ENOENT;
+	}
 	out->pid = (pid_t)((ino >> NODE_START_BITS) & PID_MASK);
 	out->start = node_start_bits(ino);
 	if (kind == IK_PID_DIR) {

@@ -63,7 +63,17 @@ struct node {
 	 */
 	uint64_t start;
 	pid_t nspid; /* NODE_NS_PID_LINK */
+	/*
+	 * NODE_TREE, NODE_METRICS_FILE: whose view the file shows (VIEW_ALL, VIEW_NONE, or the
+	 * reader's PID namespace inode). Each view is an inode of its own, because the page
+	 * cache and i_size belong to an inode, and sendfile(), splice() and mmap() read through
+	 * them even from files opened for direct I/O.
+	 */
+	uint64_t view;
 };
+
+#define VIEW_ALL  0
+#define VIEW_NONE 1 /* namespace inode numbers are far above it */
 
 #define NODE_START_BITS	     36
 #define NODE_LINK_START_BITS 14 /* what is left beside two PIDs */

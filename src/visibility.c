@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "live_table.h"
+#include "node.h"
 #include "pidns.h"
 #include "proc.h"
 #include "util.h"
@@ -154,6 +155,18 @@ int viewer_check_process(const struct viewer *v, pid_t pid)
 		return log_debug_ret(-ENOENT, "pid %d: hidden from pid %d's namespace", pid,
 				     v->pid);
 	return 0;
+}
+
+uint64_t viewer_view(const struct viewer *v)
+{
+	switch (v->scope) {
+	case VIEWER_ALL:
+		return VIEW_ALL;
+	case VIEWER_NS:
+		return v->ns_ino;
+	default:
+		return VIEW_NONE;
+	}
 }
 
 const struct ns_info *viewer_top(const struct viewer *v, const struct ns_model *m)

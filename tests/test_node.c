@@ -534,6 +534,42 @@ static void test_node_type_explicit(void **state)
 	}
 }
 
+/* tree and the metrics file: one inode per view, the host's keeping its fixed number. */
+static void test_view_inodes(void **state)
+{
+	static const enum node_kind kinds[] = {NODE_TREE, NODE_METRICS_FILE};
+	static const uint64_t views[] = {VIEW_NONE, UINT64_C(4026531836), UINT64_C(4026532175),
+					 UINT32_MAX};
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct node host = {.kind = kinds[k], .view = VIEW_ALL};
+		fuse_ino_t host_ino = node_ino(&host);
+
+		assert_int_equal(host_ino, k == 0 ? 4 : 6);
+		for (size_t v = 0; v < ARRAY_SIZE(views); v++) {
+			struct node n = {.kind = kinds[k], .view = views[v]};
+			struct node out = decode(node_ino(&n));
+
+			assert_int_equal(out.kind, kinds[k]);
+			assert_int_equal(out.view, views[v]);
+			assert_int_not_equal(node_ino(&n), host_ino);
+			for (size_t w = 0; w < v; w++) {
+				struct node m = {.kind = kinds[k], .view = views[w]};
+
+				assert_int_not_equal(node_ino(&m), node_ino(&n));
+			}
+			n.kind = kinds[1 - k];
+			assert_int_not_equal(
+			    node_ino(&n),
+			    node_ino(&(struct node){.kind = kinds[k], .view = views[v]}));
+		}
+	}
+	/* A view number wider than a namespace inode, or the host's under a view kind: none. */
+	expect_enoent(node_ino(&(struct node){.kind = NODE_TREE, .view = VIEW_NONE}) &
+		      ~(fuse_ino_t)UINT32_MAX);
+}
+
 static void test_start_matches(void **state)
 {
 	static const enum node_kind full_kinds[] = {NODE_PID_DIR, NODE_PID_FILE, NODE_NS_DIR,
@@ -848,6 +884,7 @@ int main(void)
 	    cmocka_unit_test(test_link_fields_change_ino),
 	    cmocka_unit_test(test_node_type),
 	    cmocka_unit_test(test_node_type_explicit),
+	    cmocka_unit_test(test_view_inodes),
 	    cmocka_unit_test(test_start_matches),
 	    cmocka_unit_test(test_kinds_contiguous),
 	    cmocka_unit_test(test_from_ino_rejects),

@@ -6,11 +6,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -269,6 +273,213 @@ static void test_tree_starts_at_reader(void **state)
 		fail_msg("%s", complaint);
 }
 
+/*
+ * The page cache belongs to an inode, and sendfile(), splice() and a private mmap() read
+ * through it even from a file opened for direct I/O. A container holding tree and the metrics
+ * open while the host (then a sibling container) copies them with sendfile must still read
+ * only its own view, by every path.
+ */
+static int go_pipe[2], done_pipe[2];
+
+struct view_attack {
+	const char *forbidden[4]; /* strings only another view holds */
+};
+
+static const char *const view_files[] = {"tree", "metrics/nspidfs.prom"};
+
+static void check_text(GString *errs, const struct view_attack *a, const char *how,
+		       const char *file, const char *text)
+{
+	if (getenv("DBG"))
+		fprintf(stderr, "%s %s: %.60s\n", how, file, text);
+	if (!text[0])
+		g_string_append_printf(errs, "%s of %s: empty\n", how, file);
+	for (unsigned i = 0; i < G_N_ELEMENTS(a->forbidden) && a->forbidden[i]; i++)
+		if (strstr(text, a->forbidden[i]))
+			g_string_append_printf(errs, "%s of %s shows \"%s\":\n%s\n", how, file,
+					       a->forbidden[i], text);
+}
+
+/* The file's bytes from offset 0 through the pipe: splice(), then sendfile(). */
+static char *through_pipe(int fd, bool use_sendfile)
+{
+	GString *out = g_string_new("");
+	int p[2];
+	char buf[65536];
+	loff_t off = 0;
+	off_t soff = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return g_string_free(out, FALSE);
+	do {
+		int mem = memfd_create("view", MFD_CLOEXEC);
+
+		n = use_sendfile ? sendfile(mem, fd, &soff, sizeof(buf))
+				 : splice(fd, &off, p[1], NULL, sizeof(buf), 0);
+		if (n > 0 && use_sendfile)
+			n = pread(mem, buf, (size_t)n, 0);
+		else if (n > 0)
+			n = read(p[0], buf, (size_t)n);
+		if (n > 0)
+			g_string_append_len(out, buf, n);
+		close(mem);
+	} while (n > 0);
+	close(p[0]);
+	close(p[1]);
+	return g_string_free(out, FALSE);
+}
+
+static void check_copies(GString *errs, const struct view_attack *a, const char *file, int fd)
+{
+	g_autofree char *spliced = through_pipe(fd, false);
+	g_autofree char *sent = through_pipe(fd, true);
+
+	check_text(errs, a, "splice", file, spliced);
+	check_text(errs, a, "sendfile", file, sent);
+}
+
+/* What the attacker holds of one file while the other reader copies it. */
+struct held {
+	int fd;
+	char *map[2]; /* a page mapped before the copy, private and shared, touched after it */
+};
+
+static const int map_flags[2] = {MAP_PRIVATE, MAP_SHARED};
+
+static void hold(GString *errs, const char *file, struct held *h)
+{
+	g_autofree char *p = g_strdup_printf("%s/%s", d.mnt, file);
+
+	h->map[0] = h->map[1] = MAP_FAILED;
+	h->fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0) {
+		g_string_append_printf(errs, "open %s: %s\n", p, strerror(errno));
+		return;
+	}
+	/* No stat: a GETATTR whose size changed would drop the pages. */
+	for (int i = 0; i < 2; i++)
+		h->map[i] = mmap(NULL, 4096, PROT_READ, map_flags[i], h->fd, 0);
+	/* A shared mapping of a file read with direct I/O is refused; a private one is not. */
+	if (h->map[0] == MAP_FAILED)
+		g_string_append_printf(errs, "mmap %s: %s\n", p, strerror(errno));
+}
+
+static void check_held(GString *errs, const struct view_attack *a, const char *file, struct held *h)
+{
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *mapped = NULL;
+
+		if (h->map[i] == MAP_FAILED)
+			continue;
+		mapped = g_strndup(h->map[i], 4096);
+		check_text(errs, a, i ? "shared mmap" : "mmap", file, mapped);
+		munmap(h->map[i], 4096);
+	}
+	if (h->fd >= 0)
+		check_copies(errs, a, file, h->fd);
+	close(h->fd);
+}
+
+/* Runs in the container: holds the files open across the other reader's copy, then reads. */
+static char *view_attacker(void *arg)
+{
+	const struct view_attack *a = arg;
+	GString *errs = g_string_new("");
+	struct held held[G_N_ELEMENTS(view_files)];
+	char c = 0;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(view_files); i++)
+		hold(errs, view_files[i], &held[i]);
+	if (write(go_pipe[1], "g", 1) != 1 || read(done_pipe[0], &c, 1) != 1 || c != 'd')
+		g_string_append(errs, "the other reader did not copy the files\n");
+	/* The held ones first: an open lets the kernel drop the pages it finds. */
+	for (unsigned i = 0; i < G_N_ELEMENTS(view_files); i++)
+		check_held(errs, a, view_files[i], &held[i]);
+	for (unsigned i = 0; i < G_N_ELEMENTS(view_files); i++) {
+		g_autofree char *p = g_strdup_printf("%s/%s", d.mnt, view_files[i]);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			check_copies(errs, a, view_files[i], fd);
+		close(fd);
+	}
+	return complain(errs);
+}
+
+/* Copies the files as cp and busybox cat do, once the attacker holds them open. */
+static char *view_copier(void *arg)
+{
+	char c, *buf = g_malloc(1 << 20);
+	bool ok = read(go_pipe[0], &c, 1) == 1;
+
+	for (unsigned i = 0; ok && i < G_N_ELEMENTS(view_files); i++) {
+		g_autofree char *p = g_strdup_printf("%s/%s", d.mnt, view_files[i]);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		char *map = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+
+		/* Its pages, then sendfile's, as cp and busybox cat leave them. */
+		ok = map != MAP_FAILED && map[0] != '\0';
+		if (map != MAP_FAILED)
+			munmap(map, 4096);
+		close(fd);
+		ok = ok && sendfile_file(p, buf, 1 << 20) > 0;
+	}
+	g_free(buf);
+	if (write(done_pipe[1], ok ? "d" : "x", 1) != 1 || !ok)
+		return g_strdup("copier failed");
+	return NULL;
+}
+
+/* The copier in member's namespace (0: the host), the attacker in attacker's. */
+static void view_attack_from(pid_t copier_member, pid_t attacker_member,
+			     const struct view_attack *a)
+{
+	g_autofree char *complaint = NULL;
+	int status;
+	pid_t copier;
+
+	assert_int_equal(pipe2(go_pipe, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(done_pipe, O_CLOEXEC), 0);
+	copier = fork();
+	assert_true(copier >= 0);
+	if (copier == 0) {
+		char *why = copier_member ? run_in_pidns_of(copier_member, view_copier, NULL)
+					  : view_copier(NULL);
+
+		_exit(why ? 1 : 0);
+	}
+	complaint = run_in_pidns_of(attacker_member, view_attacker, (void *)a);
+	assert_int_equal(waitpid(copier, &status, 0), copier);
+	for (int i = 0; i < 2; i++) {
+		close(go_pipe[i]);
+		close(done_pipe[i]);
+	}
+	if (complaint)
+		fail_msg("reader in the namespace of %d:\n%s", attacker_member, complaint);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_page_cache_host_to_container(void **state)
+{
+	g_autofree char *host_ns = g_strdup_printf("ns %" PRIu64 " ", kernel_ns_ino(getpid()));
+	g_autofree char *host_label =
+	    g_strdup_printf("ns=\"%" PRIu64 "\"", kernel_ns_ino(getpid()));
+	g_autofree char *sib_ns = g_strdup_printf("%" PRIu64, ns_of(sibling));
+
+	view_attack_from(0, tree.m[1].host,
+			 &(struct view_attack){{host_ns, host_label, "nspidfs_cache", sib_ns}});
+}
+
+static void test_page_cache_sibling_to_sibling(void **state)
+{
+	g_autofree char *sib_ns = g_strdup_printf("%" PRIu64, ns_of(sibling));
+	g_autofree char *own_ns = g_strdup_printf("%" PRIu64, ns_of(0));
+
+	view_attack_from(tree.m[sibling + 1].host, tree.m[1].host, &(struct view_attack){{sib_ns}});
+	view_attack_from(tree.m[1].host, tree.m[sibling + 1].host, &(struct view_attack){{own_ns}});
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +488,8 @@ int main(void)
 	    cmocka_unit_test(test_sibling_sees_only_itself),
 	    cmocka_unit_test(test_visibility_all),
 	    cmocka_unit_test(test_tree_starts_at_reader),
+	    cmocka_unit_test(test_page_cache_host_to_container),
+	    cmocka_unit_test(test_page_cache_sibling_to_sibling),
 	};
 
 	harness_init();
