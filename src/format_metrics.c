@@ -378,6 +378,10 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 		    "started.");
 	g_string_append_printf(s, "nspidfs_helper_timeouts_total %" PRIu64 "\n",
 			       c->helper_timeouts);
+	family_head(s, "nspidfs_proc_passes_total", "counter",
+		    "Passes over the whole of /proc since the daemon started (shared by every "
+		    "reader, spaced by at least three times the last one's length).");
+	g_string_append_printf(s, "nspidfs_proc_passes_total %" PRIu64 "\n", c->proc_passes);
 	cache_families(s, c);
 	family_head(s, "nspidfs_build_info", "gauge",
 		    "Version of the daemon and its configured strategy; always 1.");

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "nscache.h"
 #include "pidcache.h"
+#include "snapshot.h"
 #include "stats.h"
 #include "visibility.h"
 #include "strategy.h"
@@ -309,6 +310,7 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	metrics_facts_init(&f);
 	metrics_collect(m, top, &f);
 	stats_read(&counts);
+	counts.proc_passes = snapshot_passes();
 	pidcache_counts(&counts.process_cache);
 	visibility_counts(&counts.reader_cache);
 	nscache_counts(&counts.namespace_cache);

@@ -254,19 +254,80 @@ static bool fresh(const struct ns_model *m)
 	return m && g_get_monotonic_time() - m->done_at < (gint64)validity_ms * 1000;
 }
 
-/* With lock held: replace the shared model unless one built after not_before exists. */
-static struct ns_model *rebuild(gint64 not_before, int *err)
+/*
+ * Passes are shared and spaced: a new one starts at least PASS_GAP_FACTOR times the last
+ * one's length after it ended (and PASS_GAP_MIN_US), so that however many readers ask (a
+ * flood of names that do not exist included), passes take at most a fraction of one CPU.
+ * A reader who needs a newer pass waits for the next allowed one, unless MAX_WAITERS do
+ * already: then it is answered from the last, so that waiting cannot take every worker.
+ */
+#define PASS_GAP_FACTOR 3
+#define PASS_GAP_MIN_US 10000
+#define MAX_WAITERS	2
+static GCond pass_done;
+static unsigned waiters;
+static guint64 passes;
+
+uint64_t snapshot_passes(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	return passes;
+}
+
+/* With lock held: when the next pass may start. */
+static gint64 next_pass_at(void)
+{
+	if (!current)
+		return 0;
+	return current->done_at +
+	       MAX(PASS_GAP_MIN_US, PASS_GAP_FACTOR * (current->done_at - current->built_at));
+}
+
+static struct ns_model *build_now(int *err)
 {
 	struct ns_model *m;
 
-	if (current && current->built_at >= not_before)
-		return ns_model_ref(current);
 	*err = snapshot_build(&m);
 	if (*err < 0)
 		return NULL;
 	g_clear_pointer(&current, ns_model_unref);
 	current = m;
+	passes++;
+	g_cond_broadcast(&pass_done);
 	return ns_model_ref(m);
+}
+
+/*
+ * With lock held: the shared model if it was built after not_before; else a new pass when one
+ * is allowed, waited for if wait (and not too many wait already), or the last one if not.
+ */
+static struct ns_model *rebuild(gint64 not_before, bool wait, int *err)
+{
+	bool waiting = false;
+	struct ns_model *m;
+
+	for (;;) {
+		gint64 at = next_pass_at();
+
+		if (current && current->built_at >= not_before)
+			break;
+		if (g_get_monotonic_time() >= at) {
+			m = build_now(err);
+			goto out;
+		}
+		if (!wait || (!waiting && waiters >= MAX_WAITERS))
+			break;
+		if (!waiting)
+			waiters++;
+		waiting = true;
+		g_cond_wait_until(&pass_done, &lock, at);
+	}
+	m = ns_model_ref(current);
+out:
+	if (waiting)
+		waiters--;
+	return m;
 }
 
 struct ns_model *snapshot_get(int *err)
@@ -276,7 +337,7 @@ struct ns_model *snapshot_get(int *err)
 	/* Readers wait for one pass in progress rather than start their own. */
 	if (fresh(current))
 		return ns_model_ref(current);
-	return rebuild(g_get_monotonic_time() - (gint64)validity_ms * 1000 + 1, err);
+	return rebuild(g_get_monotonic_time() - (gint64)validity_ms * 1000 + 1, false, err);
 }
 
 struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
@@ -286,5 +347,5 @@ struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
 	if (last_pid() == seen->last_pid)
 		return ns_model_ref(seen);
 	locker = g_mutex_locker_new(&lock);
-	return rebuild(seen->built_at + 1, err);
+	return rebuild(seen->built_at + 1, true, err);
 }

@@ -20,5 +20,7 @@ struct ns_model *snapshot_get(int *err);
  * processes are created, not by the rate of lookups.
  */
 struct ns_model *snapshot_refresh(struct ns_model *seen, int *err);
+/* Passes made for the shared model since start-up (the metrics). */
+uint64_t snapshot_passes(void);
 /* Build a model now, bypassing the shared one (tests, benchmarks). */
 int snapshot_build(struct ns_model **out);

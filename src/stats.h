@@ -21,7 +21,8 @@ struct stats_counts {
 	uint64_t lookups[STRATEGY_COUNT][STATS_RESULT_COUNT]; /* [STRATEGY_AUTO] stays 0 */
 	uint64_t helper_forks;
 	uint64_t helper_timeouts;
-	/* Filled by the caller (metrics.c): the caches of processes and of readers. */
+	/* Filled by the caller (metrics.c): /proc passes, the caches of processes and readers. */
+	uint64_t proc_passes;
 	struct live_table_counts process_cache, reader_cache, namespace_cache;
 };
 

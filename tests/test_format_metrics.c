@@ -67,6 +67,7 @@ static struct stats_counts counts = {
 	},
     .helper_forks = 8,
     .helper_timeouts = 4,
+    .proc_passes = 9,
     .process_cache = {.hits = 100, .misses = 7, .entries = 5, .descriptors = 5},
     .reader_cache = {.hits = 90, .misses = 2, .entries = 1, .descriptors = 1},
     .namespace_cache = {.hits = 30, .misses = 3, .entries = 2, .descriptors = 5},
@@ -205,6 +206,10 @@ static const char *const expected_full[] = {
     "timeout since the daemon started.\n",
     "# TYPE nspidfs_helper_timeouts_total counter\n",
     "nspidfs_helper_timeouts_total 4\n",
+    "# HELP nspidfs_proc_passes_total Passes over the whole of /proc since the daemon started "
+    "(shared by every reader, spaced by at least three times the last one's length).\n",
+    "# TYPE nspidfs_proc_passes_total counter\n",
+    "nspidfs_proc_passes_total 9\n",
     "# HELP nspidfs_cache_entries Live tasks the daemon keeps answers about, one pidfd each: "
     "processes read, the threads reading, and the inits of the PID namespaces seen.\n",
     "# TYPE nspidfs_cache_entries gauge\n",
