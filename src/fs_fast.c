@@ -41,10 +41,20 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (node_from_ino(parent, &dir) < 0)
 		return false;
 	if (dir.kind == NODE_ROOT) {
+		struct viewer v;
+		int r;
+
 		n = (struct node){.kind = NODE_PID_DIR};
-		if (parse_pid_name(name, &n.pid) < 0 ||
-		    !(pidcache_peek(n.pid, &n.start, &m) & PIDCACHE_MODEL) ||
-		    !cached_visible(req, &m))
+		if (parse_pid_name(name, &n.pid) < 0 || !viewer_cached(fuse_req_ctx(req)->pid, &v))
+			return false;
+		/* Before the cache is asked: what it holds must not tell a hidden PID apart. */
+		r = v.scope == VIEWER_ALL ? 0 : viewer_check_process(&v, n.pid);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return true;
+		}
+		if (!(pidcache_peek(n.pid, &n.start, &m) & PIDCACHE_MODEL) ||
+		    viewer_check_model(&v, &m) < 0)
 			return false;
 		reply_node(req, &n, pid_dir_ttl());
 		return true;

@@ -45,15 +45,25 @@ struct dir_entry {
 	mode_t type;
 };
 
-/* What a directory listing walks, fixed at opendir so offsets keep their meaning. */
+/* A namespace as ns/ lists it. */
+struct ns_entry {
+	uint64_t ino;
+	pid_t init;
+	uint64_t init_start;
+};
+
+/*
+ * What a directory listing walks, fixed at opendir so offsets keep their meaning: only what
+ * the reader may see, so offsets count nothing hidden, and only what it lists, so an open
+ * directory holds no whole model.
+ */
 struct dir_handle {
 	struct node dir;
 	struct viewer viewer;
-	GArray *pids;		  /* root: the PIDs /proc listed */
-	struct ns_model *model;	  /* ns/ and ns/<inode>/pid/ */
-	const struct ns_info *ns; /* ns/<inode>/pid/ */
-	unsigned level;		  /* ns/<inode>/ */
-	char name[24];		  /* storage for a numeric entry name */
+	GArray *pids;	 /* root: host PIDs; ns/<inode>/pid/: PIDs in that namespace */
+	GArray *ns_list; /* ns/: struct ns_entry */
+	unsigned level;	 /* ns/<inode>/ */
+	char name[24];	 /* storage for a numeric entry name */
 };
 
 /*
@@ -101,6 +111,15 @@ static void lookup_pid(fuse_req_t req, struct node *n)
 	int fd, r;
 
 	viewer_of(fuse_req_ctx(req)->pid, &v);
+	/*
+	 * Whether the reader may see the PID, first: a hidden PID then costs what a missing one
+	 * does, and leaves nothing cached behind.
+	 */
+	r = v.scope == VIEWER_ALL ? 0 : viewer_check_process(&v, n->pid);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
 	if (strategy_active() == STRATEGY_CREDS || !pidcache_enabled()) {
 		r = pidcache_identity(n->pid, &n->start);
 	} else if (v.scope == VIEWER_ALL) {
@@ -110,13 +129,14 @@ static void lookup_pid(fuse_req_t req, struct node *n)
 			(void)pidcache_resolve_held(n->pid, n->start, fd, &m);
 		return;
 	} else if (pidcache_resolve(n->pid, &n->start, &m) == 0) {
+		/* The PID may have gone to another process since the check. */
 		r = viewer_check_model(&v, &m);
 		reply_node_or_err(req, r, n, r == 0 ? pid_dir_ttl() : TTL_NONE);
 		return;
 	} else {
 		r = pidcache_identity(n->pid, &n->start);
 	}
-	if (r == 0)
+	if (r == 0 && v.scope != VIEWER_ALL)
 		r = viewer_check_process(&v, n->pid);
 	reply_node_or_err(req, r, n, r == 0 ? pid_dir_ttl() : TTL_NONE);
 }
@@ -210,9 +230,9 @@ static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char
 	int r = pid_file_from_name(name, &f);
 
 	if (r == 0)
-		r = check_pid_node(dir);
-	if (r == 0)
 		r = check_visible(req, dir->pid);
+	if (r == 0)
+		r = check_pid_node(dir);
 	n.kind = NODE_PID_FILE;
 	n.file = f;
 	if (r == 0 && node_content_is_fixed(&n))
@@ -233,10 +253,11 @@ static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char 
 	else if ((r = ns_file_from_name(name, &f)) == 0)
 		n.kind = NODE_NS_FILE;
 	n.file = f;
+	/* dir->pid is the namespace's init: who may see it is decided before it is checked. */
+	if (r == 0)
+		r = check_visible(req, dir->pid);
 	if (r == 0)
 		r = nsview_target(dir, &t);
-	if (r == 0)
-		r = check_visible(req, t.init);
 	if (r == 0 && n.kind == NODE_NS_FILE && f == NF_PARENT && t.level == 0)
 		r = -ENOENT;
 	reply_node_or_err(req, r, &n, TTL_FOREVER);
@@ -250,9 +271,9 @@ static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const c
 	int r = parse_pid_name(name, &n.nspid);
 
 	if (r == 0)
-		r = nsview_target(dir, &t);
+		r = check_visible(req, dir->pid);
 	if (r == 0)
-		r = check_visible(req, t.init);
+		r = nsview_target(dir, &t);
 	if (r == 0)
 		r = nsview_reverse(&t, n.nspid, &host);
 	n.kind = NODE_NS_PID_LINK;
@@ -265,6 +286,27 @@ static void lookup_in_metrics_dir(fuse_req_t req, const char *name)
 		reply_view_file(req, NODE_METRICS_FILE);
 	else
 		fuse_reply_err(req, ENOENT);
+}
+
+/*
+ * Whether the reader may see namespace name, decided from what is known of it before anything
+ * about it is resolved, so that a hidden namespace costs what a missing one does: both ask a
+ * fresher pass (shared, and only if a process came since) before the answer.
+ */
+static int ns_name_visible(fuse_req_t req, const char *name)
+{
+	struct viewer v;
+	pid_t init;
+
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	if (v.scope != VIEWER_NS)
+		return v.scope == VIEWER_ALL ? 0 : -EACCES;
+	for (int fresher = 0; fresher < 2; fresher++) {
+		if (nsview_last_init(name, fresher, &init) == 0 &&
+		    viewer_check_process(&v, init) == 0)
+			return 0;
+	}
+	return -ENOENT;
 }
 
 static void op_destroy(void *userdata)
@@ -297,7 +339,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		lookup_in_pid_dir(req, &dir, name);
 		break;
 	case NODE_NS_ROOT:
-		r = nsview_lookup(name, &n);
+		r = ns_name_visible(req, name);
+		if (r == 0)
+			r = nsview_lookup(name, &n);
 		if (r == 0)
 			r = check_visible(req, n.pid);
 		reply_node_or_err(req, r, &n, TTL_NONE);
@@ -454,7 +498,8 @@ static void dir_handle_free(struct dir_handle *h)
 {
 	if (h->pids)
 		g_array_unref(h->pids);
-	ns_model_unref(h->model);
+	if (h->ns_list)
+		g_array_unref(h->ns_list);
 	g_free(h);
 }
 
@@ -500,6 +545,7 @@ static gint compare_pids(gconstpointer a, gconstpointer b)
 /* The PIDs the viewer may see: all of /proc, or its namespace's members from the model. */
 static int list_visible_pids(struct dir_handle *h)
 {
+	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *top = NULL;
 	int r;
 
@@ -508,14 +554,52 @@ static int list_visible_pids(struct dir_handle *h)
 		return proc_list_pids(h->pids);
 	if (h->viewer.scope == VIEWER_NONE)
 		return 0;
-	r = viewer_model(&h->viewer, &h->model, &top);
+	r = viewer_model(&h->viewer, &m, &top);
 	for (guint i = 0; r == 0 && top && i < top->members->len; i++) {
-		const struct ns_proc *p =
-		    ns_model_proc(h->model, g_array_index(top->members, guint, i));
+		const struct ns_proc *p = ns_model_proc(m, g_array_index(top->members, guint, i));
 
 		g_array_append_val(h->pids, p->host_pid);
 	}
 	g_array_sort(h->pids, compare_pids);
+	return r;
+}
+
+/* ns/: the namespaces at and below the top of what the viewer may see. */
+static int list_visible_ns(struct dir_handle *h)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *top = NULL;
+	int r = 0;
+
+	h->ns_list = g_array_new(FALSE, FALSE, sizeof(struct ns_entry));
+	if (h->viewer.scope != VIEWER_NONE)
+		r = viewer_model(&h->viewer, &m, &top);
+	for (guint i = 0; r == 0 && top && i < m->order->len; i++) {
+		const struct ns_info *ns = g_ptr_array_index(m->order, i);
+		struct ns_entry e = {
+		    .ino = ns->ino, .init = ns->init, .init_start = ns->init_start};
+
+		if (ns->init > 0 && ns_model_is_below(m, top, ns->ino))
+			g_array_append_val(h->ns_list, e);
+	}
+	return r;
+}
+
+/* ns/<inode>/pid/: the PIDs in the namespace of its live members (zombies left out). */
+static int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	int r = nsview_model(t, &m, &ns);
+
+	h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	for (guint i = 0; r == 0 && i < ns->members->len; i++) {
+		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, i));
+		pid_t nspid = ns_proc_pid_at(m, p, ns->level);
+
+		if (!ns_proc_is_zombie(p))
+			g_array_append_val(h->pids, nspid);
+	}
 	return r;
 }
 
@@ -528,23 +612,21 @@ static int dir_handle_fill(struct dir_handle *h)
 	case NODE_ROOT:
 		return list_visible_pids(h);
 	case NODE_PID_DIR:
-		r = check_pid_node(&h->dir);
-		return r < 0 ? r : viewer_check_process(&h->viewer, h->dir.pid);
+		r = viewer_check_process(&h->viewer, h->dir.pid);
+		return r < 0 ? r : check_pid_node(&h->dir);
 	case NODE_NS_ROOT:
-		/* h->ns is the top of what the viewer may list; NULL: nothing. */
-		return h->viewer.scope == VIEWER_NONE ? 0
-						      : viewer_model(&h->viewer, &h->model, &h->ns);
+		return list_visible_ns(h);
 	case NODE_NS_DIR:
-		r = nsview_target(&h->dir, &t);
+		r = viewer_check_process(&h->viewer, h->dir.pid);
 		if (r == 0)
-			r = viewer_check_process(&h->viewer, t.init);
+			r = nsview_target(&h->dir, &t);
 		h->level = t.level;
 		return r;
 	case NODE_NS_PID_DIR:
-		r = nsview_target(&h->dir, &t);
+		r = viewer_check_process(&h->viewer, h->dir.pid);
 		if (r == 0)
-			r = viewer_check_process(&h->viewer, t.init);
-		return r < 0 ? r : nsview_model(&t, &h->model, &h->ns);
+			r = nsview_target(&h->dir, &t);
+		return r < 0 ? r : list_ns_pids(h, &t);
 	case NODE_METRICS_DIR:
 		return 0;
 	default:
@@ -623,14 +705,12 @@ static int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 
 static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
-	const struct ns_info *ns;
+	const struct ns_entry *ns;
 	struct node n = {.kind = NODE_NS_DIR};
 
-	if (!h->model || !h->ns || i >= h->model->order->len)
+	if (i >= h->ns_list->len)
 		return -1;
-	ns = g_ptr_array_index(h->model->order, i);
-	if (ns->init <= 0 || !ns_model_is_below(h->model, h->ns, ns->ino))
-		return 0;
+	ns = &g_array_index(h->ns_list, struct ns_entry, i);
 	n.pid = ns->init;
 	/* An init gone since the /proc pass: its namespace is too. */
 	if (nsview_init_identity(ns->init, ns->init_start, &n.start) < 0)
@@ -660,16 +740,12 @@ static int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 
 static int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
-	const struct ns_proc *p;
 	struct node n = h->dir;
 
-	if (i >= h->ns->members->len)
+	if (i >= h->pids->len)
 		return -1;
-	p = ns_model_proc(h->model, g_array_index(h->ns->members, guint, i));
-	if (ns_proc_is_zombie(p))
-		return 0;
 	n.kind = NODE_NS_PID_LINK;
-	n.nspid = ns_proc_pid_at(h->model, p, h->ns->level);
+	n.nspid = g_array_index(h->pids, pid_t, i);
 	entry_set(e, numbered(h, (uint64_t)n.nspid), &n);
 	return 1;
 }

@@ -134,6 +134,16 @@ void init_cache_note(uint64_t ns_ino, pid_t init, uint64_t start)
 	cache_put(ns_ino, init, start);
 }
 
+bool init_cache_last(uint64_t ns_ino, pid_t *init)
+{
+	struct init_entry e;
+
+	if (!cache_get(ns_ino, &e))
+		return false;
+	*init = e.pid;
+	return true;
+}
+
 bool init_cache_peek(uint64_t ns_ino, pid_t *init, uint64_t *start)
 {
 	struct init_entry e;

@@ -142,6 +142,31 @@ static int node_from_model(const struct ns_model *m, uint64_t ino, struct node *
 	return node_of_init(ino, ns->init, ns->init_start, out);
 }
 
+int nsview_last_init(const char *name, bool fresher, pid_t *init)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	uint64_t ino;
+	int r = parse_ns_name(name, &ino);
+
+	if (r < 0)
+		return r;
+	if (!fresher && init_cache_last(ino, init))
+		return 0;
+	m = snapshot_get(&r);
+	if (m && fresher) {
+		struct ns_model *newer = snapshot_refresh(m, &r);
+
+		g_clear_pointer(&m, ns_model_unref);
+		m = newer;
+	}
+	ns = m ? ns_model_find(m, ino) : NULL;
+	if (!ns || ns->init <= 0)
+		return m ? -ENOENT : r;
+	*init = ns->init;
+	return 0;
+}
+
 int nsview_lookup(const char *name, struct node *out)
 {
 	uint64_t ino, start;

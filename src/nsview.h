@@ -28,5 +28,11 @@ int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns
 int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id);
 /* The ns directory named by decimal inode number name, as a node. */
 int nsview_lookup(const char *name, struct node *out);
+/*
+ * The host PID of the init that namespace name had when last seen (the init cache or the last
+ * /proc pass; fresher: a pass after any process was created since), perhaps gone since: enough
+ * to decide who may see the name before anything about it is resolved.
+ */
+int nsview_last_init(const char *name, bool fresher, pid_t *init);
 /* The host PID of the process whose PID in t's namespace is nspid. */
 int nsview_reverse(const struct ns_target *t, pid_t nspid, pid_t *host);

@@ -7,6 +7,7 @@
 #include "visibility.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,8 +15,10 @@
 
 #include "live_table.h"
 #include "node.h"
+#include "nsfs_compat.h"
 #include "pidns.h"
 #include "proc.h"
+#include "strategy.h"
 #include "util.h"
 
 static enum visibility_mode mode = VISIBILITY_CALLER;
@@ -50,11 +53,89 @@ int visibility_from_name(const char *name, enum visibility_mode *out)
 	return -EINVAL;
 }
 
+/*
+ * Descriptors of the readers' PID namespaces, by inode. Whether a reader may see a PID is then
+ * one NS_GET_PID_IN_PIDNS, which costs the same for a PID it may not see as for one that does
+ * not exist, and which is asked before anything is resolved, read or cached about that PID:
+ * so neither the answer, nor its time, nor what the daemon keeps tells them apart. A reader's
+ * namespace lives at least as long as the reader, so a descriptor is never about another
+ * namespace; past NS_FDS_MAX, all go (the namespaces of readers gone since pile up otherwise).
+ */
+#define NS_FDS_MAX 1024
+static GMutex ns_fds_lock;
+static GHashTable *ns_fds; /* uint64_t inode -> descriptor + 1 */
+static bool pid_ioctls;
+
+static void close_fd_value(gpointer fd_plus_one)
+{
+	close(GPOINTER_TO_INT(fd_plus_one) - 1);
+}
+
+/* Keep fd as namespace ino's descriptor (or close it: one is kept already). */
+static void ns_fd_keep(uint64_t ino, int fd)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ns_fds_lock);
+
+	if (!ns_fds)
+		ns_fds = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, close_fd_value);
+	if (g_hash_table_contains(ns_fds, &ino)) {
+		close(fd);
+		return;
+	}
+	if (g_hash_table_size(ns_fds) >= NS_FDS_MAX)
+		g_hash_table_remove_all(ns_fds);
+	g_hash_table_insert(ns_fds, g_memdup2(&ino, sizeof(ino)), GINT_TO_POINTER(fd + 1));
+}
+
+static void ns_fds_clear(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ns_fds_lock);
+
+	g_clear_pointer(&ns_fds, g_hash_table_unref);
+}
+
+/* 1 if pid (of the daemon's namespace) has a PID in namespace ino, 0 if not, -1 if unknown. */
+static int ns_holds(uint64_t ino, pid_t pid)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ns_fds_lock);
+	int fd = ns_fds ? GPOINTER_TO_INT(g_hash_table_lookup(ns_fds, &ino)) - 1 : -1;
+
+	/* Under the lock: a clear cannot close the descriptor meanwhile. */
+	if (fd < 0)
+		return -1;
+	return pid > 0 && ioctl(fd, NS_GET_PID_IN_PIDNS, pid) > 0;
+}
+
+/*
+ * The reader's namespace inode; for a namespace other than the daemon's, its descriptor kept
+ * for ns_holds() if it can be opened (else the checks fall back on /proc).
+ */
+static int viewer_ns(pid_t caller, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+	int fd, r = proc_ns_ino_at(-1, caller, ino);
+
+	if (r < 0 || !pid_ioctls || *ino == daemon_ns)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)caller);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_ino == *ino)
+		ns_fd_keep(*ino, fd);
+	else
+		close(fd);
+	return 0;
+}
+
 void visibility_configure(enum visibility_mode m)
 {
 	mode = m;
 	live_table_free(viewers);
 	viewers = live_table_new(VIEWER_CACHE_ENTRIES, sizeof(struct viewer), PIDFD_THREAD);
+	ns_fds_clear();
+	pid_ioctls = m == VISIBILITY_CALLER && nsfs_pid_ioctls_work();
 	if (proc_ns_ino_at(-1, getpid(), &daemon_ns) < 0)
 		g_warning("cannot read the daemon's own PID namespace: every reader is a stranger");
 }
@@ -69,7 +150,7 @@ static void viewer_read(pid_t caller, struct viewer *v)
 	if (mode == VISIBILITY_ALL)
 		return;
 	v->scope = VIEWER_NONE;
-	if (caller <= 0 || proc_ns_ino_at(-1, caller, &v->ns_ino) < 0) {
+	if (caller <= 0 || viewer_ns(caller, &v->ns_ino) < 0) {
 		g_debug("request from pid %d: not identifiable, shown nothing", caller);
 		return;
 	}
@@ -134,6 +215,7 @@ void visibility_counts(struct live_table_counts *out)
 void visibility_clear(void)
 {
 	live_table_clear(viewers);
+	ns_fds_clear();
 }
 
 int viewer_check_process(const struct viewer *v, pid_t pid)
@@ -145,7 +227,13 @@ int viewer_check_process(const struct viewer *v, pid_t pid)
 		return 0;
 	if (v->scope == VIEWER_NONE)
 		return -EACCES;
-	/* Most often the process is in the viewer's own namespace: one stat. */
+	switch (ns_holds(v->ns_ino, pid)) {
+	case 1:
+		return 0;
+	case 0:
+		return -ENOENT;
+	}
+	/* Without the ioctls. Most often the process is in the viewer's own namespace: one stat. */
 	if (proc_ns_ino_at(-1, pid, &ino) < 0)
 		return -ENOENT;
 	if (ino == v->ns_ino)
