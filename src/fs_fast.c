@@ -95,16 +95,22 @@ bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, boo
 {
 	g_autoptr(GString) text = NULL;
 	struct proc_model m;
+	struct viewer v;
 	struct node n;
+	int r;
 
 	if (node_from_ino(ino, &n) < 0 || !node_content_is_fixed(&n) ||
 	    (fi->flags & O_ACCMODE) != O_RDONLY || !cached_model(&n, &m) ||
-	    !cached_visible(req, &m))
+	    !viewer_cached(fuse_req_ctx(req)->pid, &v) || viewer_check_model(&v, &m) < 0)
 		return false;
 	text = format_pid_file((enum pid_file)n.file, &m);
+	r = handle_new(text, viewer_view(&v), &fi->fh);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return true;
+	}
 	if (store)
 		pagecache_store(ino, text);
-	fi->fh = handle_new(text);
 	reply_open_handle(req, fi, true);
 	return true;
 }

@@ -31,6 +31,7 @@
 #include "pagecache.h"
 #include "pidcache.h"
 #include "proc.h"
+#include "quota.h"
 #include "reply.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -63,6 +64,7 @@ struct dir_handle {
 	GArray *pids;	 /* root: host PIDs; ns/<inode>/pid/: PIDs in that namespace */
 	GArray *ns_list; /* ns/: struct ns_entry */
 	unsigned level;	 /* ns/<inode>/ */
+	bool counted;	 /* in its reader's quota */
 	char name[24];	 /* storage for a numeric entry name */
 };
 
@@ -500,6 +502,8 @@ static void dir_handle_free(struct dir_handle *h)
 		g_array_unref(h->pids);
 	if (h->ns_list)
 		g_array_unref(h->ns_list);
+	if (h->counted)
+		quota_give(viewer_view(&h->viewer));
 	g_free(h);
 }
 
@@ -640,6 +644,9 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r = node_from_ino(ino, &h->dir);
 
 	viewer_of(fuse_req_ctx(req)->pid, &h->viewer);
+	if (r == 0)
+		r = quota_take(viewer_view(&h->viewer));
+	h->counted = r == 0;
 	if (r == 0)
 		r = dir_handle_fill(h);
 	if (r < 0) {
@@ -974,7 +981,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = handle_new(content);
+	r = handle_new(content, viewer_view(&v), &fi->fh);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
 	/* Before the reply: an fstat() may follow it at once. */
 	if (node_attrs_change(&n))
 		stash_opened(ino, &v, fi->fh, content->len);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "quota.h"
+
 static GMutex lock;
 static GHashTable *handles; /* uint64_t id -> struct handle (an atomic rc box) */
 static uint64_t next_id = 1;
@@ -11,18 +13,30 @@ static void box_unref(gpointer h)
 	g_atomic_rc_box_release(h);
 }
 
-uint64_t handle_new(const GString *content)
+static uint64_t insert(struct handle *h)
 {
-	struct handle *h = g_atomic_rc_box_alloc(sizeof(*h) + content->len);
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 	uint64_t id = next_id++;
 
-	h->len = content->len;
-	memcpy(h->data, content->str, content->len);
 	if (!handles)
 		handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, box_unref);
 	g_hash_table_insert(handles, g_memdup2(&id, sizeof(id)), h);
 	return id;
+}
+
+int handle_new(const GString *content, uint64_t view, uint64_t *id)
+{
+	struct handle *h;
+	int r = quota_take(view);
+
+	if (r < 0)
+		return r;
+	h = g_atomic_rc_box_alloc(sizeof(*h) + content->len);
+	h->view = view;
+	h->len = content->len;
+	memcpy(h->data, content->str, content->len);
+	*id = insert(h);
+	return 0;
 }
 
 struct handle *handle_get(uint64_t id)
@@ -41,9 +55,12 @@ void handle_put(struct handle *h)
 void handle_release(uint64_t id)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+	struct handle *h = handles ? g_hash_table_lookup(handles, &id) : NULL;
 
-	if (handles)
-		g_hash_table_remove(handles, &id);
+	if (!h)
+		return;
+	quota_give(h->view);
+	g_hash_table_remove(handles, &id);
 }
 
 void handle_release_all(void)
@@ -51,4 +68,5 @@ void handle_release_all(void)
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 
 	g_clear_pointer(&handles, g_hash_table_unref);
+	quota_clear();
 }

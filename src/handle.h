@@ -10,11 +10,13 @@
 #include <stdint.h>
 
 struct handle {
+	uint64_t view; /* whose open it is, for quota.h */
 	size_t len;
 	char data[];
 };
 
-uint64_t handle_new(const GString *content);
+/* A new handle holding a copy of content, opened by a reader of view: -EMFILE past its quota. */
+int handle_new(const GString *content, uint64_t view, uint64_t *id);
 /* A reference to the handle's content, or NULL once it was released; drop with handle_put. */
 struct handle *handle_get(uint64_t id);
 void handle_put(struct handle *h);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -726,6 +727,98 @@ static void test_misses_cannot_force_passes(void **state)
 		fail_msg("%.0f passes in %.0f ms", after - before, elapsed_ms);
 }
 
+/*
+ * Each open holds memory in the daemon until it is closed: a container may hold QUOTA_MAX_OPEN
+ * (4096) files and directories open, no more, and the host and other containers are not hurt.
+ */
+#define MAX_OPEN 4096
+
+static char *hold_many(void *arg)
+{
+	const pid_t *own = arg;
+	struct rlimit rl = {MAX_OPEN + 64, MAX_OPEN + 64};
+	g_autofree char *file = g_strdup_printf("%s/%d/ancestors", d.mnt, *own);
+	g_autofree char *tree_path = g_strdup_printf("%s/tree", d.mnt);
+	g_autofree char *ns_path = g_strdup_printf("%s/ns", d.mnt);
+	GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
+	GString *errs = g_string_new("");
+	int fd = -1;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return g_strdup_printf("setrlimit: %s", strerror(errno));
+	for (unsigned i = 0; i < MAX_OPEN; i++) {
+		const char *p = i % 3 == 0 ? file : i % 3 == 1 ? tree_path : ns_path;
+
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			g_string_append_printf(errs, "open %u of %s: %s\n", i, p, strerror(errno));
+			break;
+		}
+		g_array_append_val(fds, fd);
+	}
+	if (fd >= 0) {
+		fd = open(tree_path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EMFILE)
+			g_string_append_printf(errs, "open past the cap: %s, want EMFILE\n",
+					       fd >= 0 ? "opened" : strerror(errno));
+		close(fd);
+		fd = open(ns_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 || errno != EMFILE)
+			g_string_append_printf(errs, "opendir past the cap: %s, want EMFILE\n",
+					       fd >= 0 ? "opened" : strerror(errno));
+		close(fd);
+	}
+	/* The host, meanwhile, is not counted with the container. */
+	if (write(go_pipe[1], "g", 1) != 1 || read(done_pipe[0], &(char){0}, 1) != 1)
+		g_string_append(errs, "the host reader did not answer\n");
+	close(g_array_index(fds, int, 0));
+	fd = open(tree_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		g_string_append_printf(errs, "open after a close: %s\n", strerror(errno));
+	close(fd);
+	for (guint i = 1; i < fds->len; i++)
+		close(g_array_index(fds, int, i));
+	g_array_unref(fds);
+	return complain(errs);
+}
+
+/* The container holds its fill while a host reader (a process of its own) reads tree. */
+static void hold_round(void)
+{
+	char buf[4096], c;
+	g_autofree char *complaint = NULL;
+	g_autofree char *tree_path = g_strdup_printf("%s/tree", d.mnt);
+	pid_t own = tree.m[1].host, host;
+	int status;
+
+	assert_int_equal(pipe2(go_pipe, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(done_pipe, O_CLOEXEC), 0);
+	host = fork();
+	assert_true(host >= 0);
+	if (host == 0) {
+		bool ok =
+		    read(go_pipe[0], &c, 1) == 1 && read_file(tree_path, buf, sizeof(buf)) > 0;
+
+		_exit(write(done_pipe[1], "d", 1) == 1 && ok ? 0 : 1);
+	}
+	complaint = run_in_pidns_of(tree.m[1].host, hold_many, &own);
+	assert_int_equal(waitpid(host, &status, 0), host);
+	for (int i = 0; i < 2; i++) {
+		close(go_pipe[i]);
+		close(done_pipe[i]);
+	}
+	if (complaint)
+		fail_msg("%s", complaint);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_open_files_capped_per_container(void **state)
+{
+	hold_round();
+	/* Every descriptor was closed: the container may fill its quota again. */
+	hold_round();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +833,7 @@ int main(void)
 	    cmocka_unit_test(test_hidden_lookups_leave_nothing),
 	    cmocka_unit_test(test_ns_offsets_count_only_visible),
 	    cmocka_unit_test(test_misses_cannot_force_passes),
+	    cmocka_unit_test(test_open_files_capped_per_container),
 	};
 
 	harness_init();
