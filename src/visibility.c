@@ -218,6 +218,20 @@ void visibility_clear(void)
 	ns_fds_clear();
 }
 
+/*
+ * ns_holds() for v's namespace, its descriptor opened again if it was let go (past
+ * NS_FDS_MAX): whatever pid is, so that the cost cannot tell hidden from missing either.
+ */
+static int reader_ns_holds(const struct viewer *v, pid_t pid)
+{
+	uint64_t ino;
+	int r = ns_holds(v->ns_ino, pid);
+
+	if (r >= 0 || !pid_ioctls || viewer_ns(v->pid, &ino) < 0 || ino != v->ns_ino)
+		return r;
+	return ns_holds(v->ns_ino, pid);
+}
+
 int viewer_check_process(const struct viewer *v, pid_t pid)
 {
 	autochain struct pidns_chain chain = {.depth = 0};
@@ -227,7 +241,7 @@ int viewer_check_process(const struct viewer *v, pid_t pid)
 		return 0;
 	if (v->scope == VIEWER_NONE)
 		return -EACCES;
-	switch (ns_holds(v->ns_ino, pid)) {
+	switch (reader_ns_holds(v, pid)) {
 	case 1:
 		return 0;
 	case 0:
