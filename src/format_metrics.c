@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "escape.h"
 #include "strategy.h"
 
 static void metrics_init_free(gpointer p)

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 
 static const struct ns_proc *member(const struct ns_model *m, const struct ns_info *ns, guint i)
@@ -99,51 +100,6 @@ GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns)
 	return s;
 }
 
-/*
- * A name in the tree is escaped so that each process is exactly one line, and a name cannot
- * drive the terminal that shows it: a backslash becomes \\, newline \n, tab \t; any other
- * control byte (below 0x20, 0x7f), each byte of invalid UTF-8, and each byte of a C1 control
- * character (U+0080..U+009F, which terminals obey as escapes) becomes \xNN. Valid, printable
- * UTF-8 is kept as it is.
- */
-static void append_hex(GString *s, const unsigned char *u, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		g_string_append_printf(s, "\\x%02x", u[k]);
-}
-
-static void tree_append_ascii(GString *s, unsigned char c)
-{
-	if (c == '\\')
-		g_string_append(s, "\\\\");
-	else if (c == '\n')
-		g_string_append(s, "\\n");
-	else if (c == '\t')
-		g_string_append(s, "\\t");
-	else if (c < 0x20 || c == 0x7f)
-		append_hex(s, &c, 1);
-	else
-		g_string_append_c(s, (char)c);
-}
-
-static void tree_append_name(GString *s, const char *name)
-{
-	const unsigned char *u = (const unsigned char *)name;
-	size_t len = strlen(name);
-
-	for (size_t i = 0, n; i < len; i += MAX(n, 1)) {
-		n = utf8_seq_len(name + i, len - i);
-		if (!n) /* invalid: this byte alone, then resynchronise on the next */
-			append_hex(s, u + i, 1);
-		else if (n == 1)
-			tree_append_ascii(s, u[i]);
-		else if (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
-			append_hex(s, u + i, n); /* C1 control */
-		else
-			g_string_append_len(s, name + i, (gssize)n);
-	}
-}
-
 static void tree_indent(GString *s, unsigned depth)
 {
 	for (unsigned k = 0; k < depth; k++)
@@ -171,7 +127,7 @@ static void tree_ns_line(GString *s, const struct ns_model *m, const struct ns_i
 	g_string_append_printf(s, "ns %" PRIu64 " level %u init %d", ns->ino, ns->level, ns->init);
 	if (init) {
 		g_string_append(s, " (");
-		tree_append_name(s, init->comm);
+		escape_append_name(s, init->comm, strlen(init->comm));
 		g_string_append(s, ")");
 	}
 	g_string_append(s, "\n");
@@ -185,7 +141,7 @@ static void tree_proc_line(GString *s, const struct ns_model *m, const struct ns
 	for (unsigned k = 0; k < p->depth; k++)
 		g_string_append_printf(s, "%s%d", k ? ":" : "", ns_proc_pid_at(m, p, k));
 	g_string_append(s, " ");
-	tree_append_name(s, p->comm);
+	escape_append_name(s, p->comm, strlen(p->comm));
 	g_string_append(s, "\n");
 }
 
@@ -216,6 +172,8 @@ static void tree_ns(GString *s, const struct ns_model *m, const struct ns_info *
  * has no init), then one per live process whose own namespace it is, "PID:PID:... NAME" with
  * the host's PID first, then its child namespaces the same way; each nesting indented two
  * spaces more. Children come by ascending inode, processes by their PID in the namespace.
+ * Names are escaped (escape.h) so that each process is exactly one line and no name can drive
+ * the terminal that shows it.
  */
 GString *format_tree(const struct ns_model *m, const struct ns_info *top)
 {

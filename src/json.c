@@ -2,38 +2,7 @@
 
 #include <string.h>
 
-/*
- * Unicode's table of well-formed byte sequences (RFC 3629): the second byte's range excludes
- * overlong forms, UTF-16 surrogates and code points above U+10FFFF, which JSON parsers reject.
- */
-size_t utf8_seq_len(const char *p, size_t avail)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (!avail)
-		return 0;
-	if (u[0] < 0x80)
-		return 1;
-	if (u[0] < 0xc2 || u[0] > 0xf4)
-		return 0;
-	n = u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
-	if (u[0] == 0xe0)
-		lo = 0xa0;
-	else if (u[0] == 0xed)
-		hi = 0x9f;
-	else if (u[0] == 0xf0)
-		lo = 0x90;
-	else if (u[0] == 0xf4)
-		hi = 0x8f;
-	if (avail < n || u[1] < lo || u[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((u[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
+#include "escape.h"
 
 static void json_append_ascii(GString *s, unsigned char c)
 {

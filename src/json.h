@@ -7,9 +7,6 @@
 #include <glib.h>
 #include <stddef.h>
 
-/* Length of the well-formed UTF-8 sequence at p, which has avail bytes, or 0 if there is none. */
-size_t utf8_seq_len(const char *p, size_t avail);
-
 /* Append str as a quoted JSON string; bytes of invalid UTF-8 become U+FFFD. */
 void json_append_string(GString *s, const char *str);
 /* The same for len bytes, which may hold NUL. */
