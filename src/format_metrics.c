@@ -40,28 +40,23 @@ void metrics_facts_clear(struct metrics_facts *f)
 }
 
 /*
- * The text format escapes backslash, double quote and newline in label values, and nothing
- * else. Prometheus rejects label values that are not valid UTF-8, and one bad name would make
- * node_exporter drop the whole file: each byte of invalid UTF-8 becomes U+FFFD.
+ * A label value is the name as tree shows it (escape.h): C0, DEL and C1 controls and bytes of
+ * invalid UTF-8 as \xNN, a backslash as \\, so that no name reaches a terminal raw and the
+ * value is always valid UTF-8, which Prometheus requires (one bad value and node_exporter
+ * drops the whole file). The format's own escaping comes on top: its parsers (Go's expfmt,
+ * behind node_exporter) accept only \\, \" and \n and reject any other escape, so
+ * \xNN could not be written as such; written \\xNN, it reads \xNN. No newline is left
+ * for the format to escape.
  */
 void metrics_append_label_value(GString *s, const char *v)
 {
-	size_t len = strlen(v);
+	g_autoptr(GString) shown = g_string_sized_new(strlen(v) + 16);
 
-	for (size_t i = 0, n; i < len; i += n) {
-		n = utf8_seq_len(v + i, len - i);
-		if (n == 0) {
-			g_string_append(s, "\xef\xbf\xbd");
-			n = 1;
-		} else if (v[i] == '\\') {
-			g_string_append(s, "\\\\");
-		} else if (v[i] == '"') {
-			g_string_append(s, "\\\"");
-		} else if (v[i] == '\n') {
-			g_string_append(s, "\\n");
-		} else {
-			g_string_append_len(s, v + i, (gssize)n);
-		}
+	escape_append_name(shown, v, strlen(v));
+	for (gsize i = 0; i < shown->len; i++) {
+		if (shown->str[i] == '\\' || shown->str[i] == '"')
+			g_string_append_c(s, '\\');
+		g_string_append_c(s, shown->str[i]);
 	}
 }
 

@@ -49,7 +49,10 @@ void metrics_facts_add(struct metrics_facts *f, const struct metrics_init *init)
 const struct metrics_init *metrics_facts_find(const struct metrics_facts *f, uint64_t ns_ino);
 void metrics_facts_clear(struct metrics_facts *f);
 
-/* Append v as a label value, escaped: \\, \", \n; each byte of invalid UTF-8 becomes U+FFFD. */
+/*
+ * Append v as a label value: the value is v as tree shows it (escape.h: controls and invalid
+ * bytes as \xNN, a backslash as \\), then escaped as the format requires (\\ and \").
+ */
 void metrics_append_label_value(GString *s, const char *v);
 
 /*

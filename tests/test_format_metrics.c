@@ -27,9 +27,12 @@
 				  start);                                                          \
 	} while (0)
 
-/* A name with everything a label value must escape or repair: ", \, newline, bad UTF-8. */
+/*
+ * A name with everything a label value must escape: ", \, newline, bad UTF-8. The value reads
+ * we"ird\\na\nme\xffé (as tree shows the name); the file doubles its backslashes.
+ */
 #define ODD_COMM	 "we\"ird\\na\nme\xff\xc3\xa9"
-#define ODD_COMM_ESCAPED "we\\\"ird\\\\na\\nme\xef\xbf\xbd\xc3\xa9"
+#define ODD_COMM_ESCAPED "we\\\"ird\\\\\\\\na\\\\nme\\\\xff\xc3\xa9"
 
 /*
  * ROOT (level 0): systemd, sshd, a zombie
@@ -108,7 +111,7 @@ static void facts(struct metrics_facts *f)
 #define L_A    "ns=\"4026532306\",level=\"1\",init_comm=\"tini\",cgroup=\"/docker/abc\""
 #define L_B                                                                                        \
 	"ns=\"4026532400\",level=\"2\",init_comm=\"" ODD_COMM_ESCAPED                              \
-	"\",cgroup=\"/odd\\\"dir\\\\x\""
+	"\",cgroup=\"/odd\\\"dir\\\\\\\\x\""
 
 /* One string per line: ISO C limits the length of one literal. */
 static const char *const expected_full[] = {
@@ -399,24 +402,72 @@ static void expect_label(const char *in, const char *want)
 	assert_string_equal(s->str, want);
 }
 
+/*
+ * The value is the name as tree shows it, so a terminal gets no control from it; written in
+ * the file with its backslashes doubled, as the format's parsers accept no \x escape.
+ */
 static void test_label_escaping(void **state)
 {
 	(void)state;
 	expect_label("", "");
 	expect_label("plain /docker/abc-123", "plain /docker/abc-123");
-	expect_label("a\\b", "a\\\\b");
+	/* The value reads a\\b: a backslash in a name cannot pass for an escape. */
+	expect_label("a\\b", "a\\\\\\\\b");
 	expect_label("a\"b", "a\\\"b");
-	expect_label("a\nb", "a\\nb");
-	expect_label("\\\"\n", "\\\\\\\"\\n");
-	/* Other control characters are valid in a label value: kept. */
-	expect_label("tab\there\x01", "tab\there\x01");
-	/* Valid UTF-8 kept; each byte of invalid UTF-8 becomes U+FFFD. */
+	/* The value reads a\nb, two characters where the newline was. */
+	expect_label("a\nb", "a\\\\nb");
+	expect_label("\\\"\n", "\\\\\\\\\\\"\\\\n");
+	/* Every other control is visible text too: C0, DEL. */
+	expect_label("tab\there\x01\x7f", "tab\\\\there\\\\x01\\\\x7f");
+	/* ESC ] 0 ; x BEL ESC [ 2 J: retitle the terminal, clear the screen. Reads \x1b]0;x... */
+	expect_label("\x1b]0;x\a\x1b[2J", "\\\\x1b]0;x\\\\x07\\\\x1b[2J");
+	/* A name that spells the escape is not the escape: it reads \\x1b. */
+	expect_label("\\x1b", "\\\\\\\\x1b");
+	/* C1 controls are valid UTF-8 but obeyed as controls: U+009B is CSI, U+0085 NEL. */
+	expect_label("\302\2332J", "\\\\xc2\\\\x9b2J"); /* octal, as hex would take the 2 */
+	expect_label("\xc2\x85", "\\\\xc2\\\\x85");
+	/* Valid, printable UTF-8 is kept, U+00A0 just past C1 included. */
 	expect_label("caf\xc3\xa9", "caf\xc3\xa9");
-	expect_label("\xff", "\xef\xbf\xbd");
-	expect_label("a\xc3(b", "a\xef\xbf\xbd(b");
-	expect_label("\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd");
-	expect_label("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* a surrogate */
+	expect_label("\xc2\xa0", "\xc2\xa0");
+	/* Each byte of invalid UTF-8 as \xNN, as tree: valid UTF-8 out, nothing lost. */
+	expect_label("\xff", "\\\\xff");
+	expect_label("a\xc3(b", "a\\\\xc3(b");
+	expect_label("\xe2\x82", "\\\\xe2\\\\x82");
+	expect_label("\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80"); /* a surrogate */
 	expect_label(ODD_COMM, ODD_COMM_ESCAPED);
+}
+
+/*
+ * The attack in every label a container controls: its init's name (ESC ] 0 ; x BEL ESC [ 2 J,
+ * set with prctl(PR_SET_NAME)) and its cgroup's (with U+009B, CSI). Every series shows both
+ * as visible text, and the file holds no control byte but its line ends.
+ */
+static void test_attack_in_labels(void **state)
+{
+	struct ns_model *m = ns_model_new(ROOT);
+	const pid_t init_pids[] = {1}, attacker_pids[] = {4000, 1};
+	struct metrics_facts f;
+	g_autofree char *text = NULL;
+
+	(void)state;
+	ns_model_add_ns(m, NS_A, ROOT, 1);
+	ns_model_add_proc(m, 1, 'S', 1, "systemd", ROOT, init_pids, 1, 7);
+	ns_model_add_proc(m, 4000, 'S', 1, "\x1b]0;x\a\x1b[2J", NS_A, attacker_pids, 2, 9);
+	ns_model_finish(m);
+	facts(&f);
+	g_hash_table_remove_all(f.inits);
+	add_init(&f, NS_A, SIGTERM_DROPPED, "/evil\302\2332J\x1b]0;x\a", false, 0, 0);
+	text = format(m, ROOT, &f);
+	metrics_facts_clear(&f);
+	ns_model_unref(m);
+	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\","
+				     "init_comm=\"\\\\x1b]0;x\\\\x07\\\\x1b[2J\","
+				     "cgroup=\"/evil\\\\xc2\\\\x9b2J\\\\x1b]0;x\\\\x07\"} 1\n"));
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("control byte %#x at offset %td", (unsigned char)*p, p - text);
+	assert_null(strchr(text, 0x7f));
+	assert_null(strstr(text, "\xc2\x9b"));
 }
 
 struct cgroup_case {
@@ -573,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_top_below_root),
 	    cmocka_unit_test(test_without_facts),
 	    cmocka_unit_test(test_label_escaping),
+	    cmocka_unit_test(test_attack_in_labels),
 	    cmocka_unit_test(test_parse_cgroup),
 	    cmocka_unit_test(test_parse_sigmask),
 	    cmocka_unit_test(test_sigtimedwait),
