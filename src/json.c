@@ -4,15 +4,14 @@
 
 #include "escape.h"
 
-static void json_append_ascii(GString *s, unsigned char c)
+/*
+ * A control character as an escape: the short forms JSON has, else \u00XX. JSON requires only
+ * those below 0x20 escaped; DEL and C1 (U+0080..U+009F, valid UTF-8 that a terminal obeys as
+ * a control) are escaped too, so that a JSON file shown raw cannot drive a terminal either.
+ */
+static void json_append_control(GString *s, gunichar c)
 {
 	switch (c) {
-	case '"':
-		g_string_append(s, "\\\"");
-		break;
-	case '\\':
-		g_string_append(s, "\\\\");
-		break;
 	case '\b':
 		g_string_append(s, "\\b");
 		break;
@@ -29,32 +28,29 @@ static void json_append_ascii(GString *s, unsigned char c)
 		g_string_append(s, "\\t");
 		break;
 	default:
-		/* JSON only requires < 0x20 escaped; DEL is escaped too, as no one wants it raw. */
-		if (c < 0x20 || c == 0x7f)
-			g_string_append_printf(s, "\\u%04x", c);
-		else
-			g_string_append_c(s, (char)c);
+		g_string_append_printf(s, "\\u%04x", c);
 	}
 }
 
 void json_append_string_len(GString *s, const char *str, size_t len)
 {
-	size_t i = 0;
-
 	g_string_append_c(s, '"');
-	while (i < len) {
-		size_t n = utf8_seq_len(str + i, len - i);
-
-		if (n == 1) {
-			json_append_ascii(s, (unsigned char)str[i]);
-		} else if (n) {
+	for (size_t i = 0, n; i < len; i += n) {
+		switch (text_next(str + i, len - i, &n)) {
+		case TEXT_PLAIN:
+			if (str[i] == '"' || str[i] == '\\')
+				g_string_append_c(s, '\\');
 			g_string_append_len(s, str + i, (gssize)n);
-		} else {
+			break;
+		case TEXT_CONTROL:
+			/* A NUL too: the sequence is valid, so it decodes even from "\0". */
+			json_append_control(s, g_utf8_get_char(str + i));
+			break;
+		case TEXT_INVALID:
 			/* One replacement per byte, so a reader can tell how much was lost. */
 			g_string_append(s, "\\ufffd");
-			n = 1;
+			break;
 		}
-		i += n;
 	}
 	g_string_append_c(s, '"');
 }

@@ -239,6 +239,26 @@ static void test_json_host(void **state)
 			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
 }
 
+/*
+ * Names a process can give itself to attack a terminal that shows the file: ESC ] 0 ; x BEL
+ * (retitle) ESC [ 2 J (clear), and CSI 2 J with CSI as U+009B, valid UTF-8 (C2 9B).
+ */
+static void test_json_terminal_controls(void **state)
+{
+	struct proc_model m;
+
+	(void)state;
+	model_host(&m);
+	strcpy(m.comm, "\x1b]0;x\a\x1b[2J");
+	expect_json(&m, "{\"pid\":3312,\"comm\":\"\\u001b]0;x\\u0007\\u001b[2J\","
+			"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
+			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	strcpy(m.comm, "\302\2332J\xc2\x80\xc2\x9f"); /* octal: hex would take the 2 */
+	expect_json(&m, "{\"pid\":3312,\"comm\":\"\\u009b2J\\u0080\\u009f\","
+			"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
+			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+}
+
 /* A name that fills comm with no NUL is cut at the array's end, not read past it. */
 static void test_json_unterminated_comm(void **state)
 {
@@ -285,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(test_model_unchanged),
 	    cmocka_unit_test(test_json_nested),
 	    cmocka_unit_test(test_json_host),
+	    cmocka_unit_test(test_json_terminal_controls),
 	    cmocka_unit_test(test_json_unterminated_comm),
 	    cmocka_unit_test(test_pidns_target),
 	};

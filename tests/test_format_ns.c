@@ -281,7 +281,9 @@ struct escape_case {
 /*
  * Name, its JSON string, its form in the tree. The invalid ones: a lone continuation byte, a
  * truncated sequence, an overlong '/', a UTF-16 surrogate, a code point above U+10FFFF; each
- * byte is replaced. U+009B (CSI) is valid UTF-8, so JSON keeps it, but a terminal would obey it.
+ * byte is replaced. U+009B (CSI) is valid UTF-8, but a terminal would obey it: JSON escapes it
+ * as it does C0 controls, tree shows its bytes. The attack is a name a process can give itself
+ * (15 bytes at most): ESC ] 0 ; x BEL retitles the terminal, ESC [ 2 J clears it.
  */
 static const struct escape_case escapes[] = {
     {"plain", "\"plain\"", "plain"},
@@ -304,7 +306,11 @@ static const struct escape_case escapes[] = {
     {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "\\xed\\xa0\\x80"},
     {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "\\xf4\\x90\\x80\\x80"},
     {"\x80z", "\"\\ufffdz\"", "\\x80z"},
-    {"\xc2\x9bJ", "\"\xc2\x9bJ\"", "\\xc2\\x9bJ"},
+    {"\xc2\x9bJ", "\"\\u009bJ\"", "\\xc2\\x9bJ"},
+    {"\x1b]0;x\a\x1b[2J", "\"\\u001b]0;x\\u0007\\u001b[2J\"", "\\x1b]0;x\\x07\\x1b[2J"},
+    {"\302\2332J", "\"\\u009b2J\"", "\\xc2\\x9b2J"}, /* octal: hex would take the 2 */
+    {"\xc2\x80\xc2\x9f\xc2\x85", "\"\\u0080\\u009f\\u0085\"", "\\xc2\\x80\\xc2\\x9f\\xc2\\x85"},
+    {"\\x1b", "\"\\\\x1b\"", "\\\\x1b"}, /* spells an escape: is not one */
     {"\xc2\xa0", "\"\xc2\xa0\"", "\xc2\xa0"},
 };
 
@@ -367,11 +373,15 @@ static void test_escaped_names(void **state)
 	assert_int_equal(count_lines(want->str), 1 + 2 * G_N_ELEMENTS(escapes));
 	g_string_free(want, TRUE);
 
-	json = format_ns_json(m, find(m, NS_A + 2));
-	assert_string_equal(json->str, "{\"ns\":4026532308,\"level\":1,\"parent\":4026531836,"
-				       "\"init\":102,\"children\":[],\"pids\":[{\"host_pid\":102,"
-				       "\"ns_pid\":1,\"comm\":\"a\\\"b\"}]}\n");
-	g_string_free(json, TRUE);
+	/* Each namespace's JSON, whose one process has the name, exactly. */
+	for (unsigned i = 0; i < G_N_ELEMENTS(escapes); i++) {
+		g_autofree char *want_json = g_strdup_printf(
+		    "{\"ns\":%" PRIu64 ",\"level\":1,\"parent\":4026531836,\"init\":%u,"
+		    "\"children\":[],\"pids\":[{\"host_pid\":%u,\"ns_pid\":1,\"comm\":%s}]}\n",
+		    NS_A + i, 100 + i, 100 + i, escapes[i].json);
+
+		expect(format_ns_json, m, NS_A + i, want_json);
+	}
 	json = format_ns_json(m, find(m, ROOT));
 	assert_true(json_is_valid(json->str));
 	g_string_free(json, TRUE);
