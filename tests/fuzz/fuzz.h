@@ -1,6 +1,10 @@
-/* What the libFuzzer harnesses share: the entry point's prototype, exact copies, a check. */
+/*
+ * What the libFuzzer harnesses share: the entry point's prototype, exact copies, a check, and
+ * the test that a text shows a terminal no control.
+ */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,4 +56,43 @@ static inline char *fuzz_dup_cstr(const uint8_t *data, size_t size, size_t max)
 		memcpy(p, data, n);
 	p[n] = '\0';
 	return p;
+}
+
+/* Length of the UTF-8 sequence at u (avail bytes) as its lead and continuation bytes say, or 0. */
+static inline size_t fuzz_utf8_len(const unsigned char *u, size_t avail)
+{
+	size_t n;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] < 0xc2 || u[0] > 0xf4)
+		return 0;
+	n = u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+	if (n > avail)
+		return 0;
+	for (size_t k = 1; k < n; k++)
+		if ((u[k] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * Whether len bytes of text hold nothing a terminal obeys: no C0 control (but newline, where
+ * newline_ok), no DEL, and no C1 control, neither encoded (C2 80..C2 9F) nor as a raw byte
+ * 0x80..0x9f outside a multibyte sequence. Decoded here, apart from the code under test.
+ */
+static inline bool fuzz_free_of_controls(const char *text, size_t len, bool newline_ok)
+{
+	const unsigned char *u = (const unsigned char *)text;
+
+	for (size_t i = 0, n; i < len; i += n ? n : 1) {
+		n = fuzz_utf8_len(u + i, len - i);
+		if ((u[i] < 0x20 && !(newline_ok && u[i] == '\n')) || u[i] == 0x7f)
+			return false;
+		if (n == 0 && u[i] >= 0x80 && u[i] <= 0x9f)
+			return false;
+		if (n == 2 && u[i] == 0xc2 && u[i + 1] <= 0x9f)
+			return false;
+	}
+	return true;
 }
