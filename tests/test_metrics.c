@@ -1,7 +1,9 @@
 /*
  * metrics/nspidfs.prom against the kernel, on a real namespace tree: the standard tree, plus
  * one namespace whose init never reaps (so it keeps zombies), inits that catch, ignore, block
- * or sigtimedwait for SIGTERM, and an init with an odd name in a pids cgroup with an odd name.
+ * or sigtimedwait for SIGTERM, an init with an odd name in a pids cgroup with an odd name, and
+ * inits named to attack a terminal (OSC and CSI sequences, CSI as U+009B), whose names every
+ * file must show escaped.
  * Also: a reader in a container sees only its namespaces, sendfile() copies the file whole,
  * and the daemon's counters move by exactly the lookups, helper forks and timeouts made.
  * The file must pass `promtool check metrics` and be served by node_exporter's textfile
@@ -48,12 +50,26 @@
 #define ODD_COMM       "a\"b\\c\n\xff\xc3\xa9"
 #define ODD_COMM_LABEL "a\\\"b\\\\\\\\c\\\\n\\\\xff\xc3\xa9"
 
+/*
+ * Names a process can give itself (15 bytes at most): ESC ] 0 ; x BEL retitles a terminal,
+ * ESC [ 2 J clears it; U+009B (C2 9B, valid UTF-8) is CSI. Their label values read as tree
+ * shows them (\x1b]0;x...), their JSON strings escape every control. Octal: hex takes the 2.
+ */
+#define ATTACK_COMM  "\x1b]0;x\a\x1b[2J"
+#define ATTACK_LABEL "init_comm=\"\\\\x1b]0;x\\\\x07\\\\x1b[2J\""
+#define ATTACK_JSON  "\"\\u001b]0;x\\u0007\\u001b[2J\""
+#define ATTACK_TREE  "\\x1b]0;x\\x07\\x1b[2J"
+#define C1_COMM	     "\302\2332J"
+#define C1_LABEL     "init_comm=\"\\\\xc2\\\\x9b2J\""
+#define C1_JSON	     "\"\\u009b2J\""
+
 static struct daemon d;
 static struct nstree tree;
 static int ready[2]; /* each special init writes a byte once it is set up */
 
 /* Indexes into tree.m of the special inits. */
 static int zombie_init, caught_init, ignored_init, blocked_init, waiting_init, odd_init;
+static int attack_init, c1_init;
 
 /* The pids cgroups made for the test ("" if none), and the exporter, for teardown. */
 static char cgroup_odd[256], cgroup_plain[256];
@@ -130,6 +146,18 @@ static void __attribute__((noreturn)) wait_for_term(void)
 static void odd_name(void)
 {
 	prctl(PR_SET_NAME, ODD_COMM);
+	say_ready();
+}
+
+static void attack_name(void)
+{
+	prctl(PR_SET_NAME, ATTACK_COMM);
+	say_ready();
+}
+
+static void c1_name(void)
+{
+	prctl(PR_SET_NAME, C1_COMM);
 	say_ready();
 }
 
@@ -247,6 +275,8 @@ static int setup(void **state)
 	blocked_init = add_init(block_term);
 	waiting_init = add_init(wait_for_term);
 	odd_init = add_init(odd_name);
+	attack_init = add_init(attack_name);
+	c1_init = add_init(c1_name);
 	wait_until_in_sigtimedwait(tree.m[waiting_init].host);
 	place_in_cgroups();
 	if (daemon_start(&d, args))
@@ -556,9 +586,9 @@ static void test_cgroup_and_escaping(void **state)
 	assert_string_equal(inf, "+Inf");
 }
 
-static void test_promtool(void **state)
+/* promtool check metrics on text, kept in a file for the message. */
+static void promtool_check(const char *text)
 {
-	g_autofree char *text = read_metrics(&d);
 	g_autofree char *copy = g_strdup_printf("%s/copy.prom", d.dir);
 	const char *argv[] = {"sh", "-c", "exec " PROMTOOL " check metrics <\"$1\" 2>&1",
 			      "sh", copy, NULL};
@@ -569,7 +599,6 @@ static void test_promtool(void **state)
 	if (access(PROMTOOL, X_OK) < 0)
 		fail_msg("%s is missing: install Debian's prometheus (tests/install-deps.sh)",
 			 PROMTOOL);
-	/* The file itself: one consistent copy, checked and kept for the message. */
 	assert_true(g_file_set_contents(copy, text, -1, NULL));
 	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
 			  &status, &err))
@@ -577,6 +606,82 @@ static void test_promtool(void **state)
 	unlink(copy);
 	if (!g_spawn_check_wait_status(status, NULL) || *out)
 		fail_msg("promtool check metrics: status %#x:\n%s", status, out);
+}
+
+static void test_promtool(void **state)
+{
+	g_autofree char *text = read_metrics(&d);
+
+	/* The file itself: one consistent copy. */
+	promtool_check(text);
+}
+
+/* Whether text holds a byte a terminal would obey: C0 but newline, DEL, or C1 (C2 80..C2 9F). */
+static const char *control_in(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return (const char *)p;
+	}
+	return NULL;
+}
+
+/* The complaint shows the bytes around it escaped: the log must not drive a terminal either. */
+static void expect_no_control(const char *what, const char *text)
+{
+	const char *c = control_in(text);
+	const char *from = c && c - text > 40 ? c - 40 : text;
+	g_autofree char *around = c ? g_strndup(from, 80) : NULL;
+	g_autofree char *shown = around ? g_strescape(around, NULL) : NULL;
+
+	if (c)
+		fail_msg("%s shows a control byte %#x: ...%s", what, (unsigned char)*c, shown);
+}
+
+/* The file's text at path, which must hold want and no control byte. */
+static void expect_escaped(const char *path, const char *want)
+{
+	g_autofree char *text = g_malloc(TEXT_MAX);
+	int r = read_file(path, text, TEXT_MAX);
+
+	if (r <= 0)
+		fail_msg("%s: %s", path, r < 0 ? strerror(-r) : "empty");
+	if (!strstr(text, want)) {
+		g_autofree char *head = g_strndup(text, 2000);
+		g_autofree char *shown = g_strescape(head, "\n");
+
+		fail_msg("%s lacks %s:\n%s", path, want, shown);
+	}
+	expect_no_control(path, text);
+}
+
+/*
+ * Real inits named to attack a terminal: every file that shows their names shows them
+ * escaped, and the metrics file still passes promtool.
+ */
+static void test_attack_names_escaped(void **state)
+{
+	g_autofree char *text = read_metrics(&d);
+	pid_t attack = tree.m[attack_init].host, c1 = tree.m[c1_init].host;
+	g_autofree char *pid_json = g_strdup_printf("%s/%d/json", d.mnt, attack);
+	g_autofree char *c1_json = g_strdup_printf("%s/%d/json", d.mnt, c1);
+	g_autofree char *ns_json =
+	    g_strdup_printf("%s/ns/%" PRIu64 "/json", d.mnt, ns_of(attack_init));
+	g_autofree char *tree_path = g_strdup_printf("%s/tree", d.mnt);
+	g_autofree char *pid_want = g_strdup_printf("\"comm\":" ATTACK_JSON ",");
+	g_autofree char *ns_want =
+	    g_strdup_printf("{\"host_pid\":%d,\"ns_pid\":1,\"comm\":" ATTACK_JSON "}", attack);
+	g_autofree char *tree_want = g_strdup_printf(" init %d (" ATTACK_TREE ")\n", attack);
+
+	expect_no_control("metrics/nspidfs.prom", text);
+	expect_sample(text, "nspidfs_namespace_processes", ns_of(attack_init), ATTACK_LABEL, 1);
+	expect_sample(text, "nspidfs_namespace_processes", ns_of(c1_init), C1_LABEL, 1);
+	promtool_check(text);
+	expect_escaped(pid_json, pid_want);
+	expect_escaped(c1_json, "\"comm\":" C1_JSON ",");
+	expect_escaped(ns_json, ns_want);
+	expect_escaped(tree_path, tree_want);
 }
 
 /* What a reader in a container must find, checked inside its namespace with plain calls. */
@@ -835,6 +940,9 @@ static void test_node_exporter(void **state)
 		      "state=\"caught\"", 1);
 	expect_sample(body, "nspidfs_namespace_init_sigterm", ns_of(0), "state=\"dropped\"", 1);
 	expect_sample(body, "nspidfs_namespace_processes", ns_of(odd_init), comm, 1);
+	/* Go's parser took the escaped names, and gives the same values back. */
+	expect_sample(body, "nspidfs_namespace_processes", ns_of(attack_init), ATTACK_LABEL, 1);
+	expect_sample(body, "nspidfs_namespace_processes", ns_of(c1_init), C1_LABEL, 1);
 	expect_sample(body, "nspidfs_build_info", 0, "strategy=\"auto\"", 1);
 	if (cgroup_odd[0])
 		expect_sample(body, "nspidfs_namespace_pids_max", ns_of(caught_init), NULL,
@@ -850,11 +958,17 @@ static void test_node_exporter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_listing),	    cmocka_unit_test(test_sendfile_reads_it_whole),
-	    cmocka_unit_test(test_zombies),	    cmocka_unit_test(test_sigterm),
-	    cmocka_unit_test(test_namespace_facts), cmocka_unit_test(test_cgroup_and_escaping),
-	    cmocka_unit_test(test_promtool),	    cmocka_unit_test(test_reader_in_container),
-	    cmocka_unit_test(test_lookup_counters), cmocka_unit_test(test_helper_counters),
+	    cmocka_unit_test(test_listing),
+	    cmocka_unit_test(test_sendfile_reads_it_whole),
+	    cmocka_unit_test(test_zombies),
+	    cmocka_unit_test(test_sigterm),
+	    cmocka_unit_test(test_namespace_facts),
+	    cmocka_unit_test(test_cgroup_and_escaping),
+	    cmocka_unit_test(test_promtool),
+	    cmocka_unit_test(test_attack_names_escaped),
+	    cmocka_unit_test(test_reader_in_container),
+	    cmocka_unit_test(test_lookup_counters),
+	    cmocka_unit_test(test_helper_counters),
 	    cmocka_unit_test(test_node_exporter),
 	};
 
