@@ -238,7 +238,8 @@ static bool row_value(GString *s, const struct ns_row *r, enum row_field field,
 		g_string_append_printf(s, "%u", r->zombies);
 		return true;
 	case RF_PIDS_CURRENT:
-		if (!in || !in->has_pids)
+		/* The cgroup may hold processes the reader cannot see, even the host's. */
+		if (!in || !in->has_pids || !f->whole_host)
 			return false;
 		g_string_append_printf(s, "%" PRId64, in->pids_current);
 		return true;
@@ -387,6 +388,23 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 	g_string_append(s, "\"} 1\n");
 }
 
+/*
+ * The /proc pass takes about as long per process on the host, whoever reads: for a reader in
+ * a container the time would tell how many processes it cannot see.
+ */
+static void build_seconds(GString *s, const struct metrics_facts *f)
+{
+	family_head(s, "nspidfs_metrics_build_seconds", "gauge",
+		    "Time taken to build this file: the /proc pass (unless a recent one was "
+		    "reused) and the facts about each init.");
+	/*
+	 * Always six decimals: stat computes the size from one build and sendfile() reads up to
+	 * it from the next, so the length must not change with the digits of a duration.
+	 */
+	g_string_append_printf(s, "nspidfs_metrics_build_seconds %" PRId64 ".%06" PRId64 "\n",
+			       MAX(f->build_us, 0) / 1000000, MAX(f->build_us, 0) % 1000000);
+}
+
 static unsigned live_subtree(const struct ns_model *m, const struct ns_info *top)
 {
 	struct ns_row r = {.ns = top};
@@ -413,16 +431,10 @@ GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
 		if (row_families[i].field == RF_ZOMBIES)
 			sigterm_family(s, rows);
 	}
-	if (f->stats)
+	/* A reader who does not see every process gets no figure computed over them. */
+	if (f->whole_host && f->stats)
 		daemon_families(s, f);
-	family_head(s, "nspidfs_metrics_build_seconds", "gauge",
-		    "Time taken to build this file: the /proc pass (unless a recent one was "
-		    "reused) and the facts about each init.");
-	/*
-	 * Always six decimals: stat computes the size from one build and sendfile() reads up to
-	 * it from the next, so the length must not change with the digits of a duration.
-	 */
-	g_string_append_printf(s, "nspidfs_metrics_build_seconds %" PRId64 ".%06" PRId64 "\n",
-			       MAX(f->build_us, 0) / 1000000, MAX(f->build_us, 0) % 1000000);
+	if (f->whole_host)
+		build_seconds(s, f);
 	return s;
 }

@@ -37,7 +37,14 @@ struct metrics_facts {
 	int64_t boot_time_us; /* boot time, microseconds since the epoch (btime of /proc/stat) */
 	unsigned clk_tck;     /* sysconf(_SC_CLK_TCK): the unit of ns_info.init_start */
 	int64_t build_us;     /* how long building the file took, reported as given */
-	/* The daemon's own families; NULL leaves them out (lookups, helpers, build info). */
+	/*
+	 * The reader sees every process. Only then is a figure shown that is computed over more
+	 * than the namespaces in the file: the daemon's own families (other readers' lookups),
+	 * the build time (the /proc pass takes time with every process of the host) and a
+	 * cgroup's pids.current (which counts whatever shares the cgroup, the host's included).
+	 */
+	bool whole_host;
+	/* The daemon's own families (lookups, helpers, caches, build info); NULL: none. */
 	const struct stats_counts *stats;
 	const char *version;
 	const char *strategy;
@@ -58,7 +65,7 @@ void metrics_append_label_value(GString *s, const char *v);
 /*
  * The whole file for top and the namespaces below it (those with a live init); levels are
  * depths below the daemon's namespace, as everywhere. A reader in a container gets its own
- * namespace as top and stats NULL.
+ * namespace as top and whole_host false.
  */
 GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
 			const struct metrics_facts *f);

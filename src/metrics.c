@@ -299,7 +299,7 @@ static int64_t boot_time_us(void)
 	return us;
 }
 
-GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool daemon,
+GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool whole_host,
 		      gint64 began)
 {
 	struct metrics_facts f;
@@ -316,8 +316,9 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	nscache_counts(&counts.namespace_cache);
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
-	/* Other readers' lookups and the daemon's set-up are the host's business. */
-	f.stats = daemon ? &counts : NULL;
+	/* Other readers' lookups, the daemon's set-up, the host's size: the host's business. */
+	f.whole_host = whole_host;
+	f.stats = &counts;
 	f.version = NSPIDFS_VERSION;
 	f.strategy = strategy_name(strategy_active());
 	f.build_us = g_get_monotonic_time() - began;

@@ -41,9 +41,10 @@ int metrics_parse_btime(const char *stat_text, int64_t *btime);
 /* Gather the facts about the init of top and of each namespace below it. */
 void metrics_collect(const struct ns_model *m, const struct ns_info *top, struct metrics_facts *f);
 /*
- * The file's text for top and below, with the daemon's own counters if daemon (for readers
- * who see the whole host); began is when the request started (g_get_monotonic_time()), for
+ * The file's text for top and below; whole_host for a reader who sees every process, who
+ * alone gets the figures computed over more than top's namespaces (struct metrics_facts).
+ * began is when the request started (g_get_monotonic_time()), for
  * nspidfs_metrics_build_seconds.
  */
-GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool daemon,
+GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool whole_host,
 		      gint64 began);

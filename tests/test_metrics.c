@@ -70,9 +70,11 @@ static int ready[2]; /* each special init writes a byte once it is set up */
 /* Indexes into tree.m of the special inits. */
 static int zombie_init, caught_init, ignored_init, blocked_init, waiting_init, odd_init;
 static int attack_init, c1_init;
+/* A process of the host's namespace, in the cgroup of the first init of the standard tree. */
+static int host_sharer;
 
 /* The pids cgroups made for the test ("" if none), and the exporter, for teardown. */
-static char cgroup_odd[256], cgroup_plain[256];
+static char cgroup_odd[256], cgroup_plain[256], cgroup_shared[256];
 static pid_t exporter;
 
 static void say_ready(void)
@@ -242,6 +244,9 @@ static void place_in_cgroups(void)
 	const char *base = pids_base();
 	g_autofree char *odd = g_strdup_printf("nspidfs-test-\"q\\-%d", getpid());
 	g_autofree char *plain = g_strdup_printf("nspidfs-test-%d", getpid());
+	g_autofree char *shared = g_strdup_printf("nspidfs-test-shared-%d", getpid());
+	g_autofree char *shared_procs = NULL;
+	g_autofree char *sharer = g_strdup_printf("%d", tree.m[host_sharer].host);
 
 	if (!base) {
 		printf("# no pids cgroup controller here: cgroup series not checked\n");
@@ -251,6 +256,14 @@ static void place_in_cgroups(void)
 				sizeof(cgroup_odd)));
 	assert_true(make_cgroup(base, plain, -1, tree.m[caught_init].host, cgroup_plain,
 				sizeof(cgroup_plain)));
+	/*
+	 * The namespace a container's reader is in, with its init in a cgroup that also holds a
+	 * host process: pids.current counts what that reader cannot see.
+	 */
+	assert_true(
+	    make_cgroup(base, shared, -1, tree.m[0].host, cgroup_shared, sizeof(cgroup_shared)));
+	shared_procs = g_strdup_printf("%s/cgroup.procs", cgroup_shared);
+	assert_true(write_text(shared_procs, sharer));
 }
 
 static int teardown(void **state);
@@ -277,6 +290,7 @@ static int setup(void **state)
 	odd_init = add_init(odd_name);
 	attack_init = add_init(attack_name);
 	c1_init = add_init(c1_name);
+	host_sharer = nstree_add(&tree, -1, false);
 	wait_until_in_sigtimedwait(tree.m[waiting_init].host);
 	place_in_cgroups();
 	if (daemon_start(&d, args))
@@ -307,6 +321,8 @@ static int teardown(void **state)
 		fprintf(stderr, "rmdir %s: %s\n", cgroup_odd, strerror(errno));
 	if (cgroup_plain[0] && rmdir(cgroup_plain) < 0)
 		fprintf(stderr, "rmdir %s: %s\n", cgroup_plain, strerror(errno));
+	if (cgroup_shared[0] && rmdir(cgroup_shared) < 0)
+		fprintf(stderr, "rmdir %s: %s\n", cgroup_shared, strerror(errno));
 	close(ready[0]);
 	close(ready[1]);
 	return status == 0 ? 0 : -1;
@@ -454,8 +470,10 @@ static char *compare_sendfile(void *arg)
 				       (intmax_t)st.st_size);
 	if (ra <= 0 || rb != ra)
 		return g_strdup_printf("%s: read() gave %d bytes, sendfile() %d", path, ra, rb);
-	if (!g_str_has_suffix(b, "\n") || !strstr(b, "\nnspidfs_metrics_build_seconds "))
-		return g_strdup_printf("sendfile() copy cut:\n...%s", b + MAX(rb, 200) - 200);
+	/* No build time in this view: two builds of an unchanged tree are the same bytes. */
+	if (!g_str_has_suffix(b, "\n") || strcmp(a, b) != 0)
+		return g_strdup_printf("sendfile() copy differs from read():\n...%s",
+				       b + MAX(rb, 200) - 200);
 	return NULL;
 }
 
@@ -700,15 +718,13 @@ static char *container_checks(void *arg)
 	    g_strdup_printf("\nnspidfs_namespace_level{ns=\"%" PRIu64 "\",level=\"1\",", c->own);
 	g_autofree char *host = g_strdup_printf("ns=\"%" PRIu64 "\"", c->host);
 	g_autofree char *beside = g_strdup_printf("ns=\"%" PRIu64 "\"", c->beside);
-	const char *const absent[] = {host, beside, "nspidfs_lookups_total", "nspidfs_helper_",
-				      "nspidfs_build_info"};
+	const char *const absent[] = {host, beside};
 	int r = read_file(c->path, text, TEXT_MAX);
 
 	if (r <= 0)
 		return g_strdup_printf("%s: %s", c->path, r < 0 ? strerror(-r) : "empty");
 	/* Its namespace and the five below it in the standard tree. */
-	if (!strstr(text, "\nnspidfs_namespaces 6\n") || !strstr(text, own) ||
-	    !strstr(text, "\nnspidfs_metrics_build_seconds "))
+	if (!strstr(text, "\nnspidfs_namespaces 6\n") || !strstr(text, own))
 		return g_strdup_printf("want 6 namespaces from %" PRIu64 ", got:\n%s", c->own,
 				       text);
 	for (size_t i = 0; i < G_N_ELEMENTS(absent); i++) {
@@ -718,7 +734,10 @@ static char *container_checks(void *arg)
 	return NULL;
 }
 
-/* Like tree: a reader in a container sees its own namespace and below, no daemon counters. */
+/*
+ * Like tree: a reader in a container sees its own namespace and below (and which families it
+ * does not get: test_host_only_families).
+ */
 static void test_reader_in_container(void **state)
 {
 	g_autofree char *path = metrics_path(&d);
@@ -730,6 +749,72 @@ static void test_reader_in_container(void **state)
 	};
 	g_autofree char *complaint = run_in_pidns_of(tree.m[1].host, container_checks, &c);
 
+	if (complaint)
+		fail_msg("%s", complaint);
+}
+
+/*
+ * The families a reader gets only if it sees every process, each computed over more than a
+ * container's reader sees: the daemon's counters (other readers' lookups), the build time
+ * (the /proc pass costs about as much per host process: it counts the host's processes) and
+ * pids.current (the shared cgroup holds a host process).
+ */
+static const char *const host_only[] = {
+    "nspidfs_metrics_build_seconds",  "nspidfs_lookups_total",	    "nspidfs_helper_forks_total",
+    "nspidfs_helper_timeouts_total",  "nspidfs_cache_entries",	    "nspidfs_cache_descriptors",
+    "nspidfs_cache_hits_total",	      "nspidfs_cache_misses_total", "nspidfs_build_info",
+    "nspidfs_namespace_pids_current",
+};
+
+/* Whether a line of text starts with family. */
+static bool has_family(const char *text, const char *family)
+{
+	g_autofree char *sample = g_strdup_printf("\n%s", family);
+
+	return strstr(text, sample) != NULL;
+}
+
+struct host_only_view {
+	const char *path;
+	uint64_t own; /* the reader's namespace, whose init is in the shared cgroup */
+};
+
+static char *without_host_only(void *arg)
+{
+	const struct host_only_view *v = arg;
+	g_autofree char *text = g_malloc(TEXT_MAX);
+	g_autofree char *own =
+	    g_strdup_printf("nspidfs_namespace_pids_max{ns=\"%" PRIu64 "\",", v->own);
+	int r = read_file(v->path, text, TEXT_MAX);
+
+	if (r <= 0)
+		return g_strdup_printf("%s: %s", v->path, r < 0 ? strerror(-r) : "empty");
+	for (size_t i = 0; i < G_N_ELEMENTS(host_only); i++) {
+		if (has_family(text, host_only[i]))
+			return g_strdup_printf("a reader in a container gets %s", host_only[i]);
+	}
+	/* Its init's cgroup is in the file: only the count of what is in it is left out. */
+	if (cgroup_shared[0] && !strstr(text, own))
+		return g_strdup_printf("no %s... for the reader's own namespace", own);
+	return NULL;
+}
+
+static void test_host_only_families(void **state)
+{
+	g_autofree char *path = metrics_path(&d);
+	g_autofree char *text = read_metrics(&d);
+	struct host_only_view v = {.path = path, .own = ns_of(0)};
+	g_autofree char *complaint = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(host_only); i++) {
+		if (!has_family(text, host_only[i]) &&
+		    (cgroup_shared[0] || !g_str_has_suffix(host_only[i], "_pids_current")))
+			fail_msg("the host's reader lacks %s", host_only[i]);
+	}
+	/* The init and the host's process: one more than the container's reader could count. */
+	if (cgroup_shared[0])
+		expect_sample(text, "nspidfs_namespace_pids_current", ns_of(0), NULL, 2);
+	complaint = run_in_pidns_of(tree.m[1].host, without_host_only, &v);
 	if (complaint)
 		fail_msg("%s", complaint);
 }
@@ -967,6 +1052,7 @@ int main(void)
 	    cmocka_unit_test(test_promtool),
 	    cmocka_unit_test(test_attack_names_escaped),
 	    cmocka_unit_test(test_reader_in_container),
+	    cmocka_unit_test(test_host_only_families),
 	    cmocka_unit_test(test_lookup_counters),
 	    cmocka_unit_test(test_helper_counters),
 	    cmocka_unit_test(test_node_exporter),

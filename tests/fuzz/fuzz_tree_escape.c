@@ -240,6 +240,7 @@ static void check_metrics(const struct ns_model *m, const char *comm, const char
 	metrics_facts_add(&f, &in);
 	f.boot_time_us = INT64_C(1700000000) * 1000000;
 	f.clk_tck = 100;
+	f.whole_host = true; /* every family with labels: pids.current too */
 	text = format_metrics(m, ns_model_root(m), &f);
 	check_metrics_text(text, comm, cgroup);
 	g_string_free(text, TRUE);
