@@ -258,8 +258,9 @@ static bool fresh(const struct ns_model *m)
  * Passes are shared and spaced: a new one starts at least PASS_GAP_FACTOR times the last
  * one's length after it ended (and PASS_GAP_MIN_US), so that however many readers ask (a
  * flood of names that do not exist included), passes take at most a fraction of one CPU.
- * A reader who needs a newer pass waits for the next allowed one, unless MAX_WAITERS do
- * already: then it is answered from the last, so that waiting cannot take every worker.
+ * A reader who needs a newer pass (the last is older than the validity, or lacks a name it
+ * asks for) waits for the next allowed one, unless MAX_WAITERS do already: then it is
+ * answered from the last, so that waiting cannot take every worker.
  */
 #define PASS_GAP_FACTOR 3
 #define PASS_GAP_MIN_US 10000
@@ -300,9 +301,9 @@ static struct ns_model *build_now(int *err)
 
 /*
  * With lock held: the shared model if it was built after not_before; else a new pass when one
- * is allowed, waited for if wait (and not too many wait already), or the last one if not.
+ * is allowed, waited for unless too many wait already, then the last one.
  */
-static struct ns_model *rebuild(gint64 not_before, bool wait, int *err)
+static struct ns_model *rebuild(gint64 not_before, int *err)
 {
 	bool waiting = false;
 	struct ns_model *m;
@@ -316,7 +317,7 @@ static struct ns_model *rebuild(gint64 not_before, bool wait, int *err)
 			m = build_now(err);
 			goto out;
 		}
-		if (!wait || (!waiting && waiters >= MAX_WAITERS))
+		if (!waiting && waiters >= MAX_WAITERS)
 			break;
 		if (!waiting)
 			waiters++;
@@ -337,7 +338,7 @@ struct ns_model *snapshot_get(int *err)
 	/* Readers wait for one pass in progress rather than start their own. */
 	if (fresh(current))
 		return ns_model_ref(current);
-	return rebuild(g_get_monotonic_time() - (gint64)validity_ms * 1000 + 1, false, err);
+	return rebuild(g_get_monotonic_time() - (gint64)validity_ms * 1000 + 1, err);
 }
 
 struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
@@ -347,5 +348,5 @@ struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
 	if (last_pid() == seen->last_pid)
 		return ns_model_ref(seen);
 	locker = g_mutex_locker_new(&lock);
-	return rebuild(seen->built_at + 1, true, err);
+	return rebuild(seen->built_at + 1, err);
 }
