@@ -139,21 +139,66 @@ static void row_free(gpointer p)
 	g_free(r);
 }
 
-/* top and the namespaces below it that have a live init, depth first as the model orders them. */
-static GPtrArray *collect_rows(const struct ns_model *m, const struct ns_info *top,
+/* The namespace just below top that ns is at or below (ns itself, or one of its ancestors). */
+static const struct ns_info *child_of_top(const struct ns_model *m, const struct ns_info *top,
+					  const struct ns_info *ns)
+{
+	while (ns && ns->level > top->level + 1)
+		ns = ns_model_find(m, ns->parent);
+	return ns;
+}
+
+static void count_omitted(GArray *omitted, uint64_t child)
+{
+	struct metrics_omitted o = {.child = child, .count = 1};
+
+	for (guint i = 0; i < omitted->len; i++) {
+		if (g_array_index(omitted, struct metrics_omitted, i).child == child) {
+			g_array_index(omitted, struct metrics_omitted, i).count++;
+			return;
+		}
+	}
+	g_array_append_val(omitted, o);
+}
+
+GPtrArray *metrics_shown(const struct ns_model *m, const struct ns_info *top, GArray *omitted)
+{
+	GPtrArray *shown = g_ptr_array_new();
+	g_autoptr(GHashTable) counts = g_hash_table_new(g_int64_hash, g_int64_equal);
+
+	for (guint i = 0; i < m->order->len; i++) {
+		const struct ns_info *ns = g_ptr_array_index(m->order, i), *child;
+		guint n;
+
+		if (ns->init <= 0 || !ns_model_is_below(m, top, ns->ino))
+			continue;
+		child = ns == top ? NULL : child_of_top(m, top, ns);
+		if (!child) {
+			g_ptr_array_add(shown, (gpointer)ns);
+			continue;
+		}
+		/* The model owns child->ino for as long as the table lives. */
+		n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, &child->ino)) + 1;
+		g_hash_table_insert(counts, (gpointer)&child->ino, GUINT_TO_POINTER(n));
+		if (n <= METRICS_MAX_NS_PER_CHILD)
+			g_ptr_array_add(shown, (gpointer)ns);
+		else
+			count_omitted(omitted, child->ino);
+	}
+	return shown;
+}
+
+/* The rows of the namespaces shown, in their order. */
+static GPtrArray *collect_rows(const struct ns_model *m, const GPtrArray *shown,
 			       const struct metrics_facts *f)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
 
-	for (guint i = 0; i < m->order->len; i++) {
-		const struct ns_info *ns = g_ptr_array_index(m->order, i);
-		struct ns_row *r;
+	for (guint i = 0; i < shown->len; i++) {
+		struct ns_row *r = g_new0(struct ns_row, 1);
 
-		if (ns->init <= 0 || !ns_model_is_below(m, top, ns->ino))
-			continue;
-		r = g_new0(struct ns_row, 1);
-		r->ns = ns;
-		r->facts = metrics_facts_find(f, ns->ino);
+		r->ns = g_ptr_array_index(shown, i);
+		r->facts = metrics_facts_find(f, r->ns->ino);
 		row_count(r, m);
 		row_labels(r);
 		g_ptr_array_add(rows, r);
@@ -413,15 +458,44 @@ static unsigned live_subtree(const struct ns_model *m, const struct ns_info *top
 	return r.subtree;
 }
 
+static void omitted_family(GString *s, const GArray *omitted)
+{
+	if (!omitted->len)
+		return;
+	family_head(
+	    s, "nspidfs_namespaces_omitted", "gauge",
+	    "PID namespaces at or below this one (just below the top shown) left out of this "
+	    "file: at most " G_STRINGIFY(METRICS_MAX_NS_PER_CHILD) " are shown there.");
+	for (guint i = 0; i < omitted->len; i++) {
+		const struct metrics_omitted *o =
+		    &g_array_index(omitted, struct metrics_omitted, i);
+
+		g_string_append_printf(s, "nspidfs_namespaces_omitted{ns=\"%" PRIu64 "\"} %u\n",
+				       o->child, o->count);
+	}
+}
+
+static unsigned omitted_total(const GArray *omitted)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < omitted->len; i++)
+		n += g_array_index(omitted, struct metrics_omitted, i).count;
+	return n;
+}
+
 GString *format_metrics(const struct ns_model *m, const struct ns_info *top,
 			const struct metrics_facts *f)
 {
 	GString *s = g_string_sized_new(4096);
-	g_autoptr(GPtrArray) rows = collect_rows(m, top, f);
+	g_autoptr(GArray) omitted = g_array_new(FALSE, FALSE, sizeof(struct metrics_omitted));
+	g_autoptr(GPtrArray) shown = metrics_shown(m, top, omitted);
+	g_autoptr(GPtrArray) rows = collect_rows(m, shown, f);
 
 	family_head(s, "nspidfs_namespaces", "gauge",
 		    "PID namespaces with a live init, the top one shown and those below it.");
-	g_string_append_printf(s, "nspidfs_namespaces %u\n", rows->len);
+	g_string_append_printf(s, "nspidfs_namespaces %u\n", rows->len + omitted_total(omitted));
+	omitted_family(s, omitted);
 	family_head(s, "nspidfs_processes", "gauge",
 		    "Live processes with a PID in the top PID namespace shown.");
 	g_string_append_printf(s, "nspidfs_processes %u\n", live_subtree(m, top));

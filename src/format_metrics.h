@@ -63,6 +63,25 @@ void metrics_facts_clear(struct metrics_facts *f);
 void metrics_append_label_value(GString *s, const char *v);
 
 /*
+ * At most this many namespaces below each namespace just below the top shown (it counted), so
+ * that one container cannot make the file, its series and the collector's reads grow without
+ * bound by making namespaces; those left out are counted in nspidfs_namespaces_omitted.
+ */
+#define METRICS_MAX_NS_PER_CHILD 64
+
+struct metrics_omitted {
+	uint64_t child; /* a namespace just below the top */
+	unsigned count; /* namespaces at or below it left out */
+};
+
+/*
+ * The namespaces the file shows, as const struct ns_info *, depth first: top and those below
+ * it that have a live init, within METRICS_MAX_NS_PER_CHILD; omitted (struct metrics_omitted)
+ * gets what was left out.
+ */
+GPtrArray *metrics_shown(const struct ns_model *m, const struct ns_info *top, GArray *omitted);
+
+/*
  * The whole file for top and the namespaces below it (those with a live init); levels are
  * depths below the daemon's namespace, as everywhere. A reader in a container gets its own
  * namespace as top and whole_host false.

@@ -273,12 +273,12 @@ static void collect_init(const struct ns_info *ns, struct metrics_facts *f)
 
 void metrics_collect(const struct ns_model *m, const struct ns_info *top, struct metrics_facts *f)
 {
-	for (guint i = 0; i < m->order->len; i++) {
-		const struct ns_info *ns = g_ptr_array_index(m->order, i);
+	g_autoptr(GArray) omitted = g_array_new(FALSE, FALSE, sizeof(struct metrics_omitted));
+	g_autoptr(GPtrArray) shown = metrics_shown(m, top, omitted);
 
-		if (ns->init > 0 && ns_model_is_below(m, top, ns->ino))
-			collect_init(ns, f);
-	}
+	/* Only what the file shows: reads about namespaces left out would be for nothing. */
+	for (guint i = 0; i < shown->len; i++)
+		collect_init(g_ptr_array_index(shown, i), f);
 }
 
 /* Boot time does not change while the system runs: read it once. */

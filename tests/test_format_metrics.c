@@ -487,6 +487,47 @@ struct cgroup_case {
 	const char *dir;
 };
 
+/*
+ * One container (A, just below the top) that made 70 namespaces in all: 64 are shown, its own
+ * first, and 6 counted as omitted; its sibling C and the top are shown as ever.
+ */
+static void test_namespaces_capped_per_container(void **state)
+{
+	struct ns_model *m = ns_model_new(ROOT);
+	const uint64_t c_ns = NS_A + 1000;
+	struct metrics_facts f;
+	g_autoptr(GString) s = NULL;
+	g_auto(GStrv) lines = NULL;
+	unsigned rows = 0;
+
+	(void)state;
+	ns_model_add_ns(m, NS_A, ROOT, 1);
+	ns_model_add_ns(m, c_ns, ROOT, 1);
+	ADD(m, 1, 'S', 1, 7, "systemd", ROOT, 1);
+	ADD(m, 100, 'S', 1, 8, "tini", NS_A, 100, 1);
+	ADD(m, 101, 'S', 1, 9, "other", c_ns, 101, 1);
+	for (pid_t i = 0; i < 69; i++) {
+		uint64_t ns = NS_A + 1 + (uint64_t)i;
+
+		ns_model_add_ns(m, ns, NS_A, 2);
+		ADD(m, 200 + i, 'S', 1, 10, "nested", ns, 200 + i, 2 + i, 1);
+	}
+	ns_model_finish(m);
+	metrics_facts_init(&f);
+	s = format_metrics(m, ns_model_root(m), &f);
+	assert_non_null(strstr(s->str, "\nnspidfs_namespaces 72\n"));
+	assert_non_null(strstr(s->str, "\nnspidfs_namespaces_omitted{ns=\"4026532306\"} 6\n"));
+	lines = g_strsplit(s->str, "\n", -1);
+	for (char **l = lines; *l; l++)
+		rows += g_str_has_prefix(*l, "nspidfs_namespace_level{");
+	assert_int_equal(rows, 1 + 64 + 1);
+	/* A's own row is among them, and so is the sibling's. */
+	assert_non_null(strstr(s->str, "nspidfs_namespace_level{ns=\"4026532306\""));
+	assert_non_null(strstr(s->str, "nspidfs_namespace_level{ns=\"4026533306\""));
+	metrics_facts_clear(&f);
+	ns_model_unref(m);
+}
+
 static void test_parse_cgroup(void **state)
 {
 	static const struct cgroup_case cases[] = {
@@ -635,6 +676,7 @@ int main(void)
 	    cmocka_unit_test(test_without_facts),
 	    cmocka_unit_test(test_label_escaping),
 	    cmocka_unit_test(test_attack_in_labels),
+	    cmocka_unit_test(test_namespaces_capped_per_container),
 	    cmocka_unit_test(test_parse_cgroup),
 	    cmocka_unit_test(test_parse_sigmask),
 	    cmocka_unit_test(test_sigtimedwait),
