@@ -434,26 +434,29 @@ static char *view_copier(void *arg)
 	return NULL;
 }
 
-/* The copier in member's namespace (0: the host), the attacker in attacker's. */
-static void view_attack_from(pid_t copier_member, pid_t attacker_member,
-			     const struct view_attack *a)
+/*
+ * partner runs in partner_member's namespace (0: the host's), the attacker in its own, each a
+ * process of its own; they meet through go_pipe and done_pipe. Fails on either's complaint.
+ */
+static void duel(pid_t partner_member, char *(*partner)(void *), pid_t attacker_member,
+		 char *(*attacker)(void *), void *arg)
 {
 	g_autofree char *complaint = NULL;
 	int status;
-	pid_t copier;
+	pid_t kid;
 
 	assert_int_equal(pipe2(go_pipe, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(done_pipe, O_CLOEXEC), 0);
-	copier = fork();
-	assert_true(copier >= 0);
-	if (copier == 0) {
-		char *why = copier_member ? run_in_pidns_of(copier_member, view_copier, NULL)
-					  : view_copier(NULL);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		char *why =
+		    partner_member ? run_in_pidns_of(partner_member, partner, arg) : partner(arg);
 
 		_exit(why ? 1 : 0);
 	}
-	complaint = run_in_pidns_of(attacker_member, view_attacker, (void *)a);
-	assert_int_equal(waitpid(copier, &status, 0), copier);
+	complaint = run_in_pidns_of(attacker_member, attacker, arg);
+	assert_int_equal(waitpid(kid, &status, 0), kid);
 	for (int i = 0; i < 2; i++) {
 		close(go_pipe[i]);
 		close(done_pipe[i]);
@@ -461,6 +464,13 @@ static void view_attack_from(pid_t copier_member, pid_t attacker_member,
 	if (complaint)
 		fail_msg("reader in the namespace of %d:\n%s", attacker_member, complaint);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The copier in copier_member's namespace (0: the host), the attacker in attacker_member's. */
+static void view_attack_from(pid_t copier_member, pid_t attacker_member,
+			     const struct view_attack *a)
+{
+	duel(copier_member, view_copier, attacker_member, view_attacker, (void *)a);
 }
 
 static void test_page_cache_host_to_container(void **state)
@@ -782,41 +792,23 @@ static char *hold_many(void *arg)
 	return complain(errs);
 }
 
-/* The container holds its fill while a host reader (a process of its own) reads tree. */
-static void hold_round(void)
+/* The host reads tree while the container holds its fill. */
+static char *host_reads_tree(void *arg)
 {
-	char buf[4096], c;
-	g_autofree char *complaint = NULL;
 	g_autofree char *tree_path = g_strdup_printf("%s/tree", d.mnt);
-	pid_t own = tree.m[1].host, host;
-	int status;
+	char buf[4096], c;
+	bool ok = read(go_pipe[0], &c, 1) == 1 && read_file(tree_path, buf, sizeof(buf)) > 0;
 
-	assert_int_equal(pipe2(go_pipe, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(done_pipe, O_CLOEXEC), 0);
-	host = fork();
-	assert_true(host >= 0);
-	if (host == 0) {
-		bool ok =
-		    read(go_pipe[0], &c, 1) == 1 && read_file(tree_path, buf, sizeof(buf)) > 0;
-
-		_exit(write(done_pipe[1], "d", 1) == 1 && ok ? 0 : 1);
-	}
-	complaint = run_in_pidns_of(tree.m[1].host, hold_many, &own);
-	assert_int_equal(waitpid(host, &status, 0), host);
-	for (int i = 0; i < 2; i++) {
-		close(go_pipe[i]);
-		close(done_pipe[i]);
-	}
-	if (complaint)
-		fail_msg("%s", complaint);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return write(done_pipe[1], "d", 1) == 1 && ok ? NULL : g_strdup("host read failed");
 }
 
 static void test_open_files_capped_per_container(void **state)
 {
-	hold_round();
+	pid_t own = tree.m[1].host;
+
+	duel(0, host_reads_tree, own, hold_many, &own);
 	/* Every descriptor was closed: the container may fill its quota again. */
-	hold_round();
+	duel(0, host_reads_tree, own, hold_many, &own);
 }
 
 int main(void)
