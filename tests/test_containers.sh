@@ -159,6 +159,22 @@ check "the other container sees itself, not the first" \
 	"$(inside "$B" "ls /nspidfs/fs/ns; cat /nspidfs/fs/$A_INIT/init 2>&1 | grep -c 'No such'")" \
 	"$B_NS"$'\n'"1"
 
+# The page cache belongs to an inode: a container holding tree open while the host copies it
+# with sendfile (busybox cat, as here, or cp) must still read only its own view from it.
+rm -f "$ROOTFS/tmp/held" "$ROOTFS/tmp/go"
+mkfifo "$ROOTFS/tmp/held" "$ROOTFS/tmp/go"
+inside "$A" 'exec 3</nspidfs/fs/tree; echo >/tmp/held; read x </tmp/go; cat <&3' >"$T/held" &
+held=$!
+read -r _ <"$ROOTFS/tmp/held"
+busybox cat "$MNT/tree" >"$T/host-copy"
+echo >"$ROOTFS/tmp/go"
+wait "$held"
+check "the host's sendfile copy leaves the container's held tree its own" \
+	"$(head -n1 "$T/held" | cut -d' ' -f1-4) $(grep -c "ns $HOST_NS " "$T/held")" \
+	"ns $A_NS level 1 0"
+check "the host's copy was the host's tree" "$(head -n1 "$T/host-copy" | cut -d' ' -f1-4)" \
+	"ns $HOST_NS level 0"
+
 ### A PID namespace inside the container
 
 out=$(inside "$A" 'unshare -p -f sh -c "cd -P /nspidfs/fs/self && cat level nspid init && basename \$PWD"')
