@@ -12,23 +12,25 @@
  * calls, no malloc, no stdio, no locks) and leave with _exit(). The grandchild is forked with
  * CLONE_PARENT so that the daemon reaps it too; both share a process group that the daemon
  * kills once the exchange ends or the deadline passes.
+ *
+ * The grandchild is visible to every process of the namespace it joined, and of those above
+ * it: before it is forked, the helper joins empty namespaces and seals itself
+ * (helper_sandbox.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
+#include "helper_sandbox.h"
 #include "stats.h"
 #include "strategy.h"
 #include "util.h"
@@ -111,30 +113,6 @@ static int recv_msg(int sock, struct msg *m, pid_t *cred_pid)
 	return 0;
 }
 
-/* Close [first, last], never below 3: stdio stays, even where a kept fd is one of 0-2. */
-static int close_span(int first, int last)
-{
-	first = first < 3 ? 3 : first;
-	return first > last ? 0 : close_range((unsigned)first, (unsigned)last, 0);
-}
-
-/* Async-signal-safe: a helper keeps only its socket and namespace descriptor. */
-static void close_fds_except(int a, int b)
-{
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-	struct rlimit rl = {.rlim_cur = 1024};
-
-	if (close_span(3, lo - 1) == 0 && close_span(lo + 1, hi - 1) == 0 &&
-	    close_span(hi + 1, INT_MAX) == 0)
-		return;
-	/* Kernels before 5.9 have no close_range(): close one by one. */
-	getrlimit(RLIMIT_NOFILE, &rl);
-	for (int fd = 3; fd < (int)rl.rlim_cur; fd++) {
-		if (fd != a && fd != b)
-			close(fd);
-	}
-}
-
 static void test_delay(void)
 {
 	unsigned ms = helper_test_delay_ms();
@@ -148,13 +126,13 @@ static __attribute__((noreturn)) void grandchild(int sock, pid_t name)
 {
 	struct msg q;
 	pid_t translated;
-	int r;
+	/* Non-dumpable and filtered already: forbid itself the clone(2) its helper needed. */
+	int r = helper_sandbox_member();
 
-	/* A process inside a container must not be able to ptrace the daemon's helper. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	test_delay();
 	/* The kernel refuses credentials naming a PID that its namespace does not hold: ESRCH. */
-	r = send_msg(sock, MSG_NAMED, 0, name);
+	if (r == 0)
+		r = send_msg(sock, MSG_NAMED, 0, name);
 	if (r < 0) {
 		send_msg(sock, MSG_ERROR, -r, 0);
 		_exit(1);
@@ -168,14 +146,15 @@ static __attribute__((noreturn)) void grandchild(int sock, pid_t name)
 static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name)
 {
 	long g;
+	int r;
 
 	setpgid(0, 0);
-	close_fds_except(sock, nsfd);
-	if (setns(nsfd, CLONE_NEWPID) < 0) {
-		send_msg(sock, MSG_ERROR, errno, 0);
+	/* Empty namespaces, then the target's PID namespace for the child; sealed. */
+	r = helper_sandbox_enter(nsfd, sock);
+	if (r < 0) {
+		send_msg(sock, MSG_ERROR, -r, 0);
 		_exit(1);
 	}
-	close(nsfd);
 	/* A raw clone: no atfork handlers, and CLONE_PARENT hands the child to the daemon. */
 	g = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
 	if (g < 0) {
@@ -366,10 +345,10 @@ static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct pr
 	return 0;
 }
 
+/* The helpers would show the host unless they can be isolated from it. */
 static int probe_creds(void)
 {
-	/* Needs only setns(2) on a PID namespace descriptor, which every supported kernel has. */
-	return 0;
+	return helper_sandbox_init();
 }
 
 static int reverse_creds(const struct ns_ref *ns, pid_t nspid, pid_t *host)
