@@ -140,7 +140,7 @@ int daemon_run(const struct nspidfs_options *o)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	/* An inherited SIG_IGN would make the kernel reap helpers behind helper_reap_group(). */
+	/* An inherited SIG_IGN would make the kernel reap helpers behind helper_reap_member(). */
 	signal(SIGCHLD, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_destroy;

@@ -1,10 +1,11 @@
 /*
  * Limits shared by every forked helper: how long one may run, how many may run at once, and
- * how one is killed and reaped.
+ * how one is watched, killed and reaped.
  */
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 void helper_configure(unsigned timeout_ms, unsigned max_concurrent, unsigned test_delay_ms);
@@ -14,5 +15,13 @@ unsigned helper_test_delay_ms(void);
 /* Wait for a free helper slot until deadline (g_get_monotonic_time() units); -EAGAIN if none. */
 int helper_slot_acquire(gint64 deadline);
 void helper_slot_release(void);
-/* Kill the helper's process group and reap the leader and every member forked with it. */
-void helper_reap_group(pid_t leader);
+/* Reap the helper (the group's leader), killing its group first if kill_first. */
+void helper_end_group(pid_t leader, bool kill_first);
+/*
+ * Kill and reap member, the grandchild the helper forked with CLONE_PARENT (0 if its PID is
+ * unknown), and what else the helper's group holds. Never waits for a zombie a tracer holds:
+ * that is reaped later, by a thread that tries again while any is held.
+ */
+void helper_reap_member(pid_t leader, pid_t member);
+/* Whether a process of the helper's group is stopped by a signal (it stays waitable). */
+bool helper_group_stopped(pid_t leader);

@@ -3,10 +3,10 @@
  *
  * For one namespace level, the daemon forks a helper that joins the namespace with setns()
  * and forks again: only that grandchild is a member. The grandchild sends credentials naming
- * a PID of its namespace (1, or the PID a reverse lookup asks about), which the kernel
- * translates into the daemon's namespace: the host PID. For a forward translation the daemon
- * then sends credentials naming the target's host PID, which the kernel translates into the
- * grandchild's namespace: the target's PID there, returned as data.
+ * PID 1 of its namespace, then (a reverse lookup) the PID asked about, which the kernel
+ * translates into the daemon's namespace: the host PIDs. For a forward translation the daemon
+ * has sent credentials naming the target's host PID ahead, which the kernel translates into
+ * the grandchild's namespace as it receives them: the target's PID there, returned as data.
  *
  * The daemon is multithreaded, so the helpers make only async-signal-safe calls (raw system
  * calls, no malloc, no stdio, no locks) and leave with _exit(). The grandchild is forked with
@@ -15,7 +15,8 @@
  *
  * The grandchild is visible to every process of the namespace it joined, and of those above
  * it: before it is forked, the helper joins empty namespaces and seals itself
- * (helper_sandbox.c).
+ * (helper_sandbox.c). A process there can kill or stop it: a stop is seen at once (the
+ * daemon is its parent), and a zombie that a tracer there holds is not waited for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -31,15 +33,18 @@
 
 #include "helper.h"
 #include "helper_sandbox.h"
+#include "nsfs_compat.h"
 #include "stats.h"
 #include "strategy.h"
 #include "util.h"
 
 enum msg_type {
-	MSG_ERROR = 'E', /* helper -> daemon: value is the errno that stopped it */
-	MSG_NAMED = 'N', /* grandchild -> daemon: credentials name the PID it was asked about */
-	MSG_QUERY = 'Q', /* daemon -> grandchild: credentials name the target */
-	MSG_PID = 'P',	 /* grandchild -> daemon: value is the target's PID in the namespace */
+	MSG_ERROR = 'E',  /* helper -> daemon: value is the errno that stopped it */
+	MSG_INIT = 'I',	  /* grandchild -> daemon, first: credentials name PID 1 */
+	MSG_NAMED = 'N',  /* grandchild -> daemon: credentials name the PID it was asked about */
+	MSG_QUERY = 'Q',  /* daemon -> grandchild: credentials name the target */
+	MSG_PID = 'P',	  /* grandchild -> daemon: value is the target's PID in the namespace */
+	MSG_MEMBER = 'M', /* helper -> daemon: value is the grandchild's PID in the daemon's */
 };
 
 struct msg {
@@ -122,28 +127,38 @@ static void test_delay(void)
 		;
 }
 
-static __attribute__((noreturn)) void grandchild(int sock, pid_t name)
+/*
+ * The member of the target namespace. It names PID 1 first, so that the daemon knows the
+ * namespace's init whatever happens next; then (reverse lookup) the PID it was asked about,
+ * or (translation) it receives the daemon's query, waiting on the socket already, and answers.
+ */
+static __attribute__((noreturn)) void grandchild(int sock, pid_t name, bool query)
 {
 	struct msg q;
 	pid_t translated;
-	/* Non-dumpable and filtered already: forbid itself the clone(2) its helper needed. */
 	int r = helper_sandbox_member();
 
-	test_delay();
 	/* The kernel refuses credentials naming a PID that its namespace does not hold: ESRCH. */
 	if (r == 0)
-		r = send_msg(sock, MSG_NAMED, 0, name);
+		r = send_msg(sock, MSG_INIT, 0, 1);
+	if (r == 0) {
+		test_delay();
+		if (name != 1 && !query)
+			r = send_msg(sock, MSG_NAMED, 0, name);
+	}
 	if (r < 0) {
 		send_msg(sock, MSG_ERROR, -r, 0);
 		_exit(1);
 	}
+	if (!query)
+		_exit(0);
 	if (recv_msg(sock, &q, &translated) < 0 || q.type != MSG_QUERY)
 		_exit(1);
 	send_msg(sock, MSG_PID, translated, 0);
 	_exit(0);
 }
 
-static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name)
+static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name, bool query)
 {
 	long g;
 	int r;
@@ -162,25 +177,67 @@ static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name)
 		_exit(1);
 	}
 	if (g == 0)
-		grandchild(sock, name);
+		grandchild(sock, name, query);
+	/* The daemon's namespace is ours: g is the PID it knows the grandchild by. */
+	send_msg(sock, MSG_MEMBER, (int)g, 0);
 	_exit(0);
 }
 
-static int recv_before(int sock, gint64 deadline, struct msg *m, pid_t *cred_pid)
+/* How often a wait for a helper looks whether it was stopped. */
+#define STOP_CHECK_MS 10
+
+/* One helper's exchange with the daemon, as the daemon sees it. */
+struct session {
+	int sock;
+	pid_t group;  /* the helper's PID, and its process group's */
+	pid_t member; /* the grandchild's PID, once the helper said it */
+	gint64 deadline;
+	bool stopped; /* by a signal */
+};
+
+/* Messages without waiting: the helper's MEMBER, left behind when the exchange ended early. */
+static void drain(struct session *s)
 {
-	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
+	struct msg m;
+	pid_t cred_pid;
+
+	while (s->member <= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+	       recv_msg(s->sock, &m, &cred_pid) == 0) {
+		if (m.type == MSG_MEMBER)
+			s->member = m.value;
+	}
+}
+
+/*
+ * The grandchild's next message before the deadline (the helper's MEMBER is noted on the
+ * way). A helper stopped by a signal (the daemon is its parent, so waitid() sees it) would
+ * answer no sooner than the deadline: -ETIMEDOUT at once.
+ */
+static int recv_before(struct session *s, struct msg *m, pid_t *cred_pid)
+{
+	struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
 
 	for (;;) {
-		gint64 left = deadline - g_get_monotonic_time();
+		gint64 left = s->deadline - g_get_monotonic_time();
 		int r;
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)((left + 999) / 1000));
-		if (r > 0)
-			return recv_msg(sock, m, cred_pid);
+		r = poll(&pfd, 1, (int)MIN((left + 999) / 1000, STOP_CHECK_MS));
+		if (r > 0) {
+			r = recv_msg(s->sock, m, cred_pid);
+			if (r < 0 || m->type != MSG_MEMBER)
+				return r;
+			s->member = m->value;
+			continue;
+		}
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r == 0 && helper_group_stopped(s->group)) {
+			s->stopped = true;
+			return -ETIMEDOUT;
+		}
 	}
 }
 
@@ -194,36 +251,56 @@ static int helper_error(int err)
 struct creds_job {
 	pid_t name;
 	pid_t query;
+	pid_t init_host; /* the namespace's init, as soon as the member named it */
 	pid_t named_host;
 	pid_t query_in_ns;
 };
 
-static int exchange(int sock, gint64 deadline, struct creds_job *job)
+/* The query went ahead: the grandchild's answers, in order. */
+static int exchange(struct session *s, struct creds_job *job)
 {
 	struct msg m;
 	pid_t cred_pid;
-	int r = recv_before(sock, deadline, &m, &cred_pid);
+	int r = recv_before(s, &m, &cred_pid);
 
 	if (r < 0)
 		return r;
 	if (m.type == MSG_ERROR)
 		return helper_error(m.value);
-	if (m.type != MSG_NAMED || cred_pid <= 0)
+	if (m.type != MSG_INIT || cred_pid <= 0)
 		return -ESRCH;
-	job->named_host = cred_pid;
-	if (job->query <= 0)
+	job->init_host = cred_pid;
+	if (job->name == 1)
+		job->named_host = cred_pid;
+	if (job->name == 1 && job->query <= 0)
 		return 0;
-	r = send_msg(sock, MSG_QUERY, 0, job->query);
-	if (r < 0) /* EPIPE: the grandchild is gone, as with an early end of file */
-		return r == -EPIPE ? -ECONNRESET : r;
-	r = recv_before(sock, deadline, &m, &cred_pid);
+	r = recv_before(s, &m, &cred_pid);
 	if (r < 0)
 		return r;
+	if (m.type == MSG_ERROR)
+		return helper_error(m.value);
+	if (job->query <= 0) {
+		if (m.type != MSG_NAMED || cred_pid <= 0)
+			return -ESRCH;
+		job->named_host = cred_pid;
+		return 0;
+	}
 	if (m.type != MSG_PID)
 		return -EPROTO;
 	/* 0: the kernel could not name the target in that namespace (it is not a member). */
 	job->query_in_ns = m.value;
 	return m.value > 0 ? 0 : -ESRCH;
+}
+
+/*
+ * After an answer the helper has only its MEMBER message to send and _exit(): wait for that,
+ * so that the grandchild's PID is known. Otherwise the group is killed at once.
+ */
+static void end_session(struct session *s, bool answered)
+{
+	helper_end_group(s->group, !answered);
+	drain(s);
+	helper_reap_member(s->group, s->member);
 }
 
 static int socketpair_passcred(int sv[2])
@@ -267,14 +344,17 @@ static void fork_worked(void)
 }
 
 /* What an exchange's result says about the helpers, logged; r is returned. */
-static int note_exchange(int r, const struct creds_job *job)
+static int note_exchange(int r, const struct session *s, const struct creds_job *job)
 {
 	if (r == 0)
 		fork_worked();
 	/* EAGAIN from the helper: its clone of the grandchild failed. */
 	if (r == -EAGAIN)
 		fork_failed(EAGAIN);
-	if (r == -ETIMEDOUT) {
+	if (r == -ETIMEDOUT && s->stopped)
+		g_warning("creds helper for pid %d was stopped by a signal: killed",
+			  job->query > 0 ? job->query : job->name);
+	else if (r == -ETIMEDOUT) {
 		stats_helper_timeout();
 		g_warning("creds helper for pid %d did not answer within %u ms: killed",
 			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
@@ -284,6 +364,7 @@ static int note_exchange(int r, const struct creds_job *job)
 
 static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 {
+	struct session s = {.deadline = deadline};
 	int sv[2], r;
 	pid_t child;
 
@@ -292,7 +373,7 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 		return r;
 	child = fork();
 	if (child == 0)
-		helper(sv[1], nsfd, job->name);
+		helper(sv[1], nsfd, job->name, job->query > 0);
 	close(sv[1]);
 	if (child < 0) {
 		r = errno;
@@ -302,30 +383,96 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 	/* Both sides set the group, so that it exists whichever runs first. */
 	setpgid(child, child);
 	stats_helper_fork();
-	r = note_exchange(exchange(sv[0], deadline, job), job);
-	helper_reap_group(child);
+	s.sock = sv[0];
+	s.group = child;
+	/* The query goes ahead of the member: the kernel translates it as the member receives. */
+	r = job->query > 0 ? send_msg(sv[0], MSG_QUERY, 0, job->query) : 0;
+	/* EPIPE: the helpers are gone already; what they said is still to be read. */
+	if (r == 0 || r == -EPIPE)
+		r = exchange(&s, job);
+	r = note_exchange(r, &s, job);
+	end_session(&s, r == 0);
 	close(sv[0]);
 	return r;
 }
 
+/* How long the init of a namespace whose member was killed may take to die with it. */
+#define DYING_MS 50
+
 /*
- * A helper that hangs up without answering was killed: most often because the namespace is
- * being torn down (its init died and the kernel kills every member, our grandchild first
- * perhaps). One more helper then fails to enter it (ENOMEM, which means ESRCH); if it
- * answers, the first one was killed by something else.
+ * Whether the process init (a namespace's init, by its host PID) exits within DYING_MS. A
+ * namespace being torn down, or one above it, kills every member, its init included: the
+ * init of the namespace a helper entered dies with any of them.
+ */
+static bool init_dying(pid_t init)
+{
+	struct pollfd p = {.events = POLLIN};
+	bool gone;
+
+	p.fd = pidfd_open(init, 0);
+	/* Before Linux 5.3: only whether it is gone already. */
+	if (p.fd < 0 && errno == ENOSYS)
+		return kill(init, 0) < 0 && errno == ESRCH;
+	if (p.fd < 0)
+		return errno == ESRCH;
+	gone = poll(&p, 1, DYING_MS) == 1;
+	close(p.fd);
+	return gone;
+}
+
+/* The host PID of the init of nsfd's namespace where the kernel says it, -1 if gone, else 0. */
+static pid_t init_of(int nsfd)
+{
+	int r;
+
+	if (!nsfs_pid_ioctls_work())
+		return 0;
+	r = ioctl(nsfd, NS_GET_PID_FROM_PIDNS, 1);
+	if (r > 0)
+		return r;
+	/* Some 6.12-6.18 kernels answer ENOTTY for a PID that is not found. */
+	return r == 0 || errno == ESRCH || errno == ENOTTY ? -1 : 0;
+}
+
+/* One helper, when a slot is free. */
+static int attempt(int nsfd, gint64 deadline, struct creds_job *job)
+{
+	int r = helper_slot_acquire(deadline);
+
+	if (r < 0)
+		return r;
+	r = run_helper(nsfd, deadline, job);
+	helper_slot_release();
+	return r;
+}
+
+/*
+ * A helper that hangs up without answering was killed: because its namespace is being torn
+ * down (its init, or one above it, died, and the kernel kills every member), or by a process
+ * that sees it. Its init tells which: the member names it first, and Linux 6.11 tells it
+ * too. Where neither did, one more helper follows, which a dying namespace refuses (ENOMEM,
+ * that is ESRCH); a namespace below a dying one does not refuse it, hence the init again,
+ * from the second member.
  */
 static int run_helper_slot(int nsfd, gint64 deadline, struct creds_job *job)
 {
-	int r = -ECONNRESET;
+	bool hung_up = false;
+	int r = attempt(nsfd, deadline, job);
 
-	for (int attempt = 0; attempt < 2 && r == -ECONNRESET; attempt++) {
-		r = helper_slot_acquire(deadline);
-		if (r < 0)
-			return r;
-		r = run_helper(nsfd, deadline, job);
-		helper_slot_release();
+	if (r == -ECONNRESET) {
+		hung_up = true;
+		if (job->init_host == 0)
+			job->init_host = init_of(nsfd);
+		if (job->init_host == 0)
+			r = attempt(nsfd, deadline, job);
 	}
-	return r == -ECONNRESET ? log_debug_ret(-EIO, "creds helper hung up twice") : r;
+	if (hung_up && (r == 0 || r == -ECONNRESET)) {
+		if (job->init_host < 0 || (job->init_host > 0 && init_dying(job->init_host)))
+			return r == 0 ? 0
+				      : log_debug_ret(-ESRCH,
+						      "creds helper killed with its namespace");
+	}
+	return r == -ECONNRESET ? log_debug_ret(-EIO, "creds helper killed") : r;
 }
 
 static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
