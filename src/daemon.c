@@ -11,6 +11,7 @@
 
 #include "dispatch.h"
 #include "helper.h"
+#include "helper_guard.h"
 #include "snapshot.h"
 #include "visibility.h"
 #include "log.h"
@@ -55,6 +56,13 @@ static unsigned test_delay_from_env(void)
 	if (s && !g_ascii_string_to_unsigned(s, 10, 0, 600000, &v, NULL))
 		g_warning("ignoring NSPIDFS_TEST_HELPER_DELAY_MS=%s", s);
 	return (unsigned)v;
+}
+
+/* Test-only: as on a kernel where only creds works, its refusals are not answered otherwise. */
+static void test_fallback_from_env(void)
+{
+	if (g_strcmp0(g_getenv("NSPIDFS_TEST_NO_FALLBACK"), "1") == 0)
+		strategy_forbid_fallback();
 }
 
 /*
@@ -102,15 +110,17 @@ static bool prepare(const struct nspidfs_options *o)
 		g_printerr("nspidfs: cannot open /proc/self/ns/pid: %s\n", g_strerror(errno));
 		return false;
 	}
+	test_fallback_from_env();
 	r = strategy_select(o->strategy);
 	if (r < 0) {
-		g_printerr("nspidfs: strategy %s is not supported by this kernel: %s\n",
+		g_printerr("nspidfs: strategy %s cannot be used here: %s\n",
 			   strategy_name(o->strategy), g_strerror(-r));
 		return false;
 	}
 	raise_fd_limit();
 	limit_arenas();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
+	helper_guard_configure(o->helper_rate, o->helper_suspend_ms);
 	snapshot_configure(o->snapshot_ms);
 	pidcache_configure(o->pid_cache);
 	nscache_configure(MIN(o->pid_cache, NSCACHE_MAX_ENTRIES));

@@ -423,6 +423,22 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 		    "Passes over the whole of /proc since the daemon started (shared by every "
 		    "reader, spaced by at least three times the last one's length).");
 	g_string_append_printf(s, "nspidfs_proc_passes_total %" PRIu64 "\n", c->proc_passes);
+	family_head(
+	    s, "nspidfs_helper_kills_total", "counter",
+	    "Helpers of the creds strategy that hung up without answering while their "
+	    "namespace lived (killed by a process that sees them) since the daemon started.");
+	g_string_append_printf(s, "nspidfs_helper_kills_total %" PRIu64 "\n", c->helper_kills);
+	family_head(s, "nspidfs_helper_stops_total", "counter",
+		    "Helpers of the creds strategy stopped by a signal since the daemon started.");
+	g_string_append_printf(s, "nspidfs_helper_stops_total %" PRIu64 "\n", c->helper_stops);
+	family_head(s, "nspidfs_helper_refusals_total", "counter",
+		    "Helpers of the creds strategy not forked since the daemon started, by reason "
+		    "(suspended: the namespace's helpers were interfered with lately, rate: it "
+		    "spent its forks a second, busy: it held its share of the helpers).");
+	for (unsigned r = 0; r < STATS_REFUSAL_COUNT; r++)
+		g_string_append_printf(
+		    s, "nspidfs_helper_refusals_total{reason=\"%s\"} %" PRIu64 "\n",
+		    stats_refusal_name((enum stats_refusal)r), c->helper_refusals[r]);
 	cache_families(s, c);
 	family_head(s, "nspidfs_build_info", "gauge",
 		    "Version of the daemon and its configured strategy; always 1.");

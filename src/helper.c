@@ -3,22 +3,39 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+
+#include "stats.h"
+#include "strategy.h"
 
 static unsigned timeout_ms = 1000;
 static unsigned test_delay_ms;
 static unsigned max_running = 4;
 
+/*
+ * The slots, and which namespace (the one below the daemon's that a helper's target is in or
+ * below) holds each: one namespace may hold only its share, so that helpers that a container
+ * stalls never hold every slot while other namespaces' readers wait.
+ */
 static GMutex slot_lock;
 static GCond slot_freed;
 static unsigned running;
+static struct holder {
+	uint64_t ns;
+	unsigned n;
+} * holders; /* max_running entries; n == 0 for a free one */
 
 void helper_configure(unsigned timeout, unsigned max_concurrent, unsigned delay)
 {
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&slot_lock);
+
 	timeout_ms = timeout;
 	max_running = max_concurrent;
 	test_delay_ms = delay;
+	g_free(holders);
+	holders = g_new0(struct holder, max_running);
 }
 
 unsigned helper_timeout_ms(void)
@@ -31,26 +48,65 @@ unsigned helper_test_delay_ms(void)
 	return test_delay_ms;
 }
 
-int helper_slot_acquire(gint64 deadline)
+unsigned helper_share(void)
+{
+	return MAX(max_running / 2, 1);
+}
+
+/* With the lock held: ns's entry, or a free one if it holds none. */
+static struct holder *holder_of(uint64_t ns)
+{
+	struct holder *free_one = NULL;
+
+	for (unsigned i = 0; i < max_running; i++) {
+		if (holders[i].n && holders[i].ns == ns)
+			return &holders[i];
+		if (!holders[i].n && !free_one)
+			free_one = &holders[i];
+	}
+	return free_one;
+}
+
+int helper_slot_acquire(uint64_t ns, gint64 deadline, bool refuse_when_busy)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&slot_lock);
+	struct holder *h;
 
-	while (running >= max_running) {
+	if (!holders)
+		holders = g_new0(struct holder, max_running);
+	for (;;) {
+		bool over_share = (h = holder_of(ns)) && h->n >= helper_share();
+
+		if (!over_share && running < max_running)
+			break;
+		if (over_share && refuse_when_busy) {
+			stats_helper_refused(STATS_REFUSED_BUSY);
+			return STRATEGY_REFUSED;
+		}
 		if (!g_cond_wait_until(&slot_freed, &slot_lock, deadline)) {
-			g_debug("all %u helper slots stayed busy until the deadline", max_running);
+			g_debug("no helper slot for namespace %" G_GUINT64_FORMAT
+				" until the deadline",
+				ns);
 			return -EAGAIN;
 		}
 	}
+	/* running < max_running: some entry is free, if ns holds none. */
+	h->ns = ns;
+	h->n++;
 	running++;
 	return 0;
 }
 
-void helper_slot_release(void)
+void helper_slot_release(uint64_t ns)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&slot_lock);
+	struct holder *h = holder_of(ns);
 
+	if (h && h->n && h->ns == ns)
+		h->n--;
 	running--;
-	g_cond_signal(&slot_freed);
+	/* A waiter may wait for the total or for its namespace's share: wake them all. */
+	g_cond_broadcast(&slot_freed);
 }
 
 /*

@@ -23,6 +23,8 @@ struct cli {
 	char *visibility;
 	gint helper_timeout_ms;
 	gint max_helpers;
+	gint helper_rate;
+	gint helper_suspend_ms;
 	gint snapshot_ms;
 	gint pid_cache;
 	gint spin_us;
@@ -78,6 +80,13 @@ static GOptionContext *make_context(struct cli *c)
 	     "Milliseconds a creds helper may take (default 1000)", "MS"},
 	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
 	     "Creds helpers running at once, at most (default 4)", "N"},
+	    {"helper-rate", 0, 0, G_OPTION_ARG_INT, &c->helper_rate,
+	     "Creds helpers forked a second for one container's namespaces, at most (default 50)",
+	     "N"},
+	    {"helper-suspend", 0, 0, G_OPTION_ARG_INT, &c->helper_suspend_ms,
+	     "Milliseconds no creds helper enters a namespace after one was killed, stopped or "
+	     "silent there (default 60000)",
+	     "MS"},
 	    {"snapshot-ms", 0, 0, G_OPTION_ARG_INT, &c->snapshot_ms,
 	     "Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"},
 	    {"pid-cache", 0, 0, G_OPTION_ARG_INT, &c->pid_cache,
@@ -110,6 +119,8 @@ static void set_defaults(struct nspidfs_options *o)
 	o->visibility = VISIBILITY_CALLER;
 	o->helper_timeout_ms = 1000;
 	o->max_helpers = 4;
+	o->helper_rate = 50;
+	o->helper_suspend_ms = 60000;
 	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
 	o->pid_cache = PIDCACHE_DEFAULT_ENTRIES;
 	o->spin_us = DISPATCH_DEFAULT_SPIN_US;
@@ -167,8 +178,10 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 }
 
 static const char *const known_keys[] = {
-    "mountpoint", "strategy", "helper_timeout_ms", "max_helpers", "max_threads", "snapshot_ms",
-    "pid_cache",  "spin_us",  "visibility",	   "debug",	  NULL,
+    "mountpoint",  "strategy",		"helper_timeout_ms", "max_helpers",
+    "helper_rate", "helper_suspend_ms", "max_threads",	     "snapshot_ms",
+    "pid_cache",   "spin_us",		"visibility",	     "debug",
+    NULL,
 };
 
 static bool check_keys(GKeyFile *kf, GError **error)
@@ -207,6 +220,8 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 		return false;
 	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
 	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
+	    !key_uint(kf, "helper_rate", 1, 10000, &o->helper_rate, error) ||
+	    !key_uint(kf, "helper_suspend_ms", 1, 3600000, &o->helper_suspend_ms, error) ||
 	    !key_uint(kf, "snapshot_ms", 0, 60000, &o->snapshot_ms, error) ||
 	    !key_uint(kf, "pid_cache", 0, PIDCACHE_MAX_ENTRIES, &o->pid_cache, error) ||
 	    !key_uint(kf, "spin_us", 0, 1000, &o->spin_us, error) ||
@@ -263,6 +278,12 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 	if (c->max_helpers != UNSET_NUM &&
 	    !check_range("--max-helpers", c->max_helpers, 1, 1024, error))
 		return false;
+	if (c->helper_rate != UNSET_NUM &&
+	    !check_range("--helper-rate", c->helper_rate, 1, 10000, error))
+		return false;
+	if (c->helper_suspend_ms != UNSET_NUM &&
+	    !check_range("--helper-suspend", c->helper_suspend_ms, 1, 3600000, error))
+		return false;
 	if (c->max_threads != UNSET_NUM &&
 	    !check_range("--max-threads", c->max_threads, 1, 1024, error))
 		return false;
@@ -280,6 +301,10 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		o->helper_timeout_ms = (unsigned)c->helper_timeout_ms;
 	if (c->max_helpers != UNSET_NUM)
 		o->max_helpers = (unsigned)c->max_helpers;
+	if (c->helper_rate != UNSET_NUM)
+		o->helper_rate = (unsigned)c->helper_rate;
+	if (c->helper_suspend_ms != UNSET_NUM)
+		o->helper_suspend_ms = (unsigned)c->helper_suspend_ms;
 	if (c->max_threads != UNSET_NUM)
 		o->max_threads = (unsigned)c->max_threads;
 	if (c->snapshot_ms != UNSET_NUM)
@@ -304,6 +329,8 @@ bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **er
 	struct cli c = {
 	    .helper_timeout_ms = UNSET_NUM,
 	    .max_helpers = UNSET_NUM,
+	    .helper_rate = UNSET_NUM,
+	    .helper_suspend_ms = UNSET_NUM,
 	    .max_threads = UNSET_NUM,
 	    .snapshot_ms = UNSET_NUM,
 	    .pid_cache = UNSET_NUM,

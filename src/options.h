@@ -18,6 +18,8 @@ struct nspidfs_options {
 	enum visibility_mode visibility;
 	unsigned helper_timeout_ms;
 	unsigned max_helpers;
+	unsigned helper_rate;
+	unsigned helper_suspend_ms;
 	unsigned max_threads;
 	unsigned snapshot_ms;
 	unsigned pid_cache;

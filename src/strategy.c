@@ -24,6 +24,13 @@ static const struct strategy *const strategies[STRATEGY_COUNT] = {
 /* Written once by strategy_select() before the FUSE loop starts, read-only afterwards. */
 static enum strategy_id active = STRATEGY_AUTO;
 static bool usable[STRATEGY_COUNT];
+static bool fallback_forbidden;
+/*
+ * What is tried, in turn: under auto every usable strategy, fastest first; under creds, creds
+ * and then, when it refuses, the usable others; else the one chosen.
+ */
+static enum strategy_id order[STRATEGY_COUNT];
+static unsigned order_len;
 
 const char *strategy_name(enum strategy_id id)
 {
@@ -57,7 +64,27 @@ int strategy_select(enum strategy_id id)
 	if (id == STRATEGY_AUTO ? !any : !usable[id])
 		return -ENOTSUP;
 	active = id;
+	order_len = 0;
+	if (id != STRATEGY_AUTO)
+		order[order_len++] = id;
+	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
+		bool more = id == STRATEGY_AUTO ||
+			    (id == STRATEGY_CREDS && i != STRATEGY_CREDS && !fallback_forbidden);
+
+		if (usable[i] && more)
+			order[order_len++] = (enum strategy_id)i;
+	}
 	return 0;
+}
+
+void strategy_forbid_fallback(void)
+{
+	fallback_forbidden = true;
+}
+
+const char *strategy_fallback(void)
+{
+	return active == STRATEGY_CREDS && order_len > 1 ? strategy_names[order[1]] : NULL;
 }
 
 enum strategy_id strategy_active(void)
@@ -65,10 +92,14 @@ enum strategy_id strategy_active(void)
 	return active;
 }
 
-/* Count each strategy's answer under its own name: under auto, every one that was tried. */
+/*
+ * Count each strategy's answer under its own name: under auto, every one that was tried. A
+ * refusal is no answer: the helpers' refusals are counted apart.
+ */
 static int counted(unsigned id, int r)
 {
-	stats_lookup((enum strategy_id)id, r);
+	if (r != STRATEGY_REFUSED)
+		stats_lookup((enum strategy_id)id, r);
 	return r;
 }
 
@@ -97,17 +128,20 @@ static bool forbidden(unsigned id)
 	return no_helpers && id == STRATEGY_CREDS;
 }
 
+/*
+ * The active strategy, else (auto) each usable one in turn until one answers. Under creds,
+ * the fallbacks are asked only when creds refused. A refusal that nothing else answered is
+ * -EAGAIN: the reader may try again later.
+ */
 int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
 {
 	int r = -ENOTSUP;
 
-	if (active != STRATEGY_AUTO)
-		return forbidden(active)
-			   ? -EWOULDBLOCK
-			   : counted(active, strategies[active]->translate(chain, pid, m));
-	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
-		if (!usable[i])
-			continue;
+	for (unsigned k = 0; k < order_len; k++) {
+		enum strategy_id i = order[k];
+
+		if (k == 1 && active == STRATEGY_CREDS && r != STRATEGY_REFUSED)
+			break;
 		if (forbidden(i))
 			return -EWOULDBLOCK;
 		r = counted(i, strategies[i]->translate(chain, pid, m));
@@ -116,20 +150,18 @@ int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_m
 		g_debug("pid %d: strategy %s failed (%s), trying the next", pid, strategy_names[i],
 			g_strerror(-r));
 	}
-	return r;
+	return r == STRATEGY_REFUSED ? -EAGAIN : r;
 }
 
 int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 {
 	int r = -ENOTSUP;
 
-	if (active != STRATEGY_AUTO)
-		return forbidden(active)
-			   ? -EWOULDBLOCK
-			   : counted(active, strategies[active]->reverse(ns, nspid, host));
-	for (unsigned i = STRATEGY_IOCTL; i < STRATEGY_COUNT; i++) {
-		if (!usable[i])
-			continue;
+	for (unsigned k = 0; k < order_len; k++) {
+		enum strategy_id i = order[k];
+
+		if (k == 1 && active == STRATEGY_CREDS && r != STRATEGY_REFUSED)
+			break;
 		if (forbidden(i))
 			return -EWOULDBLOCK;
 		r = counted(i, strategies[i]->reverse(ns, nspid, host));
@@ -139,5 +171,5 @@ int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 			"trying the next",
 			nspid, ns->ino, strategy_names[i], g_strerror(-r));
 	}
-	return r;
+	return r == STRATEGY_REFUSED ? -EAGAIN : r;
 }

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -35,6 +36,13 @@ struct strategy {
 	int (*reverse)(const struct ns_ref *ns, pid_t nspid, pid_t *host);
 };
 
+/*
+ * A strategy's answer (creds only) meaning "not now, for this namespace": its helpers are
+ * suspended or rate-limited there. strategy_translate() and strategy_reverse() then ask the
+ * fallback, or give -EAGAIN; it never reaches a reader.
+ */
+#define STRATEGY_REFUSED (-ECONNREFUSED)
+
 extern const struct strategy strategy_ioctl;
 extern const struct strategy strategy_status;
 extern const struct strategy strategy_creds;
@@ -42,8 +50,15 @@ extern const struct strategy strategy_creds;
 const char *strategy_name(enum strategy_id id);
 int strategy_from_name(const char *name, enum strategy_id *out);
 
+/* Test-only (NSPIDFS_TEST_NO_FALLBACK): creds never falls back, as where nothing else works. */
+void strategy_forbid_fallback(void);
 /* Probe the kernel and make id the strategy resolve_process() uses. */
 int strategy_select(enum strategy_id id);
+/*
+ * Under --strategy=creds, the first strategy that answers when creds refuses (ioctl, else
+ * status, where usable), or NULL: under auto, which tried them before creds, or where none is.
+ */
+const char *strategy_fallback(void);
 enum strategy_id strategy_active(void);
 /* Whether a failure of one strategy may be overcome by the next one under auto. */
 bool strategy_error_is_final(int err);

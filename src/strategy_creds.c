@@ -15,8 +15,11 @@
  *
  * The grandchild is visible to every process of the namespace it joined, and of those above
  * it: before it is forked, the helper joins empty namespaces and seals itself
- * (helper_sandbox.c). A process there can kill or stop it: a stop is seen at once (the
- * daemon is its parent), and a zombie that a tracer there holds is not waited for.
+ * (helper_sandbox.c), and the grandchild lives only for its two messages. A process there can
+ * still kill or stop it: the daemon watches for both (a hang-up, a stop its waitid() sees, no
+ * answer by the deadline) and then forks no helper for that namespace for a while
+ * (helper_guard.c), nor more than a few a second for any namespace; the strategy then
+ * refuses, and another answers (strategy.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +30,13 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
+#include "helper_guard.h"
 #include "helper_sandbox.h"
 #include "nsfs_compat.h"
 #include "stats.h"
@@ -192,7 +197,7 @@ struct session {
 	pid_t group;  /* the helper's PID, and its process group's */
 	pid_t member; /* the grandchild's PID, once the helper said it */
 	gint64 deadline;
-	bool stopped; /* by a signal */
+	enum helper_trouble trouble;
 };
 
 /* Messages without waiting: the helper's MEMBER, left behind when the exchange ended early. */
@@ -212,7 +217,7 @@ static void drain(struct session *s)
 /*
  * The grandchild's next message before the deadline (the helper's MEMBER is noted on the
  * way). A helper stopped by a signal (the daemon is its parent, so waitid() sees it) would
- * answer no sooner than the deadline: -ETIMEDOUT at once.
+ * answer no sooner than the deadline: -ETIMEDOUT at once, with the trouble noted.
  */
 static int recv_before(struct session *s, struct msg *m, pid_t *cred_pid)
 {
@@ -222,8 +227,10 @@ static int recv_before(struct session *s, struct msg *m, pid_t *cred_pid)
 		gint64 left = s->deadline - g_get_monotonic_time();
 		int r;
 
-		if (left <= 0)
+		if (left <= 0) {
+			s->trouble = HELPER_SILENT;
 			return -ETIMEDOUT;
+		}
 		r = poll(&pfd, 1, (int)MIN((left + 999) / 1000, STOP_CHECK_MS));
 		if (r > 0) {
 			r = recv_msg(s->sock, m, cred_pid);
@@ -235,7 +242,7 @@ static int recv_before(struct session *s, struct msg *m, pid_t *cred_pid)
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (r == 0 && helper_group_stopped(s->group)) {
-			s->stopped = true;
+			s->trouble = HELPER_STOPPED;
 			return -ETIMEDOUT;
 		}
 	}
@@ -343,26 +350,30 @@ static void fork_worked(void)
 		g_message("creds helpers can be forked again");
 }
 
-/* What an exchange's result says about the helpers, logged; r is returned. */
-static int note_exchange(int r, const struct session *s, const struct creds_job *job)
+/* What an exchange's result says about the helpers, counted and logged; r is returned. */
+static int note_exchange(int r, enum helper_trouble trouble)
 {
 	if (r == 0)
 		fork_worked();
 	/* EAGAIN from the helper: its clone of the grandchild failed. */
 	if (r == -EAGAIN)
 		fork_failed(EAGAIN);
-	if (r == -ETIMEDOUT && s->stopped)
-		g_warning("creds helper for pid %d was stopped by a signal: killed",
-			  job->query > 0 ? job->query : job->name);
-	else if (r == -ETIMEDOUT) {
+	if (trouble == HELPER_SILENT)
 		stats_helper_timeout();
-		g_warning("creds helper for pid %d did not answer within %u ms: killed",
-			  job->query > 0 ? job->query : job->name, helper_timeout_ms());
-	}
+	if (trouble == HELPER_STOPPED)
+		stats_helper_stop();
 	return r;
 }
 
-static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
+/* The namespace a helper enters, and the inode numbers of it and its ancestors. */
+struct creds_target {
+	int fd;
+	unsigned level;
+	const uint64_t *ino; /* ino[1..level]; ino[level] is fd's */
+};
+
+static int run_helper(const struct creds_target *t, gint64 deadline, struct creds_job *job,
+		      enum helper_trouble *trouble)
 {
 	struct session s = {.deadline = deadline};
 	int sv[2], r;
@@ -373,7 +384,7 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 		return r;
 	child = fork();
 	if (child == 0)
-		helper(sv[1], nsfd, job->name, job->query > 0);
+		helper(sv[1], t->fd, job->name, job->query > 0);
 	close(sv[1]);
 	if (child < 0) {
 		r = errno;
@@ -390,9 +401,27 @@ static int run_helper(int nsfd, gint64 deadline, struct creds_job *job)
 	/* EPIPE: the helpers are gone already; what they said is still to be read. */
 	if (r == 0 || r == -EPIPE)
 		r = exchange(&s, job);
-	r = note_exchange(r, &s, job);
+	*trouble = s.trouble;
+	r = note_exchange(r, s.trouble);
 	end_session(&s, r == 0);
 	close(sv[0]);
+	return r;
+}
+
+/* One helper, if its namespace may have one now. */
+static int attempt(const struct creds_target *t, gint64 deadline, struct creds_job *job,
+		   enum helper_trouble *trouble)
+{
+	const char *fallback = strategy_fallback();
+	uint64_t top = helper_guard_top(t->ino, t->level);
+	int r = helper_slot_acquire(top, deadline, fallback != NULL);
+
+	if (r < 0)
+		return r;
+	r = helper_guard_admit(t->ino, t->level, fallback);
+	if (r == 0)
+		r = run_helper(t, deadline, job, trouble);
+	helper_slot_release(top);
 	return r;
 }
 
@@ -434,45 +463,49 @@ static pid_t init_of(int nsfd)
 	return r == 0 || errno == ESRCH || errno == ENOTTY ? -1 : 0;
 }
 
-/* One helper, when a slot is free. */
-static int attempt(int nsfd, gint64 deadline, struct creds_job *job)
-{
-	int r = helper_slot_acquire(deadline);
-
-	if (r < 0)
-		return r;
-	r = run_helper(nsfd, deadline, job);
-	helper_slot_release();
-	return r;
-}
-
 /*
  * A helper that hangs up without answering was killed: because its namespace is being torn
  * down (its init, or one above it, died, and the kernel kills every member), or by a process
  * that sees it. Its init tells which: the member names it first, and Linux 6.11 tells it
  * too. Where neither did, one more helper follows, which a dying namespace refuses (ENOMEM,
  * that is ESRCH); a namespace below a dying one does not refuse it, hence the init again,
- * from the second member.
+ * from the second member. Two members killed before they said a word make a kill.
+ *
+ * A kill, a helper stopped by a signal, or one silent until the deadline suspends the
+ * helpers of the namespace it entered. The read is refused, for the fallback to answer,
+ * unless it has an answer (the second helper's) or its time is spent (a timeout: ETIMEDOUT).
  */
-static int run_helper_slot(int nsfd, gint64 deadline, struct creds_job *job)
+static int run_guarded(const struct creds_target *t, gint64 deadline, struct creds_job *job)
 {
+	enum helper_trouble trouble = HELPER_FINE;
 	bool hung_up = false;
-	int r = attempt(nsfd, deadline, job);
+	int r;
 
+	if (helper_guard_suspended(t->ino, t->level))
+		return STRATEGY_REFUSED;
+	r = attempt(t, deadline, job, &trouble);
 	if (r == -ECONNRESET) {
 		hung_up = true;
 		if (job->init_host == 0)
-			job->init_host = init_of(nsfd);
+			job->init_host = init_of(t->fd);
 		if (job->init_host == 0)
-			r = attempt(nsfd, deadline, job);
+			r = attempt(t, deadline, job, &trouble);
 	}
 	if (hung_up && (r == 0 || r == -ECONNRESET)) {
 		if (job->init_host < 0 || (job->init_host > 0 && init_dying(job->init_host)))
 			return r == 0 ? 0
 				      : log_debug_ret(-ESRCH,
 						      "creds helper killed with its namespace");
+		/* Its init lives, or two members were killed before they said a word. */
+		trouble = HELPER_KILLED;
 	}
-	return r == -ECONNRESET ? log_debug_ret(-EIO, "creds helper killed") : r;
+	if (trouble == HELPER_FINE)
+		return r;
+	if (trouble == HELPER_KILLED)
+		stats_helper_kill();
+	helper_guard_trouble(t->ino, t->level, t->fd, trouble, helper_timeout_ms(),
+			     strategy_fallback());
+	return r == 0 || trouble == HELPER_SILENT ? r : STRATEGY_REFUSED;
 }
 
 static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
@@ -480,8 +513,9 @@ static int translate_creds(const struct pidns_chain *chain, pid_t pid, struct pr
 	gint64 deadline = g_get_monotonic_time() + (gint64)helper_timeout_ms() * 1000;
 
 	for (unsigned k = 1; k < chain->depth; k++) {
+		struct creds_target t = {.fd = chain->fd[k], .level = k, .ino = chain->ino};
 		struct creds_job job = {.name = 1, .query = pid};
-		int r = run_helper_slot(chain->fd[k], deadline, &job);
+		int r = run_guarded(&t, deadline, &job);
 
 		m->lv[k].pid = job.query_in_ns;
 		m->lv[k].init = job.named_host;
@@ -498,12 +532,39 @@ static int probe_creds(void)
 	return helper_sandbox_init();
 }
 
+/* ino[1..ns->level]: ns and its ancestors below the daemon's namespace. */
+static int ancestors_of(const struct ns_ref *ns, uint64_t *ino)
+{
+	int fd = ns->fd, r = 0;
+
+	ino[ns->level] = ns->ino;
+	for (unsigned l = ns->level; l > 1 && r == 0; l--) {
+		int parent = ioctl(fd, NS_GET_PARENT);
+		struct stat st;
+
+		if (parent < 0 || fstat(parent, &st) < 0)
+			r = -errno;
+		else
+			ino[l - 1] = st.st_ino;
+		if (fd != ns->fd)
+			close(fd);
+		fd = parent;
+	}
+	if (fd >= 0 && fd != ns->fd)
+		close(fd);
+	return r;
+}
+
 static int reverse_creds(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)helper_timeout_ms() * 1000;
+	uint64_t ino[NSPIDFS_MAX_LEVELS] = {0};
+	struct creds_target t = {.fd = ns->fd, .level = ns->level, .ino = ino};
 	struct creds_job job = {.name = nspid};
-	int r = run_helper_slot(ns->fd, deadline, &job);
+	int r = ns->level < NSPIDFS_MAX_LEVELS ? ancestors_of(ns, ino) : -EINVAL;
 
+	if (r == 0)
+		r = run_guarded(&t, deadline, &job);
 	if (r < 0)
 		return log_debug_ret(r, "pid %d of namespace %" G_GUINT64_FORMAT ": creds: %s",
 				     nspid, ns->ino, g_strerror(-r));

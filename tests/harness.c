@@ -131,6 +131,14 @@ int daemon_stop(struct daemon *d)
 	return code;
 }
 
+void harness_strategy_alone(const char *strategy)
+{
+	if (strcmp(strategy, "creds") == 0)
+		setenv("NSPIDFS_TEST_NO_FALLBACK", "1", 1);
+	else
+		unsetenv("NSPIDFS_TEST_NO_FALLBACK");
+}
+
 char *daemon_warnings(const struct daemon *d)
 {
 	g_autofree char *log = NULL;

@@ -30,6 +30,14 @@ int daemon_stop(struct daemon *d);
 /* Messages of level warning or worse the daemon logged (an empty string if none). */
 char *daemon_warnings(const struct daemon *d);
 
+/*
+ * For tests of a strategy's own answers: no cap on the helpers' fork rate (an argument for
+ * daemon_start), and under creds no fallback (set before daemon_start), so that every answer
+ * a creds daemon gives is its helpers'.
+ */
+#define HARNESS_NO_RATE_CAP "--helper-rate=10000"
+void harness_strategy_alone(const char *strategy);
+
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);

@@ -368,7 +368,7 @@ int main(int argc, char **argv)
 	const char *strategy = argc > 1 ? argv[1] : "auto";
 	unsigned seconds = argc > 2 ? (unsigned)atoi(argv[2]) : 60;
 	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, NULL};
+	const char *args[] = {arg, HARNESS_NO_RATE_CAP, NULL};
 	pthread_t churn, readers[READERS];
 	unsigned fds0, fds1, leftover, cached;
 	long rss0, rss1;
@@ -378,6 +378,7 @@ int main(int argc, char **argv)
 
 	harness_init();
 	other_errnos = g_hash_table_new(NULL, NULL);
+	harness_strategy_alone(strategy);
 	if (!daemon_start(&d, args))
 		return 1;
 	rss0 = rss_kib(d.pid);

@@ -71,6 +71,9 @@ static struct stats_counts counts = {
     .helper_forks = 8,
     .helper_timeouts = 4,
     .proc_passes = 9,
+    .helper_kills = 3,
+    .helper_stops = 2,
+    .helper_refusals = {[STATS_REFUSED_SUSPENDED] = 7, [STATS_REFUSED_RATE] = 6},
     .process_cache = {.hits = 100, .misses = 7, .entries = 5, .descriptors = 5},
     .reader_cache = {.hits = 90, .misses = 2, .entries = 1, .descriptors = 1},
     .namespace_cache = {.hits = 30, .misses = 3, .entries = 2, .descriptors = 5},
@@ -214,6 +217,22 @@ static const char *const expected_full[] = {
     "(shared by every reader, spaced by at least three times the last one's length).\n",
     "# TYPE nspidfs_proc_passes_total counter\n",
     "nspidfs_proc_passes_total 9\n",
+    "# HELP nspidfs_helper_kills_total Helpers of the creds strategy that hung up without "
+    "answering while their namespace lived (killed by a process that sees them) since the "
+    "daemon started.\n",
+    "# TYPE nspidfs_helper_kills_total counter\n",
+    "nspidfs_helper_kills_total 3\n",
+    "# HELP nspidfs_helper_stops_total Helpers of the creds strategy stopped by a signal since "
+    "the daemon started.\n",
+    "# TYPE nspidfs_helper_stops_total counter\n",
+    "nspidfs_helper_stops_total 2\n",
+    "# HELP nspidfs_helper_refusals_total Helpers of the creds strategy not forked since the "
+    "daemon started, by reason (suspended: the namespace's helpers were interfered with "
+    "lately, rate: it spent its forks a second, busy: it held its share of the helpers).\n",
+    "# TYPE nspidfs_helper_refusals_total counter\n",
+    "nspidfs_helper_refusals_total{reason=\"suspended\"} 7\n",
+    "nspidfs_helper_refusals_total{reason=\"rate\"} 6\n",
+    "nspidfs_helper_refusals_total{reason=\"busy\"} 0\n",
     "# HELP nspidfs_cache_entries Live tasks the daemon keeps answers about, one pidfd each: "
     "processes read, the threads reading, and the inits of the PID namespaces seen.\n",
     "# TYPE nspidfs_cache_entries gauge\n",

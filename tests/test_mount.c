@@ -35,9 +35,10 @@ static struct nstree tree;
 static int setup(void **state)
 {
 	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, NULL};
+	const char *args[] = {arg, HARNESS_NO_RATE_CAP, NULL};
 
 	nstree_build_standard(&tree);
+	harness_strategy_alone(strategy);
 	return daemon_start(&d, args) ? 0 : -1;
 }
 

@@ -33,9 +33,10 @@ static int setup(void **state)
 {
 	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
 	/* Every read sees a fresh /proc pass; test_snapshot_validity covers the reuse. */
-	const char *args[] = {arg, "--snapshot-ms=0", NULL};
+	const char *args[] = {arg, "--snapshot-ms=0", HARNESS_NO_RATE_CAP, NULL};
 
 	nstree_build_standard(&tree);
+	harness_strategy_alone(strategy);
 	return daemon_start(&d, args) ? 0 : -1;
 }
 
@@ -541,7 +542,7 @@ static void test_reverse_lookup_exit_race(void **state)
 static void test_snapshot_validity(void **state)
 {
 	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, "--snapshot-ms=60000", NULL};
+	const char *args[] = {arg, "--snapshot-ms=60000", HARNESS_NO_RATE_CAP, NULL};
 	struct daemon slow;
 	int idx;
 

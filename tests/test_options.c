@@ -155,6 +155,8 @@ static void assert_defaults_except_config(const struct nspidfs_options *o)
 	assert_int_equal(o->strategy, STRATEGY_AUTO);
 	assert_int_equal(o->helper_timeout_ms, 1000);
 	assert_int_equal(o->max_helpers, 4);
+	assert_int_equal(o->helper_rate, 50);
+	assert_int_equal(o->helper_suspend_ms, 60000);
 	assert_int_equal(o->max_threads, 16);
 	assert_int_equal(o->ready_fd, -1);
 	assert_false(o->foreground);
@@ -434,6 +436,34 @@ static void test_max_helpers(void **state)
 	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "-1", "--ready-fd=-1");
 }
 
+/* The creds helpers' per-namespace limits: forks a second, and the suspension's length. */
+static void test_helper_rate_and_suspend(void **state)
+{
+	struct nspidfs_options o;
+	g_autoptr(GError) err = NULL;
+
+	(void)state;
+	assert_true(PARSE(&o, &err, "--helper-rate=1", "--helper-suspend=1"));
+	assert_int_equal(o.helper_rate, 1);
+	assert_int_equal(o.helper_suspend_ms, 1);
+	assert_int_equal(o.max_helpers, 4);
+	options_clear(&o);
+	assert_true(PARSE(&o, &err, "--helper-rate=10000", "--helper-suspend=3600000"));
+	assert_int_equal(o.helper_rate, 10000);
+	assert_int_equal(o.helper_suspend_ms, 3600000);
+	options_clear(&o);
+
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--helper-rate",
+		       "--helper-rate=0");
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "10001", "--helper-rate=10001");
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "-1", "--helper-rate=-1");
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--helper-suspend",
+		       "--helper-suspend=0");
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "3600001",
+		       "--helper-suspend=3600001");
+	EXPECT_FAILURE(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "1s", "--helper-suspend=1s");
+}
+
 static void test_max_threads(void **state)
 {
 	struct nspidfs_options o;
@@ -540,6 +570,8 @@ static void test_config_all_keys(void **state)
 				"strategy=status\n"
 				"helper_timeout_ms=2500\n"
 				"max_helpers=7\n"
+				"helper_rate=9\n"
+				"helper_suspend_ms=5000\n"
 				"max_threads=3\n"
 				"debug=true\n");
 	g_autofree char *arg = g_strconcat("--config=", path, NULL);
@@ -551,6 +583,8 @@ static void test_config_all_keys(void **state)
 	assert_int_equal(o.strategy, STRATEGY_STATUS);
 	assert_int_equal(o.helper_timeout_ms, 2500);
 	assert_int_equal(o.max_helpers, 7);
+	assert_int_equal(o.helper_rate, 9);
+	assert_int_equal(o.helper_suspend_ms, 5000);
 	assert_int_equal(o.max_threads, 3);
 	assert_true(o.debug);
 	assert_string_equal(o.config_path, path);
@@ -573,6 +607,8 @@ static void test_config_explicit_defaults(void **state)
 				"strategy=auto\n"
 				"helper_timeout_ms=1000\n"
 				"max_helpers=4\n"
+				"helper_rate=50\n"
+				"helper_suspend_ms=60000\n"
 				"max_threads=16\n"
 				"debug=false\n");
 
@@ -652,6 +688,12 @@ static void test_config_cli_overrides(void **state)
 	assert_int_equal(o.max_helpers, 7);
 	options_clear(&o);
 
+	assert_true(PARSE(&o, &err, arg, "--helper-rate=3", "--helper-suspend=700"));
+	assert_int_equal(o.helper_rate, 3);
+	assert_int_equal(o.helper_suspend_ms, 700);
+	assert_int_equal(o.max_helpers, 7);
+	options_clear(&o);
+
 	assert_true(PARSE(&o, &err, arg, "--max-helpers=9", "--max-threads=11"));
 	assert_int_equal(o.max_helpers, 9);
 	assert_int_equal(o.max_threads, 11);
@@ -722,6 +764,14 @@ static void test_config_out_of_range(void **state)
 			      G_OPTION_ERROR_BAD_VALUE, "max_helpers");
 	expect_config_failure("[nspidfs]\nmax_helpers=1025\n", G_OPTION_ERROR,
 			      G_OPTION_ERROR_BAD_VALUE, "max_helpers");
+	expect_config_failure("[nspidfs]\nhelper_rate=0\n", G_OPTION_ERROR,
+			      G_OPTION_ERROR_BAD_VALUE, "helper_rate");
+	expect_config_failure("[nspidfs]\nhelper_rate=10001\n", G_OPTION_ERROR,
+			      G_OPTION_ERROR_BAD_VALUE, "helper_rate");
+	expect_config_failure("[nspidfs]\nhelper_suspend_ms=0\n", G_OPTION_ERROR,
+			      G_OPTION_ERROR_BAD_VALUE, "helper_suspend_ms");
+	expect_config_failure("[nspidfs]\nhelper_suspend_ms=3600001\n", G_OPTION_ERROR,
+			      G_OPTION_ERROR_BAD_VALUE, "helper_suspend_ms");
 	expect_config_failure("[nspidfs]\nmax_threads=0\n", G_OPTION_ERROR,
 			      G_OPTION_ERROR_BAD_VALUE, "max_threads");
 	expect_config_failure("[nspidfs]\nmax_threads=1025\n", G_OPTION_ERROR,
@@ -856,9 +906,10 @@ static void test_config_path(void **state)
 static void test_help(void **state)
 {
 	static const char *const longs[] = {
-	    "--foreground",  "--debug",	   "--single-thread",  "--option",
-	    "--config",	     "--strategy", "--helper-timeout", "--max-helpers",
-	    "--max-threads", "--ready-fd", "--version",	       "--help",
+	    "--foreground",  "--debug",		 "--single-thread",  "--option",
+	    "--config",	     "--strategy",	 "--helper-timeout", "--max-helpers",
+	    "--helper-rate", "--helper-suspend", "--max-threads",    "--ready-fd",
+	    "--version",     "--help",
 	};
 	static const char *const shorts[] = {"-f,", "-d,", "-s,", "-o,", "-c,", "-V,", "-h,"};
 	char *help = options_help();
@@ -895,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(test_strategy_bogus),
 	    cmocka_unit_test(test_helper_timeout),
 	    cmocka_unit_test(test_max_helpers),
+	    cmocka_unit_test(test_helper_rate_and_suspend),
 	    cmocka_unit_test(test_max_threads),
 	    cmocka_unit_test(test_ready_fd),
 	    cmocka_unit_test(test_unknown_option),
