@@ -208,7 +208,9 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 	r = strategy_translate(&chain, pid, out);
 	if (r == -ESRCH)
 		r = -ENOENT;
-	if (check_identity(pidfd, pid, want) == -ENOENT || (r < 0 && r != -ENOENT && dying(pidfd)))
+	/* EAGAIN (no helper may be forked now) is no sign of a teardown: no wait for one. */
+	if (check_identity(pidfd, pid, want) == -ENOENT ||
+	    (r < 0 && r != -ENOENT && r != -EAGAIN && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	if (r == 0 && walked)
 		nscache_store(&chain, pidfd, out);
