@@ -4,19 +4,23 @@
  * and a fork per query. Every figure is a median of samples taken interleaved in one run, so
  * the ratios compare like with like on a machine doing whatever else it does.
  *
- *   bench [--quick]      (meson test --benchmark runs it with --quick)
+ *   bench [--quick] [--flood-only]   (meson test --benchmark runs it with --quick;
+ *                                     --flood-only: section 6 alone)
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -818,6 +822,440 @@ static void bench_lxcfs(unsigned iters)
 	rmdir(dir);
 }
 
+/* ------------------------------------------------------------------ 6. a flood */
+
+/*
+ * A host reader while one container floods. The container is a PID namespace of its own, with
+ * sandboxes' namespaces nested below it, and FLOODERS of its processes read through the same
+ * mount as the host reader, as fast as they can. The host reader reads a warm PID/init of a
+ * host process (itself) in a loop, as in 1d, and keeps each read's time. The same flood,
+ * mapped onto the floor's operations, hits the floor in alternate bursts while the same reader
+ * reads the floor's file: the ratio is what a flood costs a host reader of nspidfs beyond what
+ * it costs one of the cheapest FUSE file system, on the same two CPUs.
+ *
+ * A flood is one kind of request, or every kind in turn:
+ *   tree, metrics: cat the file (floor: cat its file);
+ *   misses: make a process, then stat() a name that does not exist in the root and one in ns/,
+ *     so that each miss may ask for a fresher /proc pass (floor: the process, and two names
+ *     that do not exist);
+ *   held: HELD_PER_FLOODER descriptors of tree, metrics, the root and ns/ kept open, the files
+ *     among them read again in turn (floor: its file and its root);
+ *   reverse: readlink ns/INODE/pid/N of its own namespace, three requests (floor: three names
+ *     that do not exist).
+ * Only reverse lookups depend on the strategy (under auto they are ioctls; under creds each
+ * forks two helpers in the daemon), and a host reader reads through the one daemon its host
+ * runs: so creds has rows of its own, its host reader reading the creds daemon, with floor
+ * bursts of their own. One more row reads auto's mount during the creds flood: whether what
+ * that flood costs the reader is the machine's (helpers on two CPUs) or the creds daemon's.
+ */
+#define FLOODERS	 4
+#define HELD_PER_FLOODER 1000
+#define FLOOD_SETTLE_US	 50000
+
+enum flood_kind {
+	FLOOD_NONE,
+	FLOOD_TREE,
+	FLOOD_METRICS,
+	FLOOD_MISSES,
+	FLOOD_HELD,
+	FLOOD_REVERSE,
+	FLOOD_ALL, /* the kinds from FLOOD_TREE to FLOOD_REVERSE in turn */
+};
+#define FLOOD_ALL_KINDS (FLOOD_ALL - FLOOD_TREE)
+
+static const struct flood_case {
+	const char *name;
+	enum flood_kind kind;
+	size_t daemon; /* the one the container floods */
+	size_t reader; /* the one the host reader reads */
+} flood_cases[] = {
+    {"auto: no flood", FLOOD_NONE, 0, 0},
+    {"auto: cat tree", FLOOD_TREE, 0, 0},
+    {"auto: cat metrics/nspidfs.prom", FLOOD_METRICS, 0, 0},
+    {"auto: misses, making processes", FLOOD_MISSES, 0, 0},
+    {"auto: held descriptors", FLOOD_HELD, 0, 0},
+    {"auto: reverse lookups (ioctl)", FLOOD_REVERSE, 0, 0},
+    {"auto: all of these in turn", FLOOD_ALL, 0, 0},
+    {"creds: no flood", FLOOD_NONE, CREDS, CREDS},
+    {"creds: reverse lookups (helpers)", FLOOD_REVERSE, CREDS, CREDS},
+    {"  the same, host reads auto", FLOOD_REVERSE, CREDS, 0},
+    {"creds: all in turn", FLOOD_ALL, CREDS, CREDS},
+};
+#define N_FLOOD_CASES G_N_ELEMENTS(flood_cases)
+
+/* What the host reader asks the flooders to do, in memory they share. */
+struct flood_ctl {
+	unsigned gen;	/* futex word: bumped whenever what follows changes */
+	unsigned ready; /* flooders that have taken gen (and opened what they hold) */
+	enum flood_kind kind;
+	bool on_floor;
+	char mnt[96];
+	uint64_t ns_ino;	   /* the container's namespace, for reverse lookups */
+	unsigned pid_range;	   /* misses in the root name PIDs from 300 to 300 + this */
+	unsigned long ops, errors; /* flood operations done, and those that failed */
+	int last_errno;
+};
+
+/* One flooder's state, in its own process. */
+struct flooder {
+	struct flood_ctl *c;
+	unsigned id;
+	unsigned long n; /* operations done: names and turns come from it */
+	enum flood_kind kind;
+	bool on_floor;
+	char mnt[96];
+	int held[HELD_PER_FLOODER];
+	unsigned n_held;
+};
+
+static void flood_error(struct flooder *f)
+{
+	__atomic_add_fetch(&f->c->errors, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->c->last_errno, errno, __ATOMIC_RELAXED);
+}
+
+/* stat() of a name that does not exist, or that the container may not see. */
+static void flood_miss(struct flooder *f, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 && errno != ENOENT)
+		flood_error(f);
+}
+
+static void flood_cat(struct flooder *f, const char *name)
+{
+	g_autofree char *p = g_strdup_printf("%s/%s", f->mnt, f->on_floor ? "f0" : name);
+
+	if (timed_cat(p) < 0)
+		flood_error(f);
+}
+
+static void flood_misses(struct flooder *f)
+{
+	g_autofree char *root = NULL, *ns = NULL;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	if (child < 0 || waitpid(child, NULL, 0) < 0)
+		flood_error(f);
+	if (f->on_floor) {
+		root = g_strdup_printf("%s/x%lu", f->mnt, f->n);
+		ns = g_strdup_printf("%s/n%lu", f->mnt, f->n);
+	} else {
+		/*
+		 * A PID: no process, most often, or one the container may not see (or, rarely,
+		 * one of its own); and a namespace that does not exist.
+		 */
+		root = g_strdup_printf("%s/%lu", f->mnt,
+				       300 + (f->n * 7919 + f->id) % f->c->pid_range);
+		ns = g_strdup_printf("%s/ns/%lu", f->mnt, 4026600000UL + f->n * FLOODERS + f->id);
+	}
+	flood_miss(f, root);
+	flood_miss(f, ns);
+}
+
+static bool held_is_file(unsigned i)
+{
+	return i % 4 < 2;
+}
+
+static void flood_hold(struct flooder *f)
+{
+	static const char *const ours[] = {"tree", "metrics/nspidfs.prom", ".", "ns"};
+	static const char *const floor_names[] = {"f0", "f0", ".", "."};
+
+	for (unsigned i = 0; i < HELD_PER_FLOODER; i++) {
+		g_autofree char *p = g_strdup_printf(
+		    "%s/%s", f->mnt, f->on_floor ? floor_names[i % 4] : ours[i % 4]);
+		int fd = open(p, O_RDONLY | O_CLOEXEC | (held_is_file(i) ? 0 : O_DIRECTORY));
+
+		if (fd < 0) {
+			flood_error(f);
+			break;
+		}
+		f->held[f->n_held++] = fd;
+	}
+}
+
+static void flood_read_held(struct flooder *f)
+{
+	char buf[4096];
+	unsigned n_files = f->n_held / 4 * 2, j, i;
+
+	if (!n_files)
+		return; /* the open failed, and counted */
+	/* The j-th file among the held: two of every four. */
+	j = (unsigned)(f->n % n_files);
+	i = j / 2 * 4 + j % 2;
+	if (pread(f->held[i], buf, sizeof(buf), 0) < 0)
+		flood_error(f);
+}
+
+static void flood_reverse(struct flooder *f)
+{
+	char buf[64];
+
+	if (f->on_floor) {
+		for (int k = 0; k < 3; k++) {
+			g_autofree char *p = g_strdup_printf("%s/r%lu.%d", f->mnt, f->n, k);
+
+			flood_miss(f, p);
+		}
+	} else {
+		/* Its own PID and its init's, as the container sees them. */
+		g_autofree char *p = g_strdup_printf("%s/ns/%" PRIu64 "/pid/%d", f->mnt,
+						     f->c->ns_ino, f->n % 2 ? getpid() : 1);
+
+		if (readlink(p, buf, sizeof(buf)) < 0)
+			flood_error(f);
+	}
+}
+
+static void flood_op(struct flooder *f, enum flood_kind kind)
+{
+	switch (kind) {
+	case FLOOD_TREE:
+		flood_cat(f, "tree");
+		break;
+	case FLOOD_METRICS:
+		flood_cat(f, "metrics/nspidfs.prom");
+		break;
+	case FLOOD_MISSES:
+		flood_misses(f);
+		break;
+	case FLOOD_HELD:
+		flood_read_held(f);
+		break;
+	case FLOOD_REVERSE:
+		flood_reverse(f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Take what the control now says: drop what was held, open what is to be held. */
+static void flooder_take(struct flooder *f)
+{
+	while (f->n_held > 0)
+		close(f->held[--f->n_held]);
+	f->kind = f->c->kind;
+	f->on_floor = f->c->on_floor;
+	g_strlcpy(f->mnt, f->c->mnt, sizeof(f->mnt));
+	if (f->kind == FLOOD_HELD || f->kind == FLOOD_ALL)
+		flood_hold(f);
+}
+
+static void __attribute__((noreturn)) flooder_main(struct flood_ctl *c, unsigned id)
+{
+	struct flooder f = {.c = c, .id = id};
+	unsigned seen = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		unsigned gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+
+		if (gen != seen) {
+			seen = gen;
+			flooder_take(&f);
+			__atomic_add_fetch(&c->ready, 1, __ATOMIC_RELEASE);
+		} else if (f.kind == FLOOD_NONE) {
+			syscall(SYS_futex, &c->gen, FUTEX_WAIT, gen, NULL, NULL, 0);
+		} else {
+			flood_op(&f, f.kind == FLOOD_ALL
+					 ? (enum flood_kind)(FLOOD_TREE + f.n % FLOOD_ALL_KINDS)
+					 : f.kind);
+			f.n++;
+			__atomic_add_fetch(&c->ops, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* Point the flood at mnt, and wait until every flooder holds what it is to hold. */
+static void flood_switch(struct flood_ctl *c, enum flood_kind kind, const char *mnt, bool on_floor)
+{
+	double deadline = now_us() + 60e6;
+
+	c->kind = kind;
+	c->on_floor = on_floor;
+	g_strlcpy(c->mnt, mnt, sizeof(c->mnt));
+	__atomic_store_n(&c->ready, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &c->gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	while (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) < FLOODERS) {
+		if (now_us() > deadline) {
+			/* Exiting kills the flooders, the container and the daemons. */
+			fprintf(stderr, "bench: the flooders did not take a new flood in 60 s\n");
+			exit(1);
+		}
+		g_usleep(1000);
+	}
+}
+
+/* The host reader's reads during one burst, and what the flood did meanwhile. */
+struct flood_result {
+	struct series *us;
+	unsigned reader_errors;
+	double ops, secs;
+	unsigned long errors;
+	int last_errno;
+	long rss_kib; /* the daemon's, at most, while the flood held descriptors */
+};
+
+static void flood_burst(struct flood_ctl *c, const struct flood_case *fc, bool on_floor,
+			double burst_us, struct flood_result *res)
+{
+	g_autofree char *path =
+	    on_floor ? g_strdup_printf("%s/f0", floor_mnt[0])
+		     : g_strdup_printf("%s/%d/init", daemons[fc->reader].mnt, getpid());
+	unsigned long ops, errors;
+	double t0, t;
+
+	flood_switch(c, fc->kind, on_floor ? floor_mnt[0] : daemons[fc->daemon].mnt, on_floor);
+	if (!on_floor && (fc->kind == FLOOD_HELD || fc->kind == FLOOD_ALL))
+		res->rss_kib = MAX(res->rss_kib, status_field(daemons[fc->daemon].pid, "VmRSS:"));
+	/* Releases of what was held before, and a pass begun, end before the burst. */
+	g_usleep(FLOOD_SETTLE_US);
+	ops = __atomic_load_n(&c->ops, __ATOMIC_RELAXED);
+	errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+	t0 = now_us();
+	while ((t = now_us()) - t0 < burst_us) {
+		double us = timed_cat(path);
+
+		if (us < 0)
+			res->reader_errors++;
+		else
+			add(res->us, us);
+	}
+	res->secs += (t - t0) / 1e6;
+	res->ops += (double)(__atomic_load_n(&c->ops, __ATOMIC_RELAXED) - ops);
+	if (__atomic_load_n(&c->errors, __ATOMIC_RELAXED) != errors) {
+		res->errors += __atomic_load_n(&c->errors, __ATOMIC_RELAXED) - errors;
+		res->last_errno = __atomic_load_n(&c->last_errno, __ATOMIC_RELAXED);
+	}
+}
+
+/* The q-th quantile (nearest rank). */
+static double percentile(const struct series *s, double q)
+{
+	size_t n = s->us->len, i = (size_t)(q * (double)n);
+
+	if (!n)
+		return 0;
+	g_array_sort(s->us, cmp_double);
+	if ((double)i < q * (double)n)
+		i++;
+	return g_array_index(s->us, double, i ? MIN(i, n) - 1 : 0);
+}
+
+static void flood_errors_line(const struct flood_result *r, const char *who)
+{
+	if (r->errors)
+		printf("    %s: %lu flood operations failed (the last: %s)\n", who, r->errors,
+		       strerror(r->last_errno));
+	if (r->reader_errors)
+		printf("    %s: %u of the host reader's reads failed\n", who, r->reader_errors);
+}
+
+/*
+ * The container: its init, eight sandboxes' namespaces nested below it with a process each, and
+ * the flooders. Every process here has PR_SET_PDEATHSIG and the mounts live in the harness's
+ * private mount namespace, so an exit on failure leaves neither behind.
+ */
+static void bench_flood(unsigned rounds, double burst_ms)
+{
+	struct nstree box;
+	struct flood_ctl *c =
+	    mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	g_autofree char *pid_max = NULL;
+	struct flood_result res[N_FLOOD_CASES][2] = {{{0}}}; /* [1]: nspidfs */
+	pid_t flooders[FLOODERS];
+	long rss_before[N_STRATEGIES];
+	double t_start = now_us();
+
+	if (c == MAP_FAILED)
+		exit(1);
+	nstree_init(&box);
+	nstree_add(&box, -1, true);
+	for (int i = 0; i < 8; i++)
+		nstree_add(&box, nstree_add(&box, 0, true), false);
+	c->ns_ino = kernel_ns_ino(box.m[0].host);
+	/* Misses in the root name PIDs from 300 to pid_max. */
+	c->pid_range = 32768 - 300;
+	if (g_file_get_contents("/proc/sys/kernel/pid_max", &pid_max, NULL, NULL))
+		c->pid_range = (unsigned)MAX(1000, g_ascii_strtoll(pid_max, NULL, 10)) - 300;
+	children_in_ns_of(box.m[0].host);
+	for (unsigned i = 0; i < FLOODERS; i++) {
+		flooders[i] = fork();
+		if (flooders[i] == 0)
+			flooder_main(c, i);
+		if (flooders[i] < 0)
+			exit(1);
+	}
+	children_in_ns_of(getpid());
+	for (size_t i = 0; i < N_FLOOD_CASES; i++) {
+		g_autofree char *p =
+		    g_strdup_printf("%s/%d/init", daemons[flood_cases[i].reader].mnt, getpid());
+
+		must(timed_cat(p), p); /* warm */
+		res[i][0].us = series_new("floor");
+		res[i][1].us = series_new("nspidfs");
+		rss_before[flood_cases[i].daemon] =
+		    status_field(daemons[flood_cases[i].daemon].pid, "VmRSS:");
+	}
+	/*
+	 * Rounds over every case, and in each case the floor and nspidfs in turn, first one then
+	 * the other: what the machine does meanwhile falls on both, and on every case, alike.
+	 */
+	for (unsigned r = 0; r < rounds; r++) {
+		for (size_t i = 0; i < N_FLOOD_CASES; i++) {
+			for (int k = 0; k < 2; k++) {
+				int ours = (k + (int)(r + i)) % 2;
+
+				flood_burst(c, &flood_cases[i], !ours, burst_ms * 1000,
+					    &res[i][ours]);
+			}
+		}
+	}
+	flood_switch(c, FLOOD_NONE, floor_mnt[0], true);
+	for (unsigned i = 0; i < FLOODERS; i++) {
+		kill(flooders[i], SIGKILL);
+		waitpid(flooders[i], NULL, 0);
+	}
+	nstree_destroy(&box);
+	munmap(c, sizeof(*c));
+
+	printf("\n6. a host reader while one container floods: %u flooders, %u rounds of %.0f ms"
+	       " (%.0f s)\n",
+	       FLOODERS, rounds, burst_ms, (now_us() - t_start) / 1e6);
+	printf(
+	    "  The container (a PID namespace with 8 nested ones) floods through the same mount\n"
+	    "  as the host reader, which reads PID/init of a host process, warm, in a loop; the\n"
+	    "  same flood on the floor, with the floor's file read, in alternate bursts. Held:\n"
+	    "  %u descriptors of tree, metrics, the root and ns/ (floor: its file and root).\n",
+	    FLOODERS * HELD_PER_FLOODER);
+	printf("  %-32s %16s %16s %15s %17s\n", "", "floor (us)", "nspidfs (us)", "nspidfs/floor",
+	       "flood ops/s");
+	printf("  %-32s %8s %7s %8s %7s %7s %7s %17s\n", "flood", "p50", "p99", "p50", "p99", "p50",
+	       "p99", "floor / nspidfs");
+	for (size_t i = 0; i < N_FLOOD_CASES; i++) {
+		const struct flood_result *f = &res[i][0], *o = &res[i][1];
+		double fp50 = percentile(f->us, 0.5), fp99 = percentile(f->us, 0.99);
+		double op50 = percentile(o->us, 0.5), op99 = percentile(o->us, 0.99);
+
+		printf("  %-32s %8.1f %7.1f %8.1f %7.1f %6.2fx %6.2fx %8.0f / %-8.0f\n",
+		       flood_cases[i].name, fp50, fp99, op50, op99, op50 / fp50, op99 / fp99,
+		       f->secs > 0 ? f->ops / f->secs : 0, o->secs > 0 ? o->ops / o->secs : 0);
+		flood_errors_line(f, "floor");
+		flood_errors_line(o, "nspidfs");
+		if (o->rss_kib)
+			printf("    daemon RSS with the descriptors held: %ld KiB (%ld before)\n",
+			       o->rss_kib, rss_before[flood_cases[i].daemon]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct nstree t;
@@ -825,8 +1263,12 @@ int main(int argc, char **argv)
 	double cold_us[N_STRATEGIES];
 	struct loop_result loop;
 	pid_t target;
+	bool flood_only = false;
 
-	quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	for (int i = 1; i < argc; i++) {
+		quick |= strcmp(argv[i], "--quick") == 0;
+		flood_only |= strcmp(argv[i], "--flood-only") == 0;
+	}
 	iters = quick ? 300 : 3000;
 	namespaces = quick ? 100 : 1000;
 	per_ns = 10;
@@ -836,6 +1278,8 @@ int main(int argc, char **argv)
 	start_all();
 	printf("nspidfs benchmark: medians of interleaved samples%s\n",
 	       quick ? " (--quick: fewer rounds, 100 namespaces)" : "");
+	if (flood_only)
+		goto flood;
 	bench_warm(target, iters);
 	bench_cold(t.m[3].host, quick ? 45 : 200, cold_us); /* two namespaces deep */
 	bench_parallel(target, iters);
@@ -844,6 +1288,8 @@ int main(int argc, char **argv)
 	bench_fork_per_query(target, quick ? 50 : 200, cold_us, &loop);
 	bench_scale(namespaces, per_ns, quick ? 5 : 20);
 	bench_lxcfs(iters);
+flood:
+	bench_flood(quick ? 3 : 9, quick ? 200 : 500);
 	stop_all();
 	nstree_destroy(&t);
 	return 0;
