@@ -491,6 +491,12 @@ static int run_guarded(const struct creds_target *t, gint64 deadline, struct cre
 		if (job->init_host == 0)
 			r = attempt(t, deadline, job, &trouble);
 	}
+	/*
+	 * Processes cannot be made now (a pids limit): a member that failed to start, or its
+	 * helper, may hang up without a word. That is no container's doing.
+	 */
+	if (hung_up && r != 0 && g_atomic_int_get(&out_of_processes))
+		return -EAGAIN;
 	if (hung_up && (r == 0 || r == -ECONNRESET)) {
 		if (job->init_host < 0 || (job->init_host > 0 && init_dying(job->init_host)))
 			return r == 0 ? 0
