@@ -279,3 +279,9 @@ const char *stats_result_name(enum stats_result r)
 	(void)r;
 	abort();
 }
+
+const char *stats_refusal_name(enum stats_refusal why)
+{
+	(void)why;
+	abort();
+}
