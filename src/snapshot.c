@@ -60,16 +60,6 @@ static void pass_keep_fd(struct pass *p, uint64_t ino, int fd)
 	g_hash_table_insert(p->ns_fds, g_memdup2(&ino, sizeof(ino)), GINT_TO_POINTER(fd + 1));
 }
 
-static int pass_fd(struct pass *p, uint64_t ino)
-{
-	return GPOINTER_TO_INT(g_hash_table_lookup(p->ns_fds, &ino)) - 1;
-}
-
-static void close_fd_value(gpointer fd_plus_one)
-{
-	close(GPOINTER_TO_INT(fd_plus_one) - 1);
-}
-
 /*
  * Add namespace ino, the process's own, and every namespace above it the model lacks: walk
  * NS_GET_PARENT up to one the model knows (at worst the daemon's), then add them top down.
@@ -122,7 +112,7 @@ static int nspid_by_ioctl(struct pass *p, pid_t pid, const struct ns_info *ns, p
 	*depth = ns->level + 1;
 	nspid[0] = pid;
 	for (; ns && ns->level > 0; ns = ns_model_find(p->m, ns->parent)) {
-		int fd = pass_fd(p, ns->ino);
+		int fd = nspidfs_fd_table_get(p->ns_fds, ns->ino);
 		int v = fd < 0 ? -1 : ioctl(fd, NS_GET_PID_IN_PIDNS, pid);
 
 		if (v <= 0)
@@ -234,7 +224,7 @@ int snapshot_build(struct ns_model **out)
 	m->last_pid = before;
 	m->built_at = began;
 	pass.m = m;
-	pass.ns_fds = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, close_fd_value);
+	pass.ns_fds = nspidfs_fd_table_new();
 	pass.ioctls = nsfs_pid_ioctls_work();
 	for (guint i = 0; i < pids->len; i++)
 		scan_one(&pass, g_array_index(pids, pid_t, i));

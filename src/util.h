@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <unistd.h>
 
 /* g_autofd needs GLib 2.76; Debian 12 has 2.74. */
@@ -15,6 +16,25 @@ static inline void nspidfs_close_fd(int fd)
 }
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(nspidfs_fd, nspidfs_close_fd, -1)
 #define autofd g_auto(nspidfs_fd)
+
+/*
+ * A table of descriptors by a 64-bit key (a namespace's inode), which owns them: a value is
+ * the descriptor + 1, so that a missing key reads as -1.
+ */
+static inline void nspidfs_close_fd_value(gpointer fd_plus_one)
+{
+	close(GPOINTER_TO_INT(fd_plus_one) - 1);
+}
+
+static inline GHashTable *nspidfs_fd_table_new(void)
+{
+	return g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, nspidfs_close_fd_value);
+}
+
+static inline int nspidfs_fd_table_get(GHashTable *t, uint64_t key)
+{
+	return t ? GPOINTER_TO_INT(g_hash_table_lookup(t, &key)) - 1 : -1;
+}
 
 /* Log at debug level and yield ret (a negative errno), so error paths stay one line. */
 G_GNUC_PRINTF(2, 3) static inline int log_debug_ret(int ret, const char *fmt, ...)

@@ -66,18 +66,13 @@ static GMutex ns_fds_lock;
 static GHashTable *ns_fds; /* uint64_t inode -> descriptor + 1 */
 static bool pid_ioctls;
 
-static void close_fd_value(gpointer fd_plus_one)
-{
-	close(GPOINTER_TO_INT(fd_plus_one) - 1);
-}
-
 /* Keep fd as namespace ino's descriptor (or close it: one is kept already). */
 static void ns_fd_keep(uint64_t ino, int fd)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ns_fds_lock);
 
 	if (!ns_fds)
-		ns_fds = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, close_fd_value);
+		ns_fds = nspidfs_fd_table_new();
 	if (g_hash_table_contains(ns_fds, &ino)) {
 		close(fd);
 		return;
@@ -98,7 +93,7 @@ static void ns_fds_clear(void)
 static int ns_holds(uint64_t ino, pid_t pid)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ns_fds_lock);
-	int fd = ns_fds ? GPOINTER_TO_INT(g_hash_table_lookup(ns_fds, &ino)) - 1 : -1;
+	int fd = nspidfs_fd_table_get(ns_fds, ino);
 
 	/* Under the lock: a clear cannot close the descriptor meanwhile. */
 	if (fd < 0)
