@@ -394,6 +394,13 @@ int main(int argc, char **argv)
 	rss1 = rss_kib(d.pid);
 	cached = cache_entries(&d); /* reading the metrics drops entries of the dead first */
 	fds1 = fd_count(d.pid);
+	/* The errors the daemon explained: its log goes when it stops. */
+	if (g_atomic_int_get(&err_other) || g_atomic_int_get(&wrong)) {
+		g_autofree char *log = NULL;
+
+		g_file_get_contents(d.log, &log, NULL, NULL);
+		fprintf(stderr, "daemon log:\n%s\n", log ? log : "(none)");
+	}
 	/* The daemon alive at the end: it did not crash. */
 	status = kill(d.pid, 0) == 0 ? daemon_stop(&d) : -1;
 	leftover = zombies_of(getpid());
