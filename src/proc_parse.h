@@ -32,6 +32,8 @@ struct proc_status {
 
 /* PF_KTHREAD from include/linux/sched.h: the task is a kernel thread. */
 #define NSPIDFS_PF_KTHREAD 0x00200000u
+/* PF_EXITING: the task is in do_exit(), as a killed namespace init is while it reaps. */
+#define NSPIDFS_PF_EXITING 0x00000004u
 
 int parse_proc_stat(const char *buf, size_t len, struct proc_stat *out);
 int parse_proc_status(const char *buf, size_t len, struct proc_status *out);

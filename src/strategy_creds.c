@@ -39,6 +39,7 @@
 #include "helper_guard.h"
 #include "helper_sandbox.h"
 #include "nsfs_compat.h"
+#include "proc.h"
 #include "stats.h"
 #include "strategy.h"
 #include "util.h"
@@ -436,6 +437,7 @@ static int attempt(const struct creds_target *t, gint64 deadline, struct creds_j
 static bool init_dying(pid_t init)
 {
 	struct pollfd p = {.events = POLLIN};
+	struct proc_stat st;
 	bool gone;
 
 	p.fd = pidfd_open(init, 0);
@@ -444,6 +446,14 @@ static bool init_dying(pid_t init)
 		return kill(init, 0) < 0 && errno == ESRCH;
 	if (p.fd < 0)
 		return errno == ESRCH;
+	/*
+	 * A killed init first waits in do_exit() for every member of its namespace to be
+	 * reaped, which under churn outlasts DYING_MS: it is dying as soon as it exits.
+	 */
+	if (proc_read_stat(init, &st) == 0 && (st.flags & NSPIDFS_PF_EXITING)) {
+		close(p.fd);
+		return true;
+	}
 	gone = poll(&p, 1, DYING_MS) == 1;
 	close(p.fd);
 	return gone;
