@@ -54,15 +54,14 @@ static bool stale_mount_is_ours(const char *path, GError **error)
 	return ours;
 }
 
-bool mountpoint_prepare(const char *path, GError **error)
+/*
+ * A dead daemon's mount answers ENOTCONN; several may be stacked after repeated crashes.
+ * statfs() always reaches the daemon, where stat() may be answered from cached attributes.
+ */
+static bool detach_stale(const char *path, GError **error)
 {
 	struct statvfs vfs;
-	struct stat st;
 
-	/*
-	 * A dead daemon's mount answers ENOTCONN; several may be stacked after repeated crashes.
-	 * statfs() always reaches the daemon, where stat() may be answered from cached attributes.
-	 */
 	for (int i = 0; i < 16 && statvfs(path, &vfs) < 0 && errno == ENOTCONN; i++) {
 		if (!stale_mount_is_ours(path, error))
 			return false;
@@ -75,6 +74,23 @@ bool mountpoint_prepare(const char *path, GError **error)
 		}
 		g_message("detached a stale mount at %s left by a daemon that died", path);
 	}
+	return true;
+}
+
+void mountpoint_detach_stale(const char *path)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (!detach_stale(path, &err))
+		g_warning("%s", err->message);
+}
+
+bool mountpoint_prepare(const char *path, GError **error)
+{
+	struct stat st;
+
+	if (!detach_stale(path, error))
+		return false;
 	if (stat(path, &st) < 0) {
 		int e = errno;
 

@@ -7,3 +7,5 @@
 bool preflight_check_privileges(GError **error);
 /* Detach a stale nspidfs mount; refuse a live one, a missing path or a non-directory. */
 bool mountpoint_prepare(const char *path, GError **error);
+/* At the end: detach the nspidfs mounts at path whose connection is gone (logged). */
+void mountpoint_detach_stale(const char *path);
