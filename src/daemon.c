@@ -3,13 +3,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "dispatch.h"
+#include "handover.h"
+#include "keeper.h"
 #include "helper.h"
 #include "helper_guard.h"
 #include "snapshot.h"
@@ -19,12 +24,13 @@
 #include "nscache.h"
 #include "pidns.h"
 #include "pidcache.h"
+#include "util.h"
 
 /* Always imposed, after the user's -o, so that they win over anything given there. */
 static const char forced_opts[] =
     "fsname=nspidfs,subtype=nspidfs,allow_other,ro,nosuid,nodev,noexec,default_permissions";
 
-static void build_fuse_args(const struct nspidfs_options *o, struct fuse_args *args)
+void daemon_fuse_args(const struct nspidfs_options *o, struct fuse_args *args)
 {
 	fuse_opt_add_arg(args, "nspidfs");
 	if (o->fuse_debug)
@@ -91,20 +97,26 @@ static void limit_arenas(void)
 		g_info("mallopt(M_ARENA_MAX) refused");
 }
 
-static bool prepare(const struct nspidfs_options *o)
+bool daemon_check_start(const struct nspidfs_options *o)
 {
 	g_autoptr(GError) err = NULL;
-	int r;
 
 	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
 		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
 		return false;
 	}
-
 	if (!preflight_check_privileges(&err) || !mountpoint_prepare(o->mountpoint, &err)) {
 		g_printerr("nspidfs: %s\n", err->message);
 		return false;
 	}
+	return true;
+}
+
+/* What a server needs before it serves; the keeper checked the rest before mounting. */
+static bool prepare(const struct nspidfs_options *o)
+{
+	int r;
+
 	/* Every walk up a namespace chain ends there: known once, for the daemon's life. */
 	if (pidns_own_ino() == 0) {
 		g_printerr("nspidfs: cannot open /proc/self/ns/pid: %s\n", g_strerror(errno));
@@ -128,22 +140,38 @@ static bool prepare(const struct nspidfs_options *o)
 	return true;
 }
 
-int daemon_run(const struct nspidfs_options *o)
+/* False if the connection is still there: a stop signal ended the loop. */
+static bool connection_ended(struct fuse_session *se)
+{
+	struct pollfd p = {.fd = fuse_session_fd(se)};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/* Serve the connection handed over, until a stop signal or the connection's end. */
+static int serve(const struct nspidfs_options *o, const struct handover *h)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	const struct fuse_lowlevel_ops *ops;
 	struct fuse_session *se;
-	g_autofree char *mountpoint = NULL;
 	int status = 1, r;
 
-	if (!prepare(o))
+	/* Started as /proc/self/exe, whose name would be "exe". */
+	prctl(PR_SET_NAME, "nspidfs");
+	if (!o->foreground)
+		log_to_syslog();
+	if (!prepare(o)) {
+		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
+		nspidfs_close_fd(h->fd[HANDOVER_INIT]);
+		nspidfs_close_fd(h->fd[HANDOVER_READY]);
 		return 1;
-	build_fuse_args(o, &args);
+	}
+	daemon_fuse_args(o, &args);
 	ops = dispatch_ops();
 	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
 	fuse_opt_free_args(&args);
-	if (!se)
-		return 1;
+	if (!se || adopt_attach(se, h->fd[HANDOVER_FUSE], h->fd[HANDOVER_INIT], h->generation) < 0)
+		goto out_destroy;
 	/*
 	 * A shell starts background jobs with SIGINT ignored, and libfuse only handles signals
 	 * left at their default: make the documented stop signals work however we were started.
@@ -154,39 +182,48 @@ int daemon_run(const struct nspidfs_options *o)
 	signal(SIGCHLD, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_destroy;
-	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
-	mountpoint = realpath(o->mountpoint, NULL);
-	if (!mountpoint || fuse_session_mount(se, mountpoint) != 0) {
-		g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
+	if (adopt_replay_init(se) < 0)
 		goto out_signals;
-	}
 	g_message("serving %s with strategy %s, visibility %s", o->mountpoint,
 		  strategy_name(strategy_active()), visibility_name(o->visibility));
-	if (fuse_daemonize(o->foreground) != 0)
-		goto out_unmount;
-	if (!o->foreground)
-		log_to_syslog();
 	r = dispatch_open(se);
 	if (r < 0) {
 		g_printerr("nspidfs: cannot wait for requests: %s\n", g_strerror(-r));
-		goto out_unmount;
+		goto out_signals;
 	}
 	dispatch_start(o->single_thread ? 0 : o->max_threads);
-	signal_ready(o->ready_fd);
+	/* Before the first read: what a dead server left unanswered comes back first. */
+	if (adopt_can_resend() && (r = adopt_resend()) < 0)
+		g_warning("FUSE_NOTIFY_RESEND refused: %s", g_strerror(-r));
+	signal_ready(h->fd[HANDOVER_READY]);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
 	r = dispatch_loop(se, o->spin_us);
 	if (r < 0)
 		g_warning("serving stopped: %s", g_strerror(-r));
 	status = r < 0 ? 1 : 0;
-	/* Before the unmount closes /dev/fuse: workers reply through it. */
+	/* Unmounted or aborted: the keeper tells which, and mounts again after an abort. */
+	if (r == 0 && connection_ended(se))
+		status = NSPIDFS_EXIT_CONNECTION_ENDED;
+	/* Before the session closes /dev/fuse: workers reply through it. */
 	dispatch_stop();
 	dispatch_close();
-out_unmount:
-	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:
 	dispatch_stop();
-	fuse_session_destroy(se);
+	if (se)
+		fuse_session_destroy(se);
+	adopt_detach();
+	nspidfs_close_fd(h->fd[HANDOVER_READY]);
 	return status;
+}
+
+int daemon_run(const struct nspidfs_options *o, char **argv)
+{
+	struct handover h;
+	int r = handover_receive(&h);
+
+	if (r < 0)
+		return 1;
+	return r > 0 ? serve(o, &h) : keeper_run(o, argv);
 }

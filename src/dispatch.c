@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "fs_fast.h"
 #include "fs_ops.h"
 #include "live_table.h"
@@ -39,6 +40,8 @@ static void run(gpointer data, gpointer user_data)
 	struct fuse_file_info *fi = j->has_fi ? &j->fi : NULL;
 	const struct fuse_lowlevel_ops *ops = &nspidfs_ops;
 
+	/* Their replies carry an fh, which adopt.c tags with this server's generation. */
+	adopt_replying_open(j->op == OP_OPEN || j->op == OP_OPENDIR);
 	switch (j->op) {
 	case OP_LOOKUP:
 		ops->lookup(j->req, j->ino, j->name);
@@ -59,6 +62,7 @@ static void run(gpointer data, gpointer user_data)
 		ops->open(j->req, j->ino, fi);
 		break;
 	}
+	adopt_replying_open(false);
 	g_free(j);
 }
 
@@ -131,8 +135,13 @@ static void d_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void d_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	bool answered;
+
 	/* Deferred, it is stored nothing: a READ serves it, as it would any other. */
-	if (!fs_fast_open(req, ino, fi, pagecache_opening(ino)))
+	adopt_replying_open(true);
+	answered = fs_fast_open(req, ino, fi, pagecache_opening(ino));
+	adopt_replying_open(false);
+	if (!answered)
 		defer(OP_OPEN, req, ino, NULL, fi, 0, 0);
 }
 

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_setup(o.debug);
-	status = daemon_run(&o);
+	status = daemon_run(&o, argv);
 	options_clear(&o);
 	return status;
 }

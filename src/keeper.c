@@ -1,0 +1,476 @@
+#include "keeper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "adopt.h"
+#include "daemon.h"
+#include "handover.h"
+#include "log.h"
+#include "mountpoint.h"
+#include "util.h"
+
+/* Servers in a row that may die before serving, and the longest pause between them. */
+#define MAX_FAILURES   8
+#define MAX_BACKOFF_MS 2000
+/* How long a server may take to stop on SIGTERM before SIGKILL. */
+#define STOP_GRACE_MS 10000
+/* Room for a FUSE_INIT read: the kernel refuses buffers smaller than a request can be. */
+#define INIT_READ_BUFFER   ((256 + 1) * 4096)
+#define SERVER_EXIT_ORPHAN 126
+
+struct keeper {
+	const struct nspidfs_options *o;
+	char **argv;
+	char *mountpoint;
+	struct fuse_session *se; /* the mount; its descriptor is the connection, if held */
+	int init_fd;		 /* sealed memfd: the FUSE_INIT request */
+	bool resend;		 /* servers come and go on one connection */
+	int sig_fd;
+	int user_ready; /* --ready-fd, until the first server serves */
+	pid_t server;
+	int ready_rd; /* the server's ready pipe, until it said READY=1 */
+	bool server_ready, ever_ready;
+	unsigned generation;
+	unsigned failures; /* servers in a row that died before serving */
+	bool stopping;
+	gint64 spawn_at; /* when the next server starts (0: none due) */
+	gint64 kill_at;	 /* stopping: when SIGKILL follows SIGTERM */
+	int status;
+};
+
+static int save_init(const void *init, size_t len)
+{
+	int fd = memfd_create("nspidfs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, init, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * The kernel queues FUSE_INIT when the mount is made, and never sends it again: read it
+ * now, once, so that every server (the first included) starts the same way, from a copy.
+ */
+static int read_init(struct keeper *k)
+{
+	g_autofree char *buf = g_malloc(INIT_READ_BUFFER);
+	int fd = fuse_session_fd(k->se);
+	ssize_t n;
+
+	do
+		n = read(fd, buf, INIT_READ_BUFFER);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!adopt_init_valid(buf, (size_t)n))
+		return -EPROTO;
+	k->resend = adopt_init_has_resend(buf, (size_t)n) && !adopt_resend_disabled_for_test();
+	k->init_fd = save_init(buf, (size_t)n);
+	return k->init_fd < 0 ? k->init_fd : 0;
+}
+
+static bool connection_open(struct keeper *k)
+{
+	static const struct fuse_lowlevel_ops no_ops;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	int r;
+
+	daemon_fuse_args(k->o, &args);
+	k->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!k->se)
+		return false;
+	if (fuse_session_mount(k->se, k->mountpoint) != 0) {
+		g_printerr("nspidfs: cannot mount at %s\n", k->o->mountpoint);
+		g_clear_pointer(&k->se, fuse_session_destroy);
+		return false;
+	}
+	r = read_init(k);
+	if (r < 0) {
+		g_printerr("nspidfs: cannot read FUSE_INIT from the new mount: %s\n",
+			   g_strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Close the keeper's descriptor and remove the mount: libfuse unmounts only a live
+ * connection (not after fusermount3 -u, which would make it detach what lies below); a dead
+ * one (an abort, a server that held the only descriptor) is detached here.
+ */
+static void connection_close(struct keeper *k)
+{
+	if (k->se) {
+		fuse_session_unmount(k->se);
+		g_clear_pointer(&k->se, fuse_session_destroy);
+	}
+	nspidfs_close_fd(k->init_fd);
+	k->init_fd = -1;
+	mountpoint_detach_stale(k->mountpoint);
+}
+
+/*
+ * Without resend the server must hold the only descriptor. The session's descriptor number
+ * gets a /dev/fuse never mounted, which polls as an error: libfuse then takes the
+ * connection for gone and unmounts nothing itself.
+ */
+static void let_go_of_connection(struct keeper *k)
+{
+	int idle = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (idle < 0 || dup3(idle, fuse_session_fd(k->se), O_CLOEXEC) < 0)
+		g_warning("cannot let go of the FUSE connection: %s", g_strerror(errno));
+	nspidfs_close_fd(idle);
+}
+
+enum conn { CONN_ALIVE, CONN_UNMOUNTED, CONN_DEAD };
+
+static enum conn connection_state(struct keeper *k)
+{
+	struct pollfd p = {.fd = k->se ? fuse_session_fd(k->se) : -1};
+	struct statvfs vfs;
+
+	if (k->resend && k->se && poll(&p, 1, 0) == 0)
+		return CONN_ALIVE;
+	/* Dead: a mount still there answers ENOTCONN at once (it asks no server). */
+	if (statvfs(k->mountpoint, &vfs) < 0 && errno == ENOTCONN)
+		return CONN_DEAD;
+	return CONN_UNMOUNTED;
+}
+
+/* Between fork() and execve(): async-signal-safe calls only. */
+static void __attribute__((noreturn))
+exec_server(const struct keeper *k, pid_t keeper, int ready_wr, char **env, char *pid_slot)
+{
+	int from[HANDOVER_COUNT] = {fuse_session_fd(k->se), k->init_fd, ready_wr};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	/* A server never outlives its keeper: a new keeper could not mount over its mount. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != keeper)
+		_exit(SERVER_EXIT_ORPHAN);
+	/* Out of the way of 3, 4, 5 first (close-on-exec: these copies go at exec). */
+	for (int i = 0; i < HANDOVER_COUNT; i++) {
+		from[i] = fcntl(from[i], F_DUPFD_CLOEXEC, HANDOVER_FDS_START + HANDOVER_COUNT);
+		if (from[i] < 0)
+			_exit(127);
+	}
+	for (int i = 0; i < HANDOVER_COUNT; i++) {
+		if (dup2(from[i], HANDOVER_FDS_START + i) < 0)
+			_exit(127);
+	}
+	handover_set_pid(pid_slot, getpid());
+	/* This binary even if a newer one was installed at its path since. */
+	execve("/proc/self/exe", k->argv, env);
+	_exit(127);
+}
+
+static void spawn(struct keeper *k)
+{
+	pid_t keeper = getpid();
+	char *pid_slot = NULL;
+	g_auto(GStrv) env = NULL;
+	int ready[2];
+
+	k->spawn_at = 0;
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		g_warning("cannot make a pipe for a server: %s", g_strerror(errno));
+		k->spawn_at = g_get_monotonic_time() + MAX_BACKOFF_MS * 1000;
+		return;
+	}
+	env = handover_env(++k->generation, &pid_slot);
+	k->server = fork();
+	if (k->server == 0)
+		exec_server(k, keeper, ready[1], env, pid_slot);
+	close(ready[1]);
+	if (k->server < 0) {
+		g_warning("cannot start a server: %s", g_strerror(errno));
+		close(ready[0]);
+		k->server = 0;
+		k->spawn_at = g_get_monotonic_time() + MAX_BACKOFF_MS * 1000;
+		return;
+	}
+	k->ready_rd = ready[0];
+	k->server_ready = false;
+	g_debug("server %u is process %d", k->generation, (int)k->server);
+	if (!k->resend)
+		let_go_of_connection(k);
+}
+
+static void signal_user_ready(struct keeper *k)
+{
+	static const char msg[] = "READY=1\n";
+
+	if (k->user_ready < 0)
+		return;
+	if (write(k->user_ready, msg, sizeof(msg) - 1) < 0)
+		g_warning("--ready-fd %d: %s", k->user_ready, g_strerror(errno));
+	nspidfs_close_fd(k->user_ready);
+	k->user_ready = -1;
+}
+
+static void read_ready(struct keeper *k)
+{
+	char buf[16] = "";
+	ssize_t n = read(k->ready_rd, buf, sizeof(buf) - 1);
+
+	if (n < 0 && errno == EINTR)
+		return;
+	nspidfs_close_fd(k->ready_rd);
+	k->ready_rd = -1;
+	if (n <= 0 || strncmp(buf, "READY=1", 7) != 0)
+		return; /* it died first: SIGCHLD tells */
+	k->server_ready = k->ever_ready = true;
+	k->failures = 0;
+	signal_user_ready(k);
+}
+
+static void request_stop(struct keeper *k, int sig)
+{
+	if (!k->stopping)
+		g_debug("signal %d: stopping", sig);
+	k->stopping = true;
+	if (k->server > 0 && !k->kill_at) {
+		kill(k->server, SIGTERM);
+		k->kill_at = g_get_monotonic_time() + STOP_GRACE_MS * 1000;
+	}
+}
+
+static void describe(int status, char *buf, size_t size)
+{
+	if (WIFSIGNALED(status))
+		g_snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(status),
+			   g_strsignal(WTERMSIG(status)));
+	else
+		g_snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+/* Its connection ended (unmounted or aborted): stop, or mount anew. False: stop. */
+static bool after_connection_end(struct keeper *k, const char *what)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (connection_state(k) == CONN_UNMOUNTED) {
+		g_message("%s was unmounted: stopping", k->o->mountpoint);
+		return false;
+	}
+	g_warning("%s; the mount at %s is dead: mounting again (bind mounts of the dead one stay "
+		  "broken unless they bind a shared parent)",
+		  what, k->o->mountpoint);
+	connection_close(k);
+	if (!mountpoint_prepare(k->mountpoint, &err) || !connection_open(k)) {
+		g_warning("cannot mount %s again (%s): stopping", k->o->mountpoint,
+			  err ? err->message : "see above");
+		k->status = 1;
+		return false;
+	}
+	k->spawn_at = g_get_monotonic_time();
+	return true;
+}
+
+/* The server ended: false when the keeper should stop too. */
+static bool server_ended(struct keeper *k, int status)
+{
+	char how[96];
+	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	k->server = 0;
+	k->kill_at = 0;
+	nspidfs_close_fd(k->ready_rd);
+	k->ready_rd = -1;
+	if (k->stopping)
+		return false;
+	describe(status, how, sizeof(how));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == NSPIDFS_EXIT_CONNECTION_ENDED)
+		return after_connection_end(k, "the FUSE connection was aborted");
+	/* Told to stop by someone else (systemd signals every process of the unit). */
+	if (clean)
+		return false;
+	if (!k->ever_ready) {
+		/* It explained why on stderr; it would fail the same way again. */
+		k->status = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
+		return false;
+	}
+	if (connection_state(k) != CONN_ALIVE) {
+		g_autofree char *what = g_strdup_printf("server %u %s", k->generation, how);
+
+		return after_connection_end(k, what);
+	}
+	if (!k->server_ready && ++k->failures >= MAX_FAILURES) {
+		g_critical("server %u %s, the %u-th in a row to die before serving: giving up",
+			   k->generation, how, k->failures);
+		k->status = 1;
+		return false;
+	}
+	g_warning("server %u %s: server %u takes over the connection", k->generation, how,
+		  k->generation + 1);
+	k->spawn_at = g_get_monotonic_time();
+	if (k->failures)
+		k->spawn_at += MIN(100 << (k->failures - 1), MAX_BACKOFF_MS) * 1000;
+	return true;
+}
+
+/* False once the keeper should stop. */
+static bool take_signals(struct keeper *k)
+{
+	struct signalfd_siginfo si;
+	bool go_on = true;
+	int status;
+
+	while (read(k->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			request_stop(k, (int)si.ssi_signo);
+			if (k->server <= 0)
+				go_on = false;
+			continue;
+		}
+		/* Only the server: helpers a dead server left are not ours to reap. */
+		if (k->server > 0 && waitpid(k->server, &status, WNOHANG) == k->server)
+			go_on = server_ended(k, status) && go_on;
+	}
+	return go_on;
+}
+
+static int next_timeout_ms(const struct keeper *k)
+{
+	gint64 now = g_get_monotonic_time(), at = 0;
+
+	if (k->stopping && k->kill_at)
+		at = k->kill_at;
+	else if (!k->stopping && !k->server && k->spawn_at)
+		at = k->spawn_at;
+	if (!at)
+		return -1;
+	return at <= now ? 0 : (int)MIN((at - now + 999) / 1000, G_MAXINT);
+}
+
+static void serve_loop(struct keeper *k)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = k->sig_fd, .events = POLLIN},
+				      {.fd = k->ready_rd, .events = POLLIN}};
+		gint64 now;
+
+		if (poll(p, 2, next_timeout_ms(k)) < 0 && errno != EINTR) {
+			g_warning("poll: %s", g_strerror(errno));
+			k->status = 1;
+			request_stop(k, 0);
+		}
+		if (k->ready_rd >= 0 && p[1].revents)
+			read_ready(k);
+		if (p[0].revents && !take_signals(k))
+			return;
+		now = g_get_monotonic_time();
+		if (k->stopping && k->server > 0 && k->kill_at && now >= k->kill_at) {
+			g_warning("server %d did not stop within %d s: killing it", (int)k->server,
+				  STOP_GRACE_MS / 1000);
+			kill(k->server, SIGKILL);
+			k->kill_at = 0;
+		}
+		if (k->stopping && k->server <= 0)
+			return;
+		if (!k->stopping && !k->server && k->spawn_at && now >= k->spawn_at)
+			spawn(k);
+	}
+}
+
+static bool setup_signals(struct keeper *k)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked, taken from the signalfd; inherited ignored ones are made to count. */
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	/* A reader of --ready-fd that went away must not kill the keeper. */
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return false;
+	k->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return k->sig_fd >= 0;
+}
+
+static void log_mode(const struct keeper *k)
+{
+	if (k->resend)
+		g_info(
+		    "restarts keep the connection: a new server adopts it and the kernel resends "
+		    "what the dead one left unanswered");
+	else
+		g_message("%s: a crash of the server aborts the FUSE connection and %s is mounted "
+			  "again; bind mounts of it break (bind a shared parent)",
+			  adopt_resend_disabled_for_test() ? "NSPIDFS_TEST_NO_RESEND is set"
+							   : "this kernel cannot resend requests",
+			  k->o->mountpoint);
+}
+
+int keeper_run(const struct nspidfs_options *o, char **argv)
+{
+	struct keeper k = {
+	    .o = o,
+	    .argv = argv,
+	    .init_fd = -1,
+	    .sig_fd = -1,
+	    .user_ready = o->ready_fd,
+	    .ready_rd = -1,
+	};
+
+	if (!daemon_check_start(o))
+		return 1;
+	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
+	if (k.user_ready >= 0)
+		fcntl(k.user_ready, F_SETFD, FD_CLOEXEC);
+	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
+	k.mountpoint = realpath(o->mountpoint, NULL);
+	if (!k.mountpoint || !connection_open(&k)) {
+		if (!k.mountpoint)
+			g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
+		connection_close(&k);
+		free(k.mountpoint);
+		return 1;
+	}
+	log_mode(&k);
+	if (fuse_daemonize(o->foreground) != 0 || !setup_signals(&k)) {
+		k.status = 1;
+		goto out;
+	}
+	if (!o->foreground)
+		log_to_syslog();
+	spawn(&k);
+	serve_loop(&k);
+out:
+	nspidfs_close_fd(k.sig_fd);
+	nspidfs_close_fd(k.ready_rd);
+	nspidfs_close_fd(k.user_ready);
+	connection_close(&k);
+	free(k.mountpoint);
+	return k.status;
+}
