@@ -10,7 +10,9 @@
 #include <sys/types.h>
 
 struct daemon {
-	pid_t pid;
+	pid_t pid;    /* the process started: the keeper, which mounts and runs the server */
+	pid_t server; /* the serving process, the keeper's child, when daemon_start() returned */
+	bool restarts_expected; /* else a server that died and was replaced fails daemon_stop() */
 	char dir[64]; /* temporary directory holding mnt/ and log */
 	char mnt[80];
 	char log[80];
@@ -22,9 +24,13 @@ void harness_init(void);
 bool daemon_start(struct daemon *d, const char *const *extra_args);
 /* daemon_stop()'s answer when the daemon exited 0 but a sanitizer reported in its log. */
 #define DAEMON_SANITIZER_REPORT 125
+/* Its answer when a server died and the keeper started another, unasked: a crash. */
+#define DAEMON_SERVER_REPLACED 124
+/* The keeper's child now (after a restart, the new server), or -1. */
+pid_t daemon_server(const struct daemon *d);
 /*
  * SIGTERM, wait, and return its exit status (-1 if killed by a signal, or
- * DAEMON_SANITIZER_REPORT); the mount point is removed.
+ * DAEMON_SANITIZER_REPORT, or DAEMON_SERVER_REPLACED); the mount point is removed.
  */
 int daemon_stop(struct daemon *d);
 /* Messages of level warning or worse the daemon logged (an empty string if none). */

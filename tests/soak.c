@@ -381,8 +381,8 @@ int main(int argc, char **argv)
 	harness_strategy_alone(strategy);
 	if (!daemon_start(&d, args))
 		return 1;
-	rss0 = rss_kib(d.pid);
-	fds0 = fd_count(d.pid);
+	rss0 = rss_kib(d.server);
+	fds0 = fd_count(d.server);
 	pthread_create(&churn, NULL, churn_main, NULL);
 	for (int i = 0; i < READERS; i++)
 		pthread_create(&readers[i], NULL, reader_main, NULL);
@@ -391,9 +391,9 @@ int main(int argc, char **argv)
 	pthread_join(churn, NULL);
 	for (int i = 0; i < READERS; i++)
 		pthread_join(readers[i], NULL);
-	rss1 = rss_kib(d.pid);
+	rss1 = rss_kib(d.server);
 	cached = cache_entries(&d); /* reading the metrics drops entries of the dead first */
-	fds1 = fd_count(d.pid);
+	fds1 = fd_count(d.server);
 	/* The errors the daemon explained: its log goes when it stops. */
 	if (g_atomic_int_get(&err_other) || g_atomic_int_get(&wrong)) {
 		g_autofree char *log = NULL;

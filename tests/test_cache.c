@@ -524,7 +524,7 @@ static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
 	long before = metric(&d, PROCESS_ENTRIES);
-	unsigned fds = fd_count(d.pid);
+	unsigned fds = fd_count(d.server);
 
 	for (int i = 0; i < 5; i++) {
 		p[i] = spawn(true);
@@ -535,7 +535,7 @@ static void test_exited_process_leaves_the_cache(void **state)
 		finish(&p[i]);
 	/* At most: a reader elsewhere may only have made entries go. */
 	assert_true(metric(&d, PROCESS_ENTRIES) <= before);
-	assert_true(fd_count(d.pid) <= fds);
+	assert_true(fd_count(d.server) <= fds);
 }
 
 /* pid's start time in clock ticks since boot: field 22 of /proc/PID/stat. */
@@ -678,7 +678,7 @@ static void expect_ancestors(const char *mnt, const struct member *m)
 static void test_namespace_cache(void **state)
 {
 	long entries = metric(&d, NS_ENTRIES), hits;
-	unsigned fds = fd_count(d.pid);
+	unsigned fds = fd_count(d.server);
 	struct nstree t;
 	int l1, l2, a, b;
 
@@ -694,7 +694,7 @@ static void test_namespace_cache(void **state)
 	assert_int_equal(metric(&d, NS_HITS), hits + 1);
 	nstree_destroy(&t);
 	/* Unasked: the daemon wakes when a cached process exits, and lets go of its entries. */
-	assert_true(wait_for_fd_count(d.pid, fds));
+	assert_true(wait_for_fd_count(d.server, fds));
 	/* At most: a reader elsewhere may only have made entries go. */
 	assert_true(metric(&d, NS_ENTRIES) <= entries);
 }

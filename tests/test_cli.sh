@@ -136,6 +136,11 @@ stop_daemon() {
 	fi
 }
 
+# server_of KEEPER: the serving process, the keeper's child (empty if there is none).
+server_of() {
+	cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }'
+}
+
 # mountinfo_line MOUNTPOINT: the topmost mountinfo line for MOUNTPOINT, if any.
 mountinfo_line() {
 	awk -v p="$1" '$5 == p { l = $0 } END { if (l != "") print l }' /proc/self/mountinfo
@@ -282,10 +287,12 @@ else
 fi
 
 # kill(2) with a thread's ID hands the signal to that thread unless it blocks it: a worker
-# that took SIGTERM would end the session while the reading thread slept on.
+# that took SIGTERM would end the session while the reading thread slept on. The server
+# that stops so stops its keeper too.
 start_daemon "$T/log8w" "$MNT"
 if [ "$READY" = READY=1 ]; then
-	worker=$(ls "/proc/$DPID/task" | grep -vx "$DPID" | tail -n 1)
+	server=$(server_of "$DPID")
+	worker=$(ls "/proc/$server/task" | grep -vx "$server" | tail -n 1)
 	kill -s TERM "$worker"
 	stop_daemon "$DPID" none
 	[ -n "$worker" ] && [ "$RC" -eq 0 ] && [ -z "$(mounts_under "$MNT")" ]
@@ -366,10 +373,13 @@ mounted=$?
 check "daemonized: returns 0 once mounted" $? "exit $rc, mountinfo: $(mountinfo_line "$MNT")" \
 	"$T/log11"
 
-# The daemon: an nspidfs process whose command line is exactly "$BIN $MNT".
+# The daemon: the keeper, an nspidfs process whose command line is exactly "$BIN $MNT"
+# (its server's is the same) and whose parent is not nspidfs.
 dpid=
 for p in $(pgrep -f -- "$MNT"); do
+	parent=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
 	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = nspidfs ] &&
+		[ "$(cat "/proc/$parent/comm" 2>/dev/null)" != nspidfs ] &&
 		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$BIN $MNT " ]; then
 		dpid=$p
 	fi

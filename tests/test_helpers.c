@@ -79,7 +79,7 @@ static GArray *children_in(pid_t daemon, uint64_t ns_ino)
 
 static GArray *helpers_in(uint64_t ns_ino)
 {
-	return children_in(d.pid, ns_ino);
+	return children_in(d.server, ns_ino);
 }
 
 struct reader {
@@ -184,7 +184,7 @@ static void test_helper_cap(void **state)
 	}
 	/* Sample the daemon's children until every reader is done (a helper is two processes). */
 	while (running) {
-		g_autoptr(GArray) kids = children_in(x.pid, 0);
+		g_autoptr(GArray) kids = children_in(x.server, 0);
 
 		guint alive = 0;
 
@@ -226,7 +226,7 @@ static void test_helper_killed(void **state)
 	/* Wait, bounded, for the helper to join the namespace, then kill it. */
 	for (int i = 0; i < 100000; i++) {
 		g_clear_pointer(&victims, g_array_unref);
-		victims = children_in(x.pid, ns);
+		victims = children_in(x.server, ns);
 		if (victims->len)
 			break;
 		sched_yield();
@@ -265,8 +265,8 @@ static void test_out_of_fds(void **state)
 	assert_true(daemon_start(&x, args));
 	/* No new descriptor at all: stdio is open, so any new one would be 3 or more. */
 	low.rlim_cur = 3;
-	assert_true(open_fds(x.pid) > 3);
-	assert_int_equal(prlimit(x.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	assert_true(open_fds(x.server) > 3);
+	assert_int_equal(prlimit(x.server, RLIMIT_NOFILE, &low, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		int r = read_file_at(x.mnt, tree.m[nested].host, "ancestors", buf, sizeof(buf));
 
@@ -275,7 +275,7 @@ static void test_out_of_fds(void **state)
 		failed += r < 0;
 	}
 	assert_true(failed > 0);
-	assert_int_equal(prlimit(x.pid, RLIMIT_NOFILE, &back, NULL), 0);
+	assert_int_equal(prlimit(x.server, RLIMIT_NOFILE, &back, NULL), 0);
 	assert_true(read_file_at(x.mnt, tree.m[nested].host, "ancestors", buf, sizeof(buf)) > 0);
 	assert_int_equal(daemon_stop(&x), 0);
 }
@@ -299,7 +299,7 @@ static void test_stop_with_read_in_flight(void **state)
 	/* The read is in flight once its helper exists; it lives until the timeout. */
 	do {
 		g_clear_pointer(&kids, g_array_unref);
-		kids = children_in(x.pid, 0);
+		kids = children_in(x.server, 0);
 		sched_yield();
 	} while (kids->len == 0);
 	assert_int_equal(daemon_stop(&x), 0);

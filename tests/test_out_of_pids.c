@@ -169,7 +169,7 @@ static int setup(void **state)
 	if (read_file_at(d.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) <= 0)
 		return -1;
 	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", hierarchy, getpid());
-	pid = g_strdup_printf("%d", d.pid);
+	pid = g_strdup_printf("%d", d.server);
 	if (g_mkdir(cgroup, 0755) < 0 || cg_write(cgroup, "cgroup.procs", pid) < 0) {
 		fprintf(stderr, "cannot move the daemon into %s: %s\n", cgroup, g_strerror(errno));
 		return -1;
@@ -225,7 +225,7 @@ static void test_daemon_cannot_fork(void **state)
 
 	if (!cgroup)
 		skip();
-	base = threads_of(d.pid);
+	base = threads_of(d.server);
 	assert_int_equal(cg_read_number("pids.current", NULL), base);
 	refused = cg_read_number("pids.events", "max ");
 	max = g_strdup_printf("%u", base);
@@ -241,7 +241,7 @@ static void test_daemon_cannot_fork(void **state)
 	/* The kernel refused the forks, and nothing was left behind. */
 	assert_true(cg_read_number("pids.events", "max ") >= refused + 5);
 	assert_int_equal(cg_read_number("pids.current", NULL), base);
-	assert_int_equal(threads_of(d.pid), base);
+	assert_int_equal(threads_of(d.server), base);
 }
 
 /* One slot: the helper is forked, but cannot fork the grandchild that joins the namespace. */
