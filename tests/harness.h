@@ -13,7 +13,7 @@ struct daemon {
 	pid_t pid;    /* the process started: the keeper, which mounts and runs the server */
 	pid_t server; /* the serving process, the keeper's child, when daemon_start() returned */
 	bool restarts_expected; /* else a server that died and was replaced fails daemon_stop() */
-	char dir[64]; /* temporary directory holding mnt/ and log */
+	char dir[64];		/* temporary directory holding mnt/ and log */
 	char mnt[80];
 	char log[80];
 };
@@ -30,7 +30,8 @@ bool daemon_start(struct daemon *d, const char *const *extra_args);
 pid_t daemon_server(const struct daemon *d);
 /*
  * SIGTERM, wait, and return its exit status (-1 if killed by a signal, or
- * DAEMON_SANITIZER_REPORT, or DAEMON_SERVER_REPLACED); the mount point is removed.
+ * DAEMON_SANITIZER_REPORT, or DAEMON_SERVER_REPLACED); the mount point is removed. With
+ * pid 0 (the test reaped the daemon itself) it checks the log and cleans up.
  */
 int daemon_stop(struct daemon *d);
 /* Messages of level warning or worse the daemon logged (an empty string if none). */

@@ -1,0 +1,688 @@
+/*
+ * Restarts readers must not see (issue 16). The server is killed with SIGKILL again and
+ * again while readers in another mount namespace read through a bind of the mount point
+ * itself, made after the daemon serves, with a request in flight at every kill (a creds
+ * helper made slow by NSPIDFS_TEST_HELPER_DELAY_MS): every read must succeed with the
+ * kernel's answer, and the longest wait is reported. Open files and directories outlive
+ * their server. An aborted connection is mounted again, with a log line. SIGTERM and
+ * fusermount3 -u leave no process, connection or mount. Without resend (simulated), a
+ * crash fails the reads in flight rather than leaving them waiting, and the mount is made
+ * again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define KILLS	     20
+#define HELPER_DELAY "100"
+#define DEADLINE_US  (30 * G_USEC_PER_SEC)
+#define FUSECTL	     "/sys/fs/fuse/connections"
+
+static struct nstree tree;
+static int nested; /* a member, not the init, of a namespace two levels down */
+
+enum reader_kind { R_IN_FLIGHT, R_PID_FILES, R_NS_FILES, R_TREE, R_LISTING, READERS };
+
+static const char *const reader_names[READERS] = {
+    [R_IN_FLIGHT] = "PID/init needing a helper",
+    [R_PID_FILES] = "PID/{init,nspid,level,ancestors}",
+    [R_NS_FILES] = "ns/INODE/{init,level}",
+    [R_TREE] = "tree",
+    [R_LISTING] = "the root listing",
+};
+
+struct reader_result {
+	long reads, errors, wrong;
+	gint64 max_wait_us;
+	char problem[200];
+};
+
+/* Shared with the reader process (another mount namespace). */
+struct shared {
+	int stop;
+	int bound; /* 1 once the bind serves, -1 if it failed */
+	char bind[96];
+	struct reader_result r[READERS];
+};
+
+static struct shared *sh;
+
+static int setup(void **state)
+{
+	nstree_init(&tree);
+	nested = nstree_add(&tree, nstree_add(&tree, nstree_add(&tree, -1, true), true), false);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return sh == MAP_FAILED ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	nstree_destroy(&tree);
+	munmap(sh, sizeof(*sh));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ readers */
+
+static void note(struct reader_result *r, bool error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void note(struct reader_result *r, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error)
+		r->errors++;
+	else
+		r->wrong++;
+	if (r->problem[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->problem, sizeof(r->problem), fmt, ap);
+	va_end(ap);
+}
+
+/* Read a file of the bind; false (noted) on an error. */
+static bool timed_read(struct reader_result *r, const char *rel, char *buf, size_t size)
+{
+	char path[256];
+	gint64 t0 = g_get_monotonic_time(), dt;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", sh->bind, rel);
+	n = read_file(path, buf, size);
+	dt = g_get_monotonic_time() - t0;
+	__atomic_add_fetch(&r->reads, 1, __ATOMIC_RELEASE);
+	r->max_wait_us = MAX(r->max_wait_us, dt);
+	if (n < 0)
+		note(r, true, "%s: %s", rel, strerror(-n));
+	return n >= 0;
+}
+
+static void expect_text(struct reader_result *r, const char *rel, const char *want)
+{
+	char buf[4096];
+
+	if (timed_read(r, rel, buf, sizeof(buf)) && strcmp(buf, want) != 0)
+		note(r, false, "%s: '%s', want '%s'", rel, buf, want);
+}
+
+static void read_in_flight(struct reader_result *r)
+{
+	const struct member *m = &tree.m[nested];
+	char rel[64], want[32];
+
+	snprintf(rel, sizeof(rel), "%d/init", m->host);
+	snprintf(want, sizeof(want), "%d\n", m->inits[m->level]);
+	expect_text(r, rel, want);
+}
+
+/* Processes of the daemon's namespace need no helper: the kernel's NSpid is their PID. */
+static void read_pid_files(struct reader_result *r)
+{
+	pid_t pids[] = {getpid(), getppid()}, nspid[TREE_LEVELS];
+	char rel[64], want[64];
+	unsigned n;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(pids); i++) {
+		if (kernel_nspid(pids[i], nspid, TREE_LEVELS, &n) < 0 || n != 1) {
+			note(r, false, "kernel NSpid of %d unreadable", pids[i]);
+			continue;
+		}
+		snprintf(rel, sizeof(rel), "%d/nspid", pids[i]);
+		snprintf(want, sizeof(want), "%d\n", nspid[0]);
+		expect_text(r, rel, want);
+		snprintf(rel, sizeof(rel), "%d/init", pids[i]);
+		expect_text(r, rel, "1\n");
+		snprintf(rel, sizeof(rel), "%d/level", pids[i]);
+		expect_text(r, rel, "0\n");
+	}
+}
+
+static void read_ns_files(struct reader_result *r)
+{
+	const struct member *m = &tree.m[nested];
+	uint64_t ns = kernel_ns_ino(m->host);
+	char rel[64], want[32];
+
+	snprintf(rel, sizeof(rel), "ns/%llu/init", (unsigned long long)ns);
+	snprintf(want, sizeof(want), "%d\n", m->inits[m->level]);
+	expect_text(r, rel, want);
+	snprintf(rel, sizeof(rel), "ns/%llu/level", (unsigned long long)ns);
+	snprintf(want, sizeof(want), "%u\n", m->level);
+	expect_text(r, rel, want);
+}
+
+static void read_tree(struct reader_result *r)
+{
+	const struct member *m = &tree.m[nested];
+	g_autofree char *buf = g_malloc(1 << 20);
+	char line[96];
+
+	snprintf(line, sizeof(line), "ns %llu level %u init %d ",
+		 (unsigned long long)kernel_ns_ino(m->host), m->level, m->inits[m->level]);
+	if (timed_read(r, "tree", buf, 1 << 20) && !strstr(buf, line))
+		note(r, false, "tree lacks '%s'", line);
+}
+
+static void read_listing(struct reader_result *r)
+{
+	gint64 t0 = g_get_monotonic_time();
+	DIR *dir = opendir(sh->bind);
+	char want[16];
+	bool seen = false;
+	struct dirent *e;
+
+	snprintf(want, sizeof(want), "%d", getpid());
+	__atomic_add_fetch(&r->reads, 1, __ATOMIC_RELEASE);
+	if (!dir) {
+		note(r, true, "opendir: %s", strerror(errno));
+		return;
+	}
+	errno = 0;
+	while ((e = readdir(dir)))
+		seen |= strcmp(e->d_name, want) == 0;
+	if (errno)
+		note(r, true, "readdir: %s", strerror(errno));
+	else if (!seen)
+		note(r, false, "the root does not list %s", want);
+	closedir(dir);
+	r->max_wait_us = MAX(r->max_wait_us, g_get_monotonic_time() - t0);
+}
+
+static void *reader_main(void *arg)
+{
+	enum reader_kind kind = (enum reader_kind)(intptr_t)arg;
+	struct reader_result *r = &sh->r[kind];
+
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
+		switch (kind) {
+		case R_IN_FLIGHT:
+			read_in_flight(r);
+			break;
+		case R_PID_FILES:
+			read_pid_files(r);
+			break;
+		case R_NS_FILES:
+			read_ns_files(r);
+			break;
+		case R_TREE:
+			read_tree(r);
+			break;
+		default:
+			read_listing(r);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A process in a mount namespace of its own binds the mount point itself (as a container
+ * runtime does with -v MOUNTPOINT:...), then reads through the bind until told to stop.
+ */
+static pid_t start_readers(const struct daemon *d)
+{
+	pid_t pid;
+
+	memset(sh, 0, sizeof(*sh));
+	snprintf(sh->bind, sizeof(sh->bind), "%s/bind", d->dir);
+	assert_int_equal(mkdir(sh->bind, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pthread_t th[READERS];
+		char buf[16], level[128];
+
+		snprintf(level, sizeof(level), "%s/self/level", sh->bind);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(d->mnt, sh->bind, NULL, MS_BIND, NULL) < 0 ||
+		    read_file(level, buf, sizeof(buf)) < 0) {
+			__atomic_store_n(&sh->bound, -1, __ATOMIC_RELEASE);
+			_exit(1);
+		}
+		__atomic_store_n(&sh->bound, 1, __ATOMIC_RELEASE);
+		for (intptr_t i = 0; i < READERS; i++)
+			pthread_create(&th[i], NULL, reader_main, (void *)i);
+		for (int i = 0; i < READERS; i++)
+			pthread_join(th[i], NULL);
+		_exit(0);
+	}
+	/* Bounded wait for the bind, by the readers' own word. */
+	for (gint64 end = g_get_monotonic_time() + DEADLINE_US;
+	     !__atomic_load_n(&sh->bound, __ATOMIC_ACQUIRE) && g_get_monotonic_time() < end;)
+		sched_yield();
+	assert_int_equal(__atomic_load_n(&sh->bound, __ATOMIC_ACQUIRE), 1);
+	return pid;
+}
+
+/* Stop the readers; fail if one of them still waits (a read nobody answers) at the deadline. */
+static void stop_readers(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status;
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	assert_true(pidfd >= 0);
+	if (poll(&p, 1, (int)(DEADLINE_US / 1000)) != 1) {
+		kill(pid, SIGKILL);
+		fail_msg("a reader was still waiting %d s after the last kill",
+			 (int)(DEADLINE_US / G_USEC_PER_SEC));
+	}
+	close(pidfd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* ------------------------------------------------------------------ the daemon's processes */
+
+/*
+ * Whether the server has a child in namespace ns (0: anywhere): a helper, serving a request
+ * in flight. (The test delay runs before a helper joins the namespace.)
+ */
+static bool has_helper_in(pid_t server, uint64_t ns)
+{
+	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", server);
+	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
+	const char *tid;
+
+	while (dir && (tid = g_dir_read_name(dir))) {
+		g_autofree char *path = g_strdup_printf("%s/%s/children", taskdir, tid);
+		g_autofree char *text = NULL;
+		g_auto(GStrv) pids = NULL;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		pids = g_strsplit(g_strstrip(text), " ", -1);
+		for (char **p = pids; *p; p++) {
+			if (atoi(*p) > 0 && (ns == 0 || kernel_ns_ino(atoi(*p)) == ns))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Bounded: until a read is in flight in the server, waiting for its helper. */
+static void wait_helper(pid_t server, uint64_t ns)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+
+	while (!has_helper_in(server, ns)) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("no read in flight in server %d", server);
+		sched_yield();
+	}
+}
+
+/* Bounded: until the reader finished more than `done` reads. */
+static void wait_reads(enum reader_kind kind, long done)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+
+	while (__atomic_load_n(&sh->r[kind].reads, __ATOMIC_ACQUIRE) <= done) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("%s: the read in flight at the kill was never answered",
+				 reader_names[kind]);
+		sched_yield();
+	}
+}
+
+/* Bounded: the keeper's child once it is not `old`. */
+static pid_t wait_new_server(const struct daemon *d, pid_t old)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+	pid_t s;
+
+	while ((s = daemon_server(d)) <= 0 || s == old) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("no new server %d s after server %d died",
+				 (int)(DEADLINE_US / G_USEC_PER_SEC), old);
+		sched_yield();
+	}
+	return s;
+}
+
+static void kill_and_reap_check(pid_t server)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, server, 0);
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	assert_true(pidfd >= 0);
+	assert_int_equal(kill(server, SIGKILL), 0);
+	/* Gone (the pidfd polls readable when it exits), whoever reaps it. */
+	assert_int_equal(poll(&p, 1, (int)(DEADLINE_US / 1000)), 1);
+	close(pidfd);
+}
+
+static unsigned count_in_log(const struct daemon *d, const char *what)
+{
+	g_autofree char *log = NULL;
+	unsigned n = 0;
+
+	g_file_get_contents(d->log, &log, NULL, NULL);
+	for (const char *p = log; p && (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+static void report(void)
+{
+	gint64 others = 0;
+
+	for (int i = 0; i < READERS; i++) {
+		const struct reader_result *r = &sh->r[i];
+
+		printf("  %-34s %6ld reads, %ld errors, %ld wrong, longest wait %.1f ms%s%s\n",
+		       reader_names[i], r->reads, r->errors, r->wrong, r->max_wait_us / 1000.0,
+		       r->problem[0] ? ": " : "", r->problem);
+		if (i != R_IN_FLIGHT)
+			others = MAX(others, r->max_wait_us);
+	}
+	printf("  longest wait of a reader with no helper: %.1f ms\n", others / 1000.0);
+}
+
+/*
+ * SIGKILL of the server, KILLS times, each while a read waits for its helper: the readers
+ * through a bind of the mount point itself see nothing of it.
+ */
+static void test_kills_are_invisible(void **state)
+{
+	const char *args[] = {"--strategy=creds", "--pid-cache=0", "--helper-timeout=5000", NULL};
+	uint64_t ns = kernel_ns_ino(tree.m[nested].host);
+	struct daemon d;
+	pid_t readers, server;
+
+	/* Every read of the nested member forks a helper (no cache), which takes this long. */
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", HELPER_DELAY, 1);
+	assert_true(daemon_start(&d, args));
+	unsetenv("NSPIDFS_TEST_HELPER_DELAY_MS");
+	d.restarts_expected = true;
+	readers = start_readers(&d);
+	server = d.server;
+	for (int i = 0; i < KILLS; i++) {
+		long done;
+
+		/* A read is in flight (its helper runs): kill its server. */
+		wait_helper(server, ns);
+		done = __atomic_load_n(&sh->r[R_IN_FLIGHT].reads, __ATOMIC_ACQUIRE);
+		kill_and_reap_check(server);
+		server = wait_new_server(&d, server);
+		/* The next server answered it (the kernel sent it again). */
+		wait_reads(R_IN_FLIGHT, done);
+	}
+	stop_readers(readers);
+	printf("%d kills of the server under %d readers bound in another mount namespace:\n", KILLS,
+	       READERS);
+	report();
+	for (int i = 0; i < READERS; i++) {
+		assert_true(sh->r[i].reads > 0);
+		if (sh->r[i].errors || sh->r[i].wrong)
+			fail_msg("%s: %ld errors, %ld wrong answers; first: %s", reader_names[i],
+				 sh->r[i].errors, sh->r[i].wrong, sh->r[i].problem);
+	}
+	for (int i = 0; i < READERS; i++) {
+		if (i != R_IN_FLIGHT && sh->r[i].max_wait_us >= G_USEC_PER_SEC)
+			fail_msg("%s waited %.0f ms", reader_names[i], sh->r[i].max_wait_us / 1e3);
+	}
+	assert_int_equal(count_in_log(&d, "takes over the connection"), KILLS);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
+/* ------------------------------------------------------------------ open files */
+
+/*
+ * A file and a directory opened from one server are read through another: the new server
+ * opens them again for the reader instead of trusting the dead one's handles (a directory
+ * handle was a pointer into the dead process).
+ */
+static void test_open_files_outlive_the_server(void **state)
+{
+	char path[160], before[4096], after[4096];
+	struct daemon d;
+	int fd, n;
+	DIR *dir;
+	struct dirent *e;
+	unsigned entries = 0;
+	bool own = false;
+	pid_t server;
+
+	assert_true(daemon_start(&d, NULL));
+	d.restarts_expected = true;
+	snprintf(path, sizeof(path), "%s/%d/json", d.mnt, tree.m[nested].host);
+	assert_true(read_file(path, before, sizeof(before)) > 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	dir = opendir(d.mnt);
+	assert_non_null(dir);
+	/* Part of the listing from the first server. */
+	for (int i = 0; i < 3 && (e = readdir(dir)); i++)
+		entries++;
+	server = d.server;
+	for (int round = 0; round < 2; round++) {
+		kill_and_reap_check(server);
+		server = wait_new_server(&d, server);
+	}
+	n = (int)pread(fd, after, sizeof(after) - 1, 0);
+	assert_true(n > 0);
+	after[n] = '\0';
+	assert_string_equal(after, before);
+	errno = 0;
+	while ((e = readdir(dir))) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%d", getpid());
+		own |= strcmp(e->d_name, want) == 0;
+		entries++;
+	}
+	assert_int_equal(errno, 0);
+	assert_true(own);
+	closedir(dir);
+	close(fd);
+	/* The handles were released to the server that opened them again; no server died. */
+	assert_int_equal(daemon_server(&d), server);
+	assert_int_equal(count_in_log(&d, "takes over the connection"), 2);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
+/* ------------------------------------------------------------------ the connection's end */
+
+static void mount_fusectl(void)
+{
+	struct stat st;
+
+	if (stat(FUSECTL "/..", &st) == 0 && access(FUSECTL, F_OK) == 0) {
+		g_autoptr(GDir) dir = g_dir_open(FUSECTL, 0, NULL);
+
+		/* Empty: not mounted in this mount namespace. */
+		if (dir && !g_dir_read_name(dir))
+			mount("fusectl", FUSECTL, "fusectl", 0, NULL);
+	}
+}
+
+static unsigned connection_of(const char *mnt)
+{
+	struct stat st;
+
+	assert_int_equal(stat(mnt, &st), 0);
+	return minor(st.st_dev);
+}
+
+static bool connection_exists(unsigned conn)
+{
+	g_autofree char *path = g_strdup_printf(FUSECTL "/%u", conn);
+
+	return access(path, F_OK) == 0;
+}
+
+/* Whether mountinfo has a mount at mnt. */
+static bool mounted_at(const char *mnt)
+{
+	g_autofree char *info = NULL;
+	g_autofree char *needle = g_strdup_printf(" %s ", mnt);
+
+	assert_true(g_file_get_contents("/proc/self/mountinfo", &info, NULL, NULL));
+	return strstr(info, needle) != NULL;
+}
+
+/* Bounded: until the mount point answers again (after a new mount). */
+static void wait_serving(const char *mnt)
+{
+	g_autofree char *path = g_strdup_printf("%s/self/level", mnt);
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+	char buf[16];
+
+	while (read_file(path, buf, sizeof(buf)) < 0) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("%s did not serve again", mnt);
+		sched_yield();
+	}
+	assert_string_equal(buf, "0\n");
+}
+
+/* An abort (fusectl) kills the connection: the keeper says so and mounts again. */
+static void test_abort_mounts_again(void **state)
+{
+	struct daemon d;
+	unsigned conn, again;
+	g_autofree char *abort_path = NULL;
+
+	mount_fusectl();
+	assert_true(daemon_start(&d, NULL));
+	d.restarts_expected = true;
+	conn = connection_of(d.mnt);
+	abort_path = g_strdup_printf(FUSECTL "/%u/abort", conn);
+	if (access(abort_path, W_OK) < 0) {
+		daemon_stop(&d);
+		skip();
+	}
+	{
+		int fd = open(abort_path, O_WRONLY | O_CLOEXEC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "1", 1), 1);
+		close(fd);
+	}
+	wait_serving(d.mnt);
+	/* (The new connection may get the dead one's device number.) */
+	again = connection_of(d.mnt);
+	assert_int_equal(count_in_log(&d, "the FUSE connection was aborted"), 1);
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_false(connection_exists(again));
+}
+
+/* SIGTERM to the keeper, and fusermount3 -u: no process, connection or mount is left. */
+static void test_stop_leaves_nothing(void **state)
+{
+	for (int how = 0; how < 2; how++) {
+		struct daemon d;
+		unsigned conn;
+		pid_t server;
+		int status;
+
+		mount_fusectl();
+		assert_true(daemon_start(&d, NULL));
+		conn = connection_of(d.mnt);
+		server = d.server;
+		assert_true(connection_exists(conn));
+		if (how == 0) {
+			assert_int_equal(daemon_stop(&d), 0);
+		} else {
+			g_autofree char *cmd = g_strdup_printf("fusermount3 -u %s", d.mnt);
+
+			assert_int_equal(system(cmd), 0);
+			assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			d.pid = 0;
+			assert_false(mounted_at(d.mnt));
+			assert_int_equal(daemon_stop(&d), 0);
+		}
+		assert_true(kill(server, 0) < 0 && errno == ESRCH);
+		assert_false(connection_exists(conn));
+	}
+}
+
+/*
+ * A kernel that cannot resend (simulated): the server holds the only descriptor, so its
+ * death ends the reads in flight with an error at once, not never; the keeper then mounts
+ * again where the mount was.
+ */
+static void test_without_resend_nothing_hangs(void **state)
+{
+	const char *args[] = {"--strategy=creds", "--pid-cache=0", "--helper-timeout=60000", NULL};
+	char path[160], buf[64];
+	struct daemon d;
+	int p[2], r;
+	pid_t reader;
+	struct pollfd pf;
+
+	setenv("NSPIDFS_TEST_NO_RESEND", "1", 1);
+	/* The read in flight would wait a minute for its helper. */
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", "60000", 1);
+	assert_true(daemon_start(&d, args));
+	unsetenv("NSPIDFS_TEST_NO_RESEND");
+	unsetenv("NSPIDFS_TEST_HELPER_DELAY_MS");
+	d.restarts_expected = true;
+	assert_true(count_in_log(&d, "NSPIDFS_TEST_NO_RESEND is set") == 1);
+	snprintf(path, sizeof(path), "%s/%d/init", d.mnt, tree.m[nested].host);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	reader = fork();
+	if (reader == 0) {
+		r = read_file(path, buf, sizeof(buf));
+		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(p[1]);
+	pf = (struct pollfd){.fd = p[0], .events = POLLIN};
+	if (poll(&pf, 1, 0) == 1 && read(p[0], &r, sizeof(r)) == sizeof(r))
+		fail_msg("the read ended before the kill: %d", r);
+	wait_helper(d.server, 0);
+	kill_and_reap_check(d.server);
+	pf = (struct pollfd){.fd = p[0], .events = POLLIN};
+	if (poll(&pf, 1, 10000) != 1)
+		fail_msg("the read in flight at the crash still waits 10 s later");
+	assert_int_equal(read(p[0], &r, sizeof(r)), sizeof(r));
+	assert_true(r < 0);
+	close(p[0]);
+	waitpid(reader, NULL, 0);
+	wait_serving(d.mnt);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
+/* argv[1], if given: only the tests whose names match it (a glob), for debugging. */
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kills_are_invisible),
+	    cmocka_unit_test(test_open_files_outlive_the_server),
+	    cmocka_unit_test(test_abort_mounts_again),
+	    cmocka_unit_test(test_stop_leaves_nothing),
+	    cmocka_unit_test(test_without_resend_nothing_hangs),
+	};
+
+	harness_init();
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
