@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -256,6 +257,8 @@ static pid_t start_readers(const struct daemon *d)
 		pthread_t th[READERS];
 		char buf[16], level[128];
 
+		/* A failed test must not leave readers spinning on a dead mount. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		snprintf(level, sizeof(level), "%s/self/level", sh->bind);
 		if (unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -650,6 +653,7 @@ static void test_without_resend_nothing_hangs(void **state)
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	reader = fork();
 	if (reader == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		r = read_file(path, buf, sizeof(buf));
 		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
 	}
