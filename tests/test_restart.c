@@ -328,12 +328,25 @@ static bool has_helper_in(pid_t server, uint64_t ns)
 	return false;
 }
 
+/* Fail at the readers' first error or wrong answer (sh->r is zeroed when none read). */
+static void check_readers(void)
+{
+	for (int i = 0; i < READERS; i++) {
+		const struct reader_result *r = &sh->r[i];
+
+		if (__atomic_load_n(&r->errors, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&r->wrong, __ATOMIC_ACQUIRE))
+			fail_msg("%s: %s", reader_names[i], r->problem);
+	}
+}
+
 /* Bounded: until a read is in flight in the server, waiting for its helper. */
 static void wait_helper(pid_t server, uint64_t ns)
 {
 	gint64 end = g_get_monotonic_time() + DEADLINE_US;
 
 	while (!has_helper_in(server, ns)) {
+		check_readers();
 		if (g_get_monotonic_time() > end)
 			fail_msg("no read in flight in server %d", server);
 		sched_yield();
@@ -346,6 +359,7 @@ static void wait_reads(enum reader_kind kind, long done)
 	gint64 end = g_get_monotonic_time() + DEADLINE_US;
 
 	while (__atomic_load_n(&sh->r[kind].reads, __ATOMIC_ACQUIRE) <= done) {
+		check_readers();
 		if (g_get_monotonic_time() > end)
 			fail_msg("%s: the read in flight at the kill was never answered",
 				 reader_names[kind]);
@@ -611,17 +625,18 @@ static void test_stop_leaves_nothing(void **state)
 		server = d.server;
 		assert_true(connection_exists(conn));
 		if (how == 0) {
-			assert_int_equal(daemon_stop(&d), 0);
+			assert_int_equal(kill(d.pid, SIGTERM), 0);
 		} else {
 			g_autofree char *cmd = g_strdup_printf("fusermount3 -u %s", d.mnt);
 
 			assert_int_equal(system(cmd), 0);
-			assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
-			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-			d.pid = 0;
-			assert_false(mounted_at(d.mnt));
-			assert_int_equal(daemon_stop(&d), 0);
 		}
+		assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		d.pid = 0;
+		/* Before daemon_stop(), which would detach a mount left behind. */
+		assert_false(mounted_at(d.mnt));
+		assert_int_equal(daemon_stop(&d), 0);
 		assert_true(kill(server, 0) < 0 && errno == ESRCH);
 		assert_false(connection_exists(conn));
 	}
