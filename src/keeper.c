@@ -421,9 +421,9 @@ static bool setup_signals(struct keeper *k)
 static void log_mode(const struct keeper *k)
 {
 	if (k->resend)
-		g_info(
-		    "restarts keep the connection: a new server adopts it and the kernel resends "
-		    "what the dead one left unanswered");
+		g_message("server restarts keep the FUSE connection of %s: a new server adopts it "
+			  "and the kernel resends what the dead one left unanswered",
+			  k->o->mountpoint);
 	else
 		g_message("%s: a crash of the server aborts the FUSE connection and %s is mounted "
 			  "again; bind mounts of it break (bind a shared parent)",
