@@ -430,6 +430,55 @@ func TestNotMounted(t *testing.T) {
 	}
 }
 
+// serverPidfd opens a pidfd of the keeper's child, the server.
+func serverPidfd(keeper int) (int, error) {
+	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", keeper, keeper))
+	if err != nil {
+		return -1, err
+	}
+	fields := strings.Fields(string(kids))
+	if len(fields) == 0 {
+		return -1, fmt.Errorf("keeper %d has no server", keeper)
+	}
+	pid, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return -1, err
+	}
+	const sysPidfdOpen = 434
+	fd, _, errno := syscall.Syscall(sysPidfdOpen, uintptr(pid), 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
+}
+
+// waitReadable waits for fd (a pidfd: its process exited) at most ms milliseconds.
+func waitReadable(fd, ms int) error {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(ep)
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
+	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return err
+	}
+	for {
+		events := make([]syscall.EpollEvent, 1)
+		n, err := syscall.EpollWait(ep, events, ms)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("still running after %d ms", ms)
+		}
+		return nil
+	}
+}
+
 func TestStaleMount(t *testing.T) {
 	needMount(t)
 	d, err := startDaemon("stale")
@@ -441,9 +490,19 @@ func TestStaleMount(t *testing.T) {
 	if got, err := fs.SelfPID(); err != nil || got != os.Getpid() {
 		t.Fatalf("SelfPID() = %d, %v", got, err)
 	}
+	// The process started is the keeper; its server ends a moment after it (parent-death
+	// signal), and only then is the mount stale: wait for the server too.
+	server, err := serverPidfd(d.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(server)
 	_ = d.cmd.Process.Kill()
 	<-d.done
 	d.done <- nil // for stop
+	if err := waitReadable(server, 10000); err != nil {
+		t.Fatalf("the server outlived its keeper: %v", err)
+	}
 	_, err = fs.NSPID(os.Getpid())
 	if !errors.Is(err, os.ErrNotExist) || !errors.Is(err, syscall.ENOTCONN) ||
 		!strings.Contains(err.Error(), "daemon has gone") {

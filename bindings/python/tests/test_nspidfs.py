@@ -7,6 +7,7 @@ import dataclasses
 import errno
 import json
 import os
+import select
 import signal
 import subprocess
 from pathlib import Path
@@ -191,8 +192,16 @@ def test_not_mounted(tmp_path: Path) -> None:
 def test_stale_mount(spare_daemon) -> None:
     d = spare_daemon()
     assert nspidfs.self_pid(root=d.mnt) == os.getpid()
+    # The process started is the keeper; its server ends a moment after it (parent-death
+    # signal), and only then is the mount stale: wait for the server too.
+    with open(f"/proc/{d.proc.pid}/task/{d.proc.pid}/children") as f:
+        server = os.pidfd_open(int(f.read().split()[0]))
     d.proc.send_signal(signal.SIGKILL)
     d.proc.wait()
+    p = select.poll()
+    p.register(server, select.POLLIN)
+    assert p.poll(10_000), "the server outlived its keeper by 10 s"
+    os.close(server)
     with pytest.raises(FileNotFoundError, match="daemon has gone") as e:
         nspidfs.ns_pid(os.getpid(), root=d.mnt)
     assert e.value.errno == errno.ENOTCONN
