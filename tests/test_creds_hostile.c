@@ -664,7 +664,7 @@ static void test_hijack_blocked(void **state)
 /* The daemon's children, whichever thread forked them. */
 static unsigned daemon_children(void)
 {
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d.pid);
+	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d.server);
 	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
 	const char *tid;
 	unsigned n = 0;
@@ -686,7 +686,7 @@ static unsigned daemon_children(void)
 /* The daemon's descriptors, as their targets, sorted. */
 static GPtrArray *daemon_fds(void)
 {
-	g_autofree char *fddir = g_strdup_printf("/proc/%d/fd", d.pid);
+	g_autofree char *fddir = g_strdup_printf("/proc/%d/fd", d.server);
 	g_autoptr(GDir) dir = g_dir_open(fddir, 0, NULL);
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	const char *fd;
