@@ -438,12 +438,17 @@ bool adopt_can_resend(void)
 	return st.resend;
 }
 
-int adopt_resend(void)
+int adopt_notify_resend(int fuse_fd)
 {
 	struct fuse_out_header h = {
 	    .len = sizeof(h), .error = NSPIDFS_FUSE_NOTIFY_RESEND, .unique = 0};
 
-	return write(st.fd, &h, sizeof(h)) < 0 ? -errno : 0;
+	return write(fuse_fd, &h, sizeof(h)) < 0 ? -errno : 0;
+}
+
+int adopt_resend(void)
+{
+	return adopt_notify_resend(st.fd);
 }
 
 void adopt_replying_open(bool on)

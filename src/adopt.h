@@ -43,6 +43,8 @@ int adopt_replay_init(struct fuse_session *se);
 /* Whether the kernel can resend, and ask it to: before the first read from the device. */
 bool adopt_can_resend(void);
 int adopt_resend(void);
+/* The same on any descriptor of a connection (the keeper's, after a server died). */
+int adopt_notify_resend(int fuse_fd);
 /* Around an OPEN or OPENDIR handler, on its thread: its reply carries an fh to tag. */
 void adopt_replying_open(bool on);
 /* After the session is gone. */

@@ -29,6 +29,16 @@
 #define INIT_READ_BUFFER   ((256 + 1) * 4096)
 #define SERVER_EXIT_ORPHAN 126
 
+/* A server process and what the keeper knows of it. */
+struct server {
+	pid_t pid;	     /* 0: none */
+	int ready_rd;	     /* its ready pipe, until it said READY=1 */
+	bool ready;	     /* it serves */
+	unsigned generation; /* its number among the connection's servers */
+};
+
+#define NO_SERVER ((struct server){.ready_rd = -1})
+
 struct keeper {
 	const struct nspidfs_options *o;
 	char **argv;
@@ -38,11 +48,14 @@ struct keeper {
 	bool resend;		 /* servers come and go on one connection */
 	int sig_fd;
 	int user_ready; /* --ready-fd, until the first server serves */
-	pid_t server;
-	int ready_rd; /* the server's ready pipe, until it said READY=1 */
-	bool server_ready, ever_ready;
-	unsigned generation;
-	unsigned failures; /* servers in a row that died before serving */
+	char *exe_path; /* where the binary was started from: a reload runs what is there now */
+	int exe_fd;   /* the binary new servers run (O_PATH): the keeper's, or the last reload's */
+	int next_exe; /* the reload candidate's binary, until it serves */
+	/* The one serving (or starting); a reload's candidate; the one a reload replaced. */
+	struct server cur, next, old;
+	bool ever_ready;
+	unsigned generation; /* the last server's */
+	unsigned failures;   /* servers in a row that died before serving */
 	bool stopping;
 	gint64 spawn_at; /* when the next server starts (0: none due) */
 	gint64 kill_at;	 /* stopping: when SIGKILL follows SIGTERM */
@@ -157,9 +170,11 @@ static enum conn connection_state(struct keeper *k)
 	return CONN_UNMOUNTED;
 }
 
+static const char exec_failed[] = "nspidfs: cannot execute the server's binary\n";
+
 /* Between fork() and execve(): async-signal-safe calls only. */
-static void __attribute__((noreturn))
-exec_server(const struct keeper *k, pid_t keeper, int ready_wr, char **env, char *pid_slot)
+static void __attribute__((noreturn)) exec_server(const struct keeper *k, pid_t keeper, int exe_fd,
+						  int ready_wr, char **env, char *pid_slot)
 {
 	int from[HANDOVER_COUNT] = {fuse_session_fd(k->se), k->init_fd, ready_wr};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -177,46 +192,104 @@ exec_server(const struct keeper *k, pid_t keeper, int ready_wr, char **env, char
 		if (from[i] < 0)
 			_exit(127);
 	}
+	exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, HANDOVER_FDS_START + HANDOVER_COUNT);
 	for (int i = 0; i < HANDOVER_COUNT; i++) {
 		if (dup2(from[i], HANDOVER_FDS_START + i) < 0)
 			_exit(127);
 	}
 	handover_set_pid(pid_slot, getpid());
-	/* This binary even if a newer one was installed at its path since. */
-	execve("/proc/self/exe", k->argv, env);
+	/* By descriptor: the binary opened when it was chosen, whatever lies at its path now. */
+	fexecve(exe_fd, k->argv, env);
+	if (write(STDERR_FILENO, exec_failed, sizeof(exec_failed) - 1) < 0)
+		_exit(127);
 	_exit(127);
 }
 
-static void spawn(struct keeper *k)
+/* Start a server running exe_fd into slot s; false (logged) if none could be started. */
+static bool start_server(struct keeper *k, struct server *s, int exe_fd)
 {
 	pid_t keeper = getpid();
 	char *pid_slot = NULL;
 	g_auto(GStrv) env = NULL;
 	int ready[2];
 
-	k->spawn_at = 0;
 	if (pipe2(ready, O_CLOEXEC) < 0) {
 		g_warning("cannot make a pipe for a server: %s", g_strerror(errno));
-		k->spawn_at = g_get_monotonic_time() + MAX_BACKOFF_MS * 1000;
-		return;
+		return false;
 	}
 	env = handover_env(++k->generation, &pid_slot);
-	k->server = fork();
-	if (k->server == 0)
-		exec_server(k, keeper, ready[1], env, pid_slot);
+	s->pid = fork();
+	if (s->pid == 0)
+		exec_server(k, keeper, exe_fd, ready[1], env, pid_slot);
 	close(ready[1]);
-	if (k->server < 0) {
+	if (s->pid < 0) {
 		g_warning("cannot start a server: %s", g_strerror(errno));
 		close(ready[0]);
-		k->server = 0;
+		s->pid = 0;
+		return false;
+	}
+	s->ready_rd = ready[0];
+	s->ready = false;
+	s->generation = k->generation;
+	g_debug("server %u is process %d", s->generation, (int)s->pid);
+	return true;
+}
+
+static void spawn(struct keeper *k)
+{
+	k->spawn_at = 0;
+	if (!start_server(k, &k->cur, k->exe_fd)) {
 		k->spawn_at = g_get_monotonic_time() + MAX_BACKOFF_MS * 1000;
 		return;
 	}
-	k->ready_rd = ready[0];
-	k->server_ready = false;
-	g_debug("server %u is process %d", k->generation, (int)k->server);
 	if (!k->resend)
 		let_go_of_connection(k);
+}
+
+/*
+ * SIGHUP: the binary now at the path the keeper was started from, with the configuration
+ * read again, takes over the same connection. The one serving stops only once the new one
+ * serves, so that a reload that fails (a bad configuration, a broken binary) changes nothing.
+ */
+static void reload(struct keeper *k)
+{
+	int exe_fd;
+
+	if (!k->resend) {
+		g_warning("SIGHUP: a reload needs a kernel that resends requests; restart instead");
+		return;
+	}
+	if (k->next.pid || k->old.pid || !k->cur.pid || !k->cur.ready) {
+		g_warning("SIGHUP: a server is starting; try again once it serves");
+		return;
+	}
+	exe_fd = open(k->exe_path, O_PATH | O_CLOEXEC);
+	if (exe_fd < 0) {
+		g_warning("SIGHUP: cannot open %s: %s", k->exe_path, g_strerror(errno));
+		return;
+	}
+	g_message("SIGHUP: starting %s as server %u to take over from server %u", k->exe_path,
+		  k->generation + 1, k->cur.generation);
+	if (start_server(k, &k->next, exe_fd))
+		k->next_exe = exe_fd;
+	else
+		close(exe_fd);
+}
+
+static void server_clear(struct server *s)
+{
+	nspidfs_close_fd(s->ready_rd);
+	*s = NO_SERVER;
+}
+
+/* The candidate is the serving one now, and its binary the one new servers run. */
+static void candidate_takes_over(struct keeper *k)
+{
+	nspidfs_close_fd(k->exe_fd);
+	k->exe_fd = k->next_exe;
+	k->next_exe = -1;
+	k->cur = k->next;
+	k->next = NO_SERVER;
 }
 
 static void signal_user_ready(struct keeper *k)
@@ -231,31 +304,54 @@ static void signal_user_ready(struct keeper *k)
 	k->user_ready = -1;
 }
 
-static void read_ready(struct keeper *k)
+/* The reload's server serves: the one it replaces stops, after answering what it read. */
+static void promote(struct keeper *k)
+{
+	g_message("server %u serves; server %u stops", k->next.generation, k->cur.generation);
+	if (k->cur.pid)
+		kill(k->cur.pid, SIGTERM);
+	/* A reload is refused until the last one's replaced server is gone: the slot is free. */
+	k->old = k->cur;
+	candidate_takes_over(k);
+}
+
+static void read_ready(struct keeper *k, struct server *s)
 {
 	char buf[16] = "";
-	ssize_t n = read(k->ready_rd, buf, sizeof(buf) - 1);
+	ssize_t n = read(s->ready_rd, buf, sizeof(buf) - 1);
 
 	if (n < 0 && errno == EINTR)
 		return;
-	nspidfs_close_fd(k->ready_rd);
-	k->ready_rd = -1;
+	nspidfs_close_fd(s->ready_rd);
+	s->ready_rd = -1;
 	if (n <= 0 || strncmp(buf, "READY=1", 7) != 0)
 		return; /* it died first: SIGCHLD tells */
-	k->server_ready = k->ever_ready = true;
+	s->ready = k->ever_ready = true;
 	k->failures = 0;
 	signal_user_ready(k);
+	if (s == &k->next)
+		promote(k);
 }
 
 static void request_stop(struct keeper *k, int sig)
 {
+	struct server *all[] = {&k->cur, &k->next, &k->old};
+
 	if (!k->stopping)
 		g_debug("signal %d: stopping", sig);
 	k->stopping = true;
-	if (k->server > 0 && !k->kill_at) {
-		kill(k->server, SIGTERM);
-		k->kill_at = g_get_monotonic_time() + STOP_GRACE_MS * 1000;
+	if (k->kill_at)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+		if (all[i]->pid > 0)
+			kill(all[i]->pid, SIGTERM);
 	}
+	k->kill_at = g_get_monotonic_time() + STOP_GRACE_MS * 1000;
+}
+
+static bool servers_gone(const struct keeper *k)
+{
+	return !k->cur.pid && !k->next.pid && !k->old.pid;
 }
 
 static void describe(int status, char *buf, size_t size)
@@ -265,6 +361,21 @@ static void describe(int status, char *buf, size_t size)
 			   g_strsignal(WTERMSIG(status)));
 	else
 		g_snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+/*
+ * What a dying server had read but not answered goes back to the kernel's queue, for
+ * whichever server reads next (a reload's other server may be serving already).
+ */
+static void resend(struct keeper *k)
+{
+	int r;
+
+	if (!k->resend || connection_state(k) != CONN_ALIVE)
+		return;
+	r = adopt_notify_resend(fuse_session_fd(k->se));
+	if (r < 0)
+		g_warning("FUSE_NOTIFY_RESEND refused: %s", g_strerror(-r));
 }
 
 /* Its connection ended (unmounted or aborted): stop, or mount anew. False: stop. */
@@ -290,16 +401,13 @@ static bool after_connection_end(struct keeper *k, const char *what)
 	return true;
 }
 
-/* The server ended: false when the keeper should stop too. */
-static bool server_ended(struct keeper *k, int status)
+/* The serving server ended: false when the keeper should stop too. */
+static bool server_ended(struct keeper *k, unsigned generation, bool was_ready, int status)
 {
 	char how[96];
 	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-	k->server = 0;
 	k->kill_at = 0;
-	nspidfs_close_fd(k->ready_rd);
-	k->ready_rd = -1;
 	if (k->stopping)
 		return false;
 	describe(status, how, sizeof(how));
@@ -314,21 +422,72 @@ static bool server_ended(struct keeper *k, int status)
 		return false;
 	}
 	if (connection_state(k) != CONN_ALIVE) {
-		g_autofree char *what = g_strdup_printf("server %u %s", k->generation, how);
+		g_autofree char *what = g_strdup_printf("server %u %s", generation, how);
 
 		return after_connection_end(k, what);
 	}
-	if (!k->server_ready && ++k->failures >= MAX_FAILURES) {
+	resend(k);
+	if (!was_ready && ++k->failures >= MAX_FAILURES) {
 		g_critical("server %u %s, the %u-th in a row to die before serving: giving up",
-			   k->generation, how, k->failures);
+			   generation, how, k->failures);
 		k->status = 1;
 		return false;
 	}
-	g_warning("server %u %s: server %u takes over the connection", k->generation, how,
+	if (k->next.pid) {
+		g_warning("server %u %s: server %u, starting, takes over the connection",
+			  generation, how, k->next.generation);
+		return true;
+	}
+	g_warning("server %u %s: server %u takes over the connection", generation, how,
 		  k->generation + 1);
 	k->spawn_at = g_get_monotonic_time();
 	if (k->failures)
 		k->spawn_at += MIN(100 << (k->failures - 1), MAX_BACKOFF_MS) * 1000;
+	return true;
+}
+
+/* A server other than the serving one ended: a reload's candidate, or the one it replaced. */
+static void other_ended(struct keeper *k, struct server *s, int status)
+{
+	bool candidate = s == &k->next;
+	char how[96];
+
+	describe(status, how, sizeof(how));
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		resend(k);
+	if (candidate && !k->stopping)
+		g_warning("reload failed: server %u %s before serving; server %u goes on serving",
+			  s->generation, how, k->cur.generation);
+	else
+		g_debug("server %u %s", s->generation, how);
+	if (candidate)
+		nspidfs_close_fd(k->next_exe);
+	server_clear(s);
+	/* The serving one died while the candidate started: a new one takes over. */
+	if (candidate && !k->cur.pid && !k->stopping)
+		k->spawn_at = g_get_monotonic_time();
+}
+
+/* A child was reaped: false when the keeper should stop. */
+static bool reaped(struct keeper *k, pid_t pid, int status)
+{
+	struct server done;
+
+	if (pid == k->next.pid || pid == k->old.pid) {
+		other_ended(k, pid == k->next.pid ? &k->next : &k->old, status);
+		return !k->stopping || !servers_gone(k);
+	}
+	if (pid != k->cur.pid)
+		return true;
+	done = k->cur;
+	server_clear(&k->cur);
+	if (!server_ended(k, done.generation, done.ready, status)) {
+		request_stop(k, 0);
+		return !servers_gone(k);
+	}
+	/* A reload's candidate, starting, is the serving one now. */
+	if (k->next.pid)
+		candidate_takes_over(k);
 	return true;
 }
 
@@ -338,17 +497,23 @@ static bool take_signals(struct keeper *k)
 	struct signalfd_siginfo si;
 	bool go_on = true;
 	int status;
+	pid_t pid;
 
 	while (read(k->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (!k->stopping)
+				reload(k);
+			continue;
+		}
 		if (si.ssi_signo != SIGCHLD) {
 			request_stop(k, (int)si.ssi_signo);
-			if (k->server <= 0)
+			if (servers_gone(k))
 				go_on = false;
 			continue;
 		}
-		/* Only the server: helpers a dead server left are not ours to reap. */
-		if (k->server > 0 && waitpid(k->server, &status, WNOHANG) == k->server)
-			go_on = server_ended(k, status) && go_on;
+		/* Every child of the keeper is a server (helpers are their own children's). */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			go_on = reaped(k, pid, status) && go_on;
 	}
 	return go_on;
 }
@@ -359,39 +524,52 @@ static int next_timeout_ms(const struct keeper *k)
 
 	if (k->stopping && k->kill_at)
 		at = k->kill_at;
-	else if (!k->stopping && !k->server && k->spawn_at)
+	else if (!k->stopping && !k->cur.pid && k->spawn_at)
 		at = k->spawn_at;
 	if (!at)
 		return -1;
 	return at <= now ? 0 : (int)MIN((at - now + 999) / 1000, G_MAXINT);
 }
 
+static void kill_all(struct keeper *k)
+{
+	struct server *all[] = {&k->cur, &k->next, &k->old};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+		if (all[i]->pid > 0) {
+			g_warning("server %d did not stop within %d s: killing it",
+				  (int)all[i]->pid, STOP_GRACE_MS / 1000);
+			kill(all[i]->pid, SIGKILL);
+		}
+	}
+	k->kill_at = 0;
+}
+
 static void serve_loop(struct keeper *k)
 {
 	for (;;) {
-		struct pollfd p[2] = {{.fd = k->sig_fd, .events = POLLIN},
-				      {.fd = k->ready_rd, .events = POLLIN}};
+		struct pollfd p[3] = {{.fd = k->sig_fd, .events = POLLIN},
+				      {.fd = k->cur.ready_rd, .events = POLLIN},
+				      {.fd = k->next.ready_rd, .events = POLLIN}};
 		gint64 now;
 
-		if (poll(p, 2, next_timeout_ms(k)) < 0 && errno != EINTR) {
+		if (poll(p, 3, next_timeout_ms(k)) < 0 && errno != EINTR) {
 			g_warning("poll: %s", g_strerror(errno));
 			k->status = 1;
 			request_stop(k, 0);
 		}
-		if (k->ready_rd >= 0 && p[1].revents)
-			read_ready(k);
+		if (k->cur.ready_rd >= 0 && p[1].revents)
+			read_ready(k, &k->cur);
+		if (k->next.ready_rd >= 0 && p[2].revents)
+			read_ready(k, &k->next);
 		if (p[0].revents && !take_signals(k))
 			return;
 		now = g_get_monotonic_time();
-		if (k->stopping && k->server > 0 && k->kill_at && now >= k->kill_at) {
-			g_warning("server %d did not stop within %d s: killing it", (int)k->server,
-				  STOP_GRACE_MS / 1000);
-			kill(k->server, SIGKILL);
-			k->kill_at = 0;
-		}
-		if (k->stopping && k->server <= 0)
+		if (k->stopping && k->kill_at && now >= k->kill_at)
+			kill_all(k);
+		if (k->stopping && servers_gone(k))
 			return;
-		if (!k->stopping && !k->server && k->spawn_at && now >= k->spawn_at)
+		if (!k->stopping && !k->cur.pid && k->spawn_at && now >= k->spawn_at)
 			spawn(k);
 	}
 }
@@ -432,6 +610,29 @@ static void log_mode(const struct keeper *k)
 			  k->o->mountpoint);
 }
 
+/*
+ * The binary servers run, held open so that a crash's new server runs the same code even
+ * after a newer one was installed at the path, which a reload (SIGHUP) then starts.
+ */
+static bool find_binary(struct keeper *k)
+{
+	g_autoptr(GError) err = NULL;
+	char *deleted;
+
+	k->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	k->exe_path = g_file_read_link("/proc/self/exe", &err);
+	if (k->exe_fd < 0 || !k->exe_path) {
+		g_printerr("nspidfs: cannot find its own binary: %s\n",
+			   err ? err->message : g_strerror(errno));
+		return false;
+	}
+	/* Replaced since it started: the path is still where the new one is. */
+	deleted = g_strrstr(k->exe_path, " (deleted)");
+	if (deleted && deleted[strlen(" (deleted)")] == '\0')
+		*deleted = '\0';
+	return true;
+}
+
 int keeper_run(const struct nspidfs_options *o, char **argv)
 {
 	struct keeper k = {
@@ -440,10 +641,14 @@ int keeper_run(const struct nspidfs_options *o, char **argv)
 	    .init_fd = -1,
 	    .sig_fd = -1,
 	    .user_ready = o->ready_fd,
-	    .ready_rd = -1,
+	    .exe_fd = -1,
+	    .next_exe = -1,
+	    .cur = NO_SERVER,
+	    .next = NO_SERVER,
+	    .old = NO_SERVER,
 	};
 
-	if (!daemon_check_start(o))
+	if (!daemon_check_start(o) || !find_binary(&k))
 		return 1;
 	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
 	if (k.user_ready >= 0)
@@ -468,9 +673,14 @@ int keeper_run(const struct nspidfs_options *o, char **argv)
 	serve_loop(&k);
 out:
 	nspidfs_close_fd(k.sig_fd);
-	nspidfs_close_fd(k.ready_rd);
+	server_clear(&k.cur);
+	server_clear(&k.next);
+	server_clear(&k.old);
 	nspidfs_close_fd(k.user_ready);
 	connection_close(&k);
+	nspidfs_close_fd(k.exe_fd);
+	nspidfs_close_fd(k.next_exe);
+	g_free(k.exe_path);
 	free(k.mountpoint);
 	return k.status;
 }

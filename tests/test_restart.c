@@ -468,6 +468,142 @@ static void test_kills_are_invisible(void **state)
 	assert_int_equal(daemon_stop(&d), 0);
 }
 
+/* ------------------------------------------------------------------ reload */
+
+/* The keeper's children: how many, and the first. */
+static unsigned keeper_children(const struct daemon *d, pid_t *first)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/task/%d/children", d->pid, d->pid);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) pids = NULL;
+
+	*first = 0;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	pids = g_strsplit(g_strstrip(text), " ", -1);
+	if (pids[0] && *pids[0])
+		*first = atoi(pids[0]);
+	return *first ? g_strv_length(pids) : 0;
+}
+
+/* As a package manager installs: a new file renamed over the old. Returns its inode. */
+static ino_t install(const char *path, const char *content, gsize len)
+{
+	g_autofree char *tmp = g_strconcat(path, ".new", NULL);
+	struct stat st;
+
+	assert_true(g_file_set_contents_full(tmp, content, (gssize)len,
+					     G_FILE_SET_CONTENTS_CONSISTENT, 0755, NULL));
+	assert_int_equal(rename(tmp, path), 0);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* Bounded: until the keeper's only server runs the binary of inode ino. */
+static pid_t wait_sole_server_of(const struct daemon *d, ino_t ino)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+	struct stat st;
+	pid_t s;
+
+	for (;;) {
+		g_autofree char *exe = NULL;
+
+		check_readers();
+		if (keeper_children(d, &s) == 1) {
+			exe = g_strdup_printf("/proc/%d/exe", s);
+			if (stat(exe, &st) == 0 && st.st_ino == ino)
+				return s;
+		}
+		if (g_get_monotonic_time() > end)
+			fail_msg("no server of the new binary %d s after SIGHUP",
+				 (int)(DEADLINE_US / G_USEC_PER_SEC));
+		sched_yield();
+	}
+}
+
+/* Bounded: until the log says `what` more than `seen` times. */
+static void wait_log(const struct daemon *d, const char *what, unsigned seen)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+
+	while (count_in_log(d, what) <= seen) {
+		check_readers();
+		if (g_get_monotonic_time() > end)
+			fail_msg("the log never said '%s'", what);
+		sched_yield();
+	}
+}
+
+#define RELOADS 5
+
+/*
+ * SIGHUP, as `systemctl reload` sends it, after a new binary was installed at the daemon's
+ * path: the new binary serves, the old server stops, and readers bound to the mount point see
+ * nothing. A reload that cannot work (a configuration the new server refuses, a binary that
+ * does not run) changes nothing: the server that served goes on.
+ */
+static void test_reload_is_invisible(void **state)
+{
+	g_autofree char *bin = NULL, *conf = NULL, *conf_arg = NULL, *image = NULL;
+	const char *real = getenv("NSPIDFS_BIN");
+	const char *args[3] = {"--strategy=creds", NULL, NULL};
+	struct daemon d;
+	gsize len;
+	pid_t readers, server, s;
+	ino_t ino;
+
+	assert_non_null(real);
+	assert_true(g_file_get_contents(real, &image, &len, NULL));
+	bin = g_strdup_printf("/tmp/nspidfs-reload-%d", getpid());
+	conf = g_strdup_printf("%s.conf", bin);
+	conf_arg = g_strdup_printf("--config=%s", conf);
+	args[1] = conf_arg;
+	ino = install(bin, image, len);
+	assert_true(g_file_set_contents(conf, "[nspidfs]\n", -1, NULL));
+	setenv("NSPIDFS_BIN", bin, 1);
+	assert_true(daemon_start(&d, args));
+	setenv("NSPIDFS_BIN", real, 1);
+	readers = start_readers(&d);
+	server = wait_sole_server_of(&d, ino);
+	for (int i = 0; i < RELOADS; i++) {
+		long done = __atomic_load_n(&sh->r[R_TREE].reads, __ATOMIC_ACQUIRE);
+
+		ino = install(bin, image, len);
+		assert_int_equal(kill(d.pid, SIGHUP), 0);
+		s = wait_sole_server_of(&d, ino);
+		assert_int_not_equal(s, server);
+		server = s;
+		wait_reads(R_TREE, done);
+	}
+	/* A configuration the new server refuses: the old one goes on. */
+	assert_true(g_file_set_contents(conf, "[nspidfs]\nno-such-key=1\n", -1, NULL));
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	wait_log(&d, "reload failed", 0);
+	/* A binary that does not run. */
+	install(bin, "#!/nonexistent\n", strlen("#!/nonexistent\n"));
+	assert_true(g_file_set_contents(conf, "[nspidfs]\n", -1, NULL));
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	wait_log(&d, "reload failed", 1);
+	assert_int_equal(keeper_children(&d, &s), 1);
+	assert_int_equal(s, server);
+	wait_reads(R_TREE, __atomic_load_n(&sh->r[R_TREE].reads, __ATOMIC_ACQUIRE));
+	stop_readers(readers);
+	printf("%d reloads, then two that failed, under %d readers bound in another mount "
+	       "namespace:\n",
+	       RELOADS, READERS);
+	report();
+	for (int i = 0; i < READERS; i++) {
+		if (sh->r[i].errors || sh->r[i].wrong)
+			fail_msg("%s: %ld errors, %ld wrong answers; first: %s", reader_names[i],
+				 sh->r[i].errors, sh->r[i].wrong, sh->r[i].problem);
+	}
+	assert_int_equal(count_in_log(&d, "takes over the connection"), 0);
+	assert_int_equal(daemon_stop(&d), 0);
+	unlink(bin);
+	unlink(conf);
+}
+
 /* ------------------------------------------------------------------ open files */
 
 /*
@@ -694,6 +830,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kills_are_invisible),
+	    cmocka_unit_test(test_reload_is_invisible),
 	    cmocka_unit_test(test_open_files_outlive_the_server),
 	    cmocka_unit_test(test_abort_mounts_again),
 	    cmocka_unit_test(test_stop_leaves_nothing),
