@@ -97,7 +97,7 @@ static void limit_arenas(void)
 		g_info("mallopt(M_ARENA_MAX) refused");
 }
 
-bool daemon_check_start(const struct nspidfs_options *o)
+bool daemon_check_start(const struct nspidfs_options *o, bool mounting)
 {
 	g_autoptr(GError) err = NULL;
 
@@ -105,7 +105,9 @@ bool daemon_check_start(const struct nspidfs_options *o)
 		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
 		return false;
 	}
-	if (!preflight_check_privileges(&err) || !mountpoint_prepare(o->mountpoint, &err)) {
+	/* An adopted connection's mount is there, live, and no server answers it yet. */
+	if (!preflight_check_privileges(&err) ||
+	    (mounting && !mountpoint_prepare(o->mountpoint, &err))) {
 		g_printerr("nspidfs: %s\n", err->message);
 		return false;
 	}
@@ -225,5 +227,8 @@ int daemon_run(const struct nspidfs_options *o, char **argv)
 
 	if (r < 0)
 		return 1;
-	return r > 0 ? serve(o, &h) : keeper_run(o, argv);
+	/* A generation: handed by a keeper, to serve; none: by systemd, to keep. */
+	if (r > 0 && h.generation > 0)
+		return serve(o, &h);
+	return keeper_run(o, argv, r > 0 ? &h : NULL);
 }

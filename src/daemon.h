@@ -15,7 +15,7 @@
 
 /* Returns the process exit status. argv: the command line, for the keeper's servers. */
 int daemon_run(const struct nspidfs_options *o, char **argv);
-/* The keeper's checks before mounting (each failure explained on stderr). */
-bool daemon_check_start(const struct nspidfs_options *o);
+/* The keeper's checks before mounting, or adopting (each failure explained on stderr). */
+bool daemon_check_start(const struct nspidfs_options *o, bool mounting);
 /* libfuse's arguments for these options: the user's -o, then the ones always imposed. */
 void daemon_fuse_args(const struct nspidfs_options *o, struct fuse_args *args);

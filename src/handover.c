@@ -38,6 +38,7 @@ int handover_receive(struct handover *h)
 
 	for (int i = 0; i < HANDOVER_COUNT; i++)
 		h->fd[i] = -1;
+	h->state = -1;
 	h->generation = 0;
 	/* Meant for another process (a parent that did not clear them): not ours. */
 	if (!env_uint("LISTEN_PID", G_MAXINT32, &pid) || (pid_t)pid != getpid())
@@ -61,6 +62,8 @@ int handover_receive(struct handover *h)
 			if (strcmp(names[i], fd_names[k]) == 0)
 				h->fd[k] = fd;
 		}
+		if (strcmp(names[i], "state") == 0)
+			h->state = fd;
 	}
 	forget_env();
 	if (r == 0 && (h->fd[HANDOVER_FUSE] < 0 || h->fd[HANDOVER_INIT] < 0)) {

@@ -18,6 +18,7 @@ enum handover_fd { HANDOVER_FUSE, HANDOVER_INIT, HANDOVER_READY, HANDOVER_COUNT 
 
 struct handover {
 	int fd[HANDOVER_COUNT]; /* -1 if not given */
+	int state;		/* systemd's store only: "state", the keeper's memfd (keeper.c) */
 	unsigned generation;	/* 0 if not given */
 };
 

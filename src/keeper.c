@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include "handover.h"
 #include "log.h"
 #include "mountpoint.h"
+#include "notify.h"
 #include "util.h"
 
 /* Servers in a row that may die before serving, and the longest pause between them. */
@@ -45,7 +47,9 @@ struct keeper {
 	char *mountpoint;
 	struct fuse_session *se; /* the mount; its descriptor is the connection, if held */
 	int init_fd;		 /* sealed memfd: the FUSE_INIT request */
+	int state_fd;		 /* memfd: the last server's generation, for a keeper after us */
 	bool resend;		 /* servers come and go on one connection */
+	bool adopted;		 /* handed over by systemd's fd store, not mounted here */
 	int sig_fd;
 	int user_ready; /* --ready-fd, until the first server serves */
 	char *exe_path; /* where the binary was started from: a reload runs what is there now */
@@ -125,6 +129,99 @@ static bool connection_open(struct keeper *k)
 	return true;
 }
 
+enum conn { CONN_ALIVE, CONN_UNMOUNTED, CONN_DEAD };
+
+static enum conn connection_state(struct keeper *k)
+{
+	struct pollfd p = {.fd = k->se ? fuse_session_fd(k->se) : -1};
+	struct statvfs vfs;
+
+	if (k->resend && k->se && poll(&p, 1, 0) == 0)
+		return CONN_ALIVE;
+	/* Dead: a mount still there answers ENOTCONN at once (it asks no server). */
+	if (statvfs(k->mountpoint, &vfs) < 0 && errno == ENOTCONN)
+		return CONN_DEAD;
+	return CONN_UNMOUNTED;
+}
+
+/*
+ * Under systemd, the connection goes into the unit's fd store: if the keeper itself dies
+ * (kill -9, the OOM killer), the connection lives on there, and the unit's next start is
+ * handed it (connection_adopt) instead of mounting anew. What a mount replaced goes first.
+ */
+static void connection_store(struct keeper *k)
+{
+	int fuse_fd = fuse_session_fd(k->se), r;
+
+	/* Without resend, a server's crash must end its connection, which a store would keep. */
+	if (!notify_available() || !k->resend)
+		return;
+	notify_send("FDSTOREREMOVE=1\nFDNAME=fuse", NULL, 0);
+	notify_send("FDSTOREREMOVE=1\nFDNAME=init", NULL, 0);
+	r = notify_send("FDSTORE=1\nFDNAME=fuse", &fuse_fd, 1);
+	if (r == 0)
+		r = notify_send("FDSTORE=1\nFDNAME=init", &k->init_fd, 1);
+	if (r == 0 && k->state_fd < 0) {
+		k->state_fd = memfd_create("nspidfs-state", MFD_CLOEXEC);
+		r = k->state_fd < 0 ? -errno
+				    : notify_send("FDSTORE=1\nFDNAME=state", &k->state_fd, 1);
+	}
+	if (r < 0)
+		g_warning("cannot store the FUSE connection with systemd: %s; a crash of the "
+			  "keeper will need a new mount",
+			  g_strerror(-r));
+}
+
+/*
+ * A connection from systemd's fd store, mounted by an earlier keeper: libfuse takes a
+ * descriptor as /dev/fd/N, and then never unmounts it (connection_close does).
+ */
+static bool connection_adopt(struct keeper *k, const struct handover *h)
+{
+	static const struct fuse_lowlevel_ops no_ops;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	g_autofree char *dev = g_strdup_printf("/dev/fd/%d", h->fd[HANDOVER_FUSE]);
+	guint8 init[4096];
+	ssize_t n = pread(h->fd[HANDOVER_INIT], init, sizeof(init), 0);
+
+	k->init_fd = h->fd[HANDOVER_INIT];
+	nspidfs_close_fd(h->fd[HANDOVER_READY]);
+	if (n <= 0 || !adopt_init_valid(init, (size_t)n)) {
+		g_printerr("nspidfs: the handed FUSE_INIT request is unusable\n");
+		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
+		return false;
+	}
+	k->resend = adopt_init_has_resend(init, (size_t)n) && !adopt_resend_disabled_for_test();
+	daemon_fuse_args(k->o, &args);
+	k->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
+	fuse_opt_free_args(&args);
+	if (!k->se || fuse_session_mount(k->se, dev) != 0) {
+		g_printerr("nspidfs: cannot take the handed FUSE connection\n");
+		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
+		return false;
+	}
+	k->adopted = true;
+	/*
+	 * Servers tag file handles with their generation: a new one must not reuse a number
+	 * that an earlier keeper's server gave out, or it would take their handles for its own.
+	 */
+	k->state_fd = h->state;
+	if (k->state_fd < 0 ||
+	    pread(k->state_fd, &k->generation, sizeof(k->generation), 0) != sizeof(k->generation))
+		k->generation = g_random_int_range(1, 0x10000);
+	g_message("took over the FUSE connection of %s from the service manager's fd store",
+		  k->o->mountpoint);
+	return true;
+}
+
+/* An adopted connection's mount, if it is one of ours, goes as libfuse's own would. */
+static void unmount_adopted(const struct keeper *k)
+{
+	if (mountpoint_is_nspidfs(k->mountpoint) &&
+	    umount2(k->mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		g_warning("cannot unmount %s: %s", k->mountpoint, g_strerror(errno));
+}
+
 /*
  * Close the keeper's descriptor and remove the mount: libfuse unmounts only a live
  * connection (not after fusermount3 -u, which would make it detach what lies below); a dead
@@ -132,10 +229,13 @@ static bool connection_open(struct keeper *k)
  */
 static void connection_close(struct keeper *k)
 {
+	if (k->se && k->adopted && connection_state(k) == CONN_ALIVE)
+		unmount_adopted(k);
 	if (k->se) {
 		fuse_session_unmount(k->se);
 		g_clear_pointer(&k->se, fuse_session_destroy);
 	}
+	k->adopted = false;
 	nspidfs_close_fd(k->init_fd);
 	k->init_fd = -1;
 	mountpoint_detach_stale(k->mountpoint);
@@ -153,21 +253,6 @@ static void let_go_of_connection(struct keeper *k)
 	if (idle < 0 || dup3(idle, fuse_session_fd(k->se), O_CLOEXEC) < 0)
 		g_warning("cannot let go of the FUSE connection: %s", g_strerror(errno));
 	nspidfs_close_fd(idle);
-}
-
-enum conn { CONN_ALIVE, CONN_UNMOUNTED, CONN_DEAD };
-
-static enum conn connection_state(struct keeper *k)
-{
-	struct pollfd p = {.fd = k->se ? fuse_session_fd(k->se) : -1};
-	struct statvfs vfs;
-
-	if (k->resend && k->se && poll(&p, 1, 0) == 0)
-		return CONN_ALIVE;
-	/* Dead: a mount still there answers ENOTCONN at once (it asks no server). */
-	if (statvfs(k->mountpoint, &vfs) < 0 && errno == ENOTCONN)
-		return CONN_DEAD;
-	return CONN_UNMOUNTED;
 }
 
 static const char exec_failed[] = "nspidfs: cannot execute the server's binary\n";
@@ -218,6 +303,10 @@ static bool start_server(struct keeper *k, struct server *s, int exe_fd)
 		return false;
 	}
 	env = handover_env(++k->generation, &pid_slot);
+	if (k->state_fd >= 0 &&
+	    pwrite(k->state_fd, &k->generation, sizeof(k->generation), 0) != sizeof(k->generation))
+		g_warning("cannot note server %u's generation: %s", k->generation,
+			  g_strerror(errno));
 	s->pid = fork();
 	if (s->pid == 0)
 		exec_server(k, keeper, exe_fd, ready[1], env, pid_slot);
@@ -292,10 +381,14 @@ static void candidate_takes_over(struct keeper *k)
 	k->next = NO_SERVER;
 }
 
-static void signal_user_ready(struct keeper *k)
+/* The first server serves: the mount is ready for whoever started the keeper. */
+static void signal_ready(struct keeper *k)
 {
 	static const char msg[] = "READY=1\n";
+	int r;
 
+	if ((r = notify_send("READY=1", NULL, 0)) < 0)
+		g_warning("cannot tell systemd READY=1: %s", g_strerror(-r));
 	if (k->user_ready < 0)
 		return;
 	if (write(k->user_ready, msg, sizeof(msg) - 1) < 0)
@@ -326,9 +419,10 @@ static void read_ready(struct keeper *k, struct server *s)
 	s->ready_rd = -1;
 	if (n <= 0 || strncmp(buf, "READY=1", 7) != 0)
 		return; /* it died first: SIGCHLD tells */
+	if (!k->ever_ready)
+		signal_ready(k);
 	s->ready = k->ever_ready = true;
 	k->failures = 0;
-	signal_user_ready(k);
 	if (s == &k->next)
 		promote(k);
 }
@@ -397,6 +491,7 @@ static bool after_connection_end(struct keeper *k, const char *what)
 		k->status = 1;
 		return false;
 	}
+	connection_store(k);
 	k->spawn_at = g_get_monotonic_time();
 	return true;
 }
@@ -633,12 +728,13 @@ static bool find_binary(struct keeper *k)
 	return true;
 }
 
-int keeper_run(const struct nspidfs_options *o, char **argv)
+int keeper_run(const struct nspidfs_options *o, char **argv, const struct handover *h)
 {
 	struct keeper k = {
 	    .o = o,
 	    .argv = argv,
 	    .init_fd = -1,
+	    .state_fd = -1,
 	    .sig_fd = -1,
 	    .user_ready = o->ready_fd,
 	    .exe_fd = -1,
@@ -648,20 +744,22 @@ int keeper_run(const struct nspidfs_options *o, char **argv)
 	    .old = NO_SERVER,
 	};
 
-	if (!daemon_check_start(o) || !find_binary(&k))
+	if (!daemon_check_start(o, !h) || !find_binary(&k))
 		return 1;
 	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
 	if (k.user_ready >= 0)
 		fcntl(k.user_ready, F_SETFD, FD_CLOEXEC);
 	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
 	k.mountpoint = realpath(o->mountpoint, NULL);
-	if (!k.mountpoint || !connection_open(&k)) {
+	if (!k.mountpoint || !(h ? connection_adopt(&k, h) : connection_open(&k))) {
 		if (!k.mountpoint)
 			g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
 		connection_close(&k);
 		free(k.mountpoint);
 		return 1;
 	}
+	if (!h)
+		connection_store(&k);
 	log_mode(&k);
 	if (fuse_daemonize(o->foreground) != 0 || !setup_signals(&k)) {
 		k.status = 1;
@@ -680,6 +778,7 @@ out:
 	connection_close(&k);
 	nspidfs_close_fd(k.exe_fd);
 	nspidfs_close_fd(k.next_exe);
+	nspidfs_close_fd(k.state_fd);
 	g_free(k.exe_path);
 	free(k.mountpoint);
 	return k.status;

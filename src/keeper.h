@@ -13,7 +13,11 @@
  */
 #pragma once
 
+#include "handover.h"
 #include "options.h"
 
-/* Returns the process exit status. */
-int keeper_run(const struct nspidfs_options *o, char **argv);
+/*
+ * Returns the process exit status. h: a connection handed over by systemd's fd store
+ * (names "fuse" and "init"), adopted instead of mounting; NULL to mount.
+ */
+int keeper_run(const struct nspidfs_options *o, char **argv, const struct handover *h);

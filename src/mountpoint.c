@@ -38,6 +38,17 @@ static bool live_nspidfs_at(const char *path)
 	return ours;
 }
 
+bool mountpoint_is_nspidfs(const char *path)
+{
+	g_autofree char *canon = g_canonicalize_filename(path, NULL);
+	GUnixMountEntry *m = g_unix_mount_at(canon, NULL);
+	bool ours = m && g_strcmp0(g_unix_mount_get_fs_type(m), FSTYPE) == 0;
+
+	if (m)
+		g_unix_mount_free(m);
+	return ours;
+}
+
 /* The path cannot be resolved through a dead FUSE mount: canonicalize it textually. */
 static bool stale_mount_is_ours(const char *path, GError **error)
 {

@@ -27,7 +27,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -602,6 +604,175 @@ static void test_reload_is_invisible(void **state)
 	unlink(conf);
 }
 
+/* Whether mountinfo has a mount at mnt. */
+static bool mounted_at(const char *mnt)
+{
+	g_autofree char *info = NULL;
+	g_autofree char *needle = g_strdup_printf(" %s ", mnt);
+
+	assert_true(g_file_get_contents("/proc/self/mountinfo", &info, NULL, NULL));
+	return strstr(info, needle) != NULL;
+}
+
+/* ------------------------------------------------------------------ systemd's fd store */
+
+/* systemd's side of sd_notify(3): the socket, what the daemon stored in it, and READY=1. */
+struct store {
+	int sock;
+	int fd[3]; /* "fuse", "init", "state" */
+	unsigned ready;
+};
+
+static void store_keep(struct store *st, const char *text, const int *fds, unsigned n)
+{
+	static const char *const names[] = {"FDNAME=fuse", "FDNAME=init", "FDNAME=state"};
+
+	for (unsigned i = 0; i < n; i++) {
+		int slot = -1;
+
+		for (int k = 0; k < 3; k++) {
+			if (strstr(text, "FDSTORE=1") && strstr(text, names[k]))
+				slot = k;
+		}
+		if (slot < 0) {
+			close(fds[i]);
+			continue;
+		}
+		if (st->fd[slot] >= 0)
+			close(st->fd[slot]);
+		st->fd[slot] = fds[i];
+	}
+}
+
+/* Bounded: take notifications until one more READY=1. */
+static void store_wait_ready(struct store *st)
+{
+	gint64 end = g_get_monotonic_time() + DEADLINE_US;
+	unsigned ready = st->ready;
+
+	while (st->ready == ready) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int) * 4)];
+		} control;
+		char text[512];
+		struct iovec iov = {.iov_base = text, .iov_len = sizeof(text) - 1};
+		struct msghdr msg = {.msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = control.buf,
+				     .msg_controllen = sizeof(control.buf)};
+		struct pollfd p = {.fd = st->sock, .events = POLLIN};
+		struct cmsghdr *c;
+		ssize_t n;
+
+		check_readers();
+		if (g_get_monotonic_time() > end)
+			fail_msg("no READY=1 on the notification socket");
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = recvmsg(st->sock, &msg, MSG_CMSG_CLOEXEC);
+		assert_true(n >= 0);
+		text[n] = '\0';
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				store_keep(st, text, (const int *)CMSG_DATA(c),
+					   (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)));
+		}
+		if (strstr(text, "READY=1"))
+			st->ready++;
+	}
+}
+
+/* As systemd restarts a unit: the stored descriptors as 3 and 4, named by LISTEN_FDNAMES. */
+static pid_t start_from_store(const struct daemon *d, const struct store *st)
+{
+	const char *argv[] = {"nspidfs", "-f", d->mnt, NULL};
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int log = open(d->log, O_WRONLY | O_APPEND | O_CLOEXEC);
+		int fuse = fcntl(st->fd[0], F_DUPFD_CLOEXEC, 10);
+		int init = fcntl(st->fd[1], F_DUPFD_CLOEXEC, 10);
+		int state = fcntl(st->fd[2], F_DUPFD_CLOEXEC, 10);
+		char pid_text[16];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (log < 0 || fuse < 0 || init < 0 || state < 0 || dup2(log, 2) < 0 ||
+		    dup2(fuse, 3) < 0 || dup2(init, 4) < 0 || dup2(state, 5) < 0)
+			_exit(127);
+		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
+		setenv("LISTEN_PID", pid_text, 1);
+		setenv("LISTEN_FDS", "3", 1);
+		setenv("LISTEN_FDNAMES", "fuse:init:state", 1);
+		execv(getenv("NSPIDFS_BIN"), (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Under systemd the keeper stores the connection in the unit's fd store. Here the test plays
+ * systemd: it takes the notifications, kills the keeper and its server with SIGKILL (the
+ * keeper's own crash), and starts the daemon again with the stored descriptors. Readers bound
+ * to the mount point see nothing, and SIGTERM to the new keeper unmounts.
+ */
+static void test_fd_store_outlives_the_keeper(void **state)
+{
+	g_autofree char *sock_path = NULL;
+	struct store st = {.fd = {-1, -1, -1}};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct daemon d;
+	pid_t readers;
+	long done;
+	int status;
+
+	st.sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(st.sock >= 0);
+	sock_path = g_strdup_printf("/tmp/nspidfs-notify-%d", getpid());
+	unlink(sock_path);
+	g_strlcpy(sa.sun_path, sock_path, sizeof(sa.sun_path));
+	assert_int_equal(bind(st.sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setenv("NOTIFY_SOCKET", sock_path, 1);
+	assert_true(daemon_start(&d, NULL));
+	store_wait_ready(&st);
+	assert_true(st.fd[0] >= 0 && st.fd[1] >= 0 && st.fd[2] >= 0);
+	readers = start_readers(&d);
+	done = __atomic_load_n(&sh->r[R_TREE].reads, __ATOMIC_ACQUIRE);
+	wait_reads(R_TREE, done);
+	/* The keeper's crash, then systemd's clean-up of what is left of the unit. */
+	assert_int_equal(kill(d.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+	kill_and_reap_check(d.server);
+	d.pid = start_from_store(&d, &st);
+	unsetenv("NOTIFY_SOCKET");
+	store_wait_ready(&st);
+	d.server = daemon_server(&d);
+	done = __atomic_load_n(&sh->r[R_TREE].reads, __ATOMIC_ACQUIRE);
+	wait_reads(R_TREE, done);
+	stop_readers(readers);
+	printf("the keeper killed, and started again from the fd store, under %d readers:\n",
+	       READERS);
+	report();
+	for (int i = 0; i < READERS; i++) {
+		if (sh->r[i].errors || sh->r[i].wrong)
+			fail_msg("%s: %ld errors, %ld wrong answers; first: %s", reader_names[i],
+				 sh->r[i].errors, sh->r[i].wrong, sh->r[i].problem);
+	}
+	assert_true(count_in_log(&d, "from the service manager's fd store") == 1);
+	/* A stop unmounts the adopted connection as the first keeper would have. */
+	assert_int_equal(kill(d.pid, SIGTERM), 0);
+	assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	d.pid = 0;
+	assert_false(mounted_at(d.mnt));
+	for (int i = 0; i < 3; i++)
+		close(st.fd[i]);
+	close(st.sock);
+	unlink(sock_path);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
 /* ------------------------------------------------------------------ open files */
 
 /*
@@ -686,16 +857,6 @@ static bool connection_exists(unsigned conn)
 	g_autofree char *path = g_strdup_printf(FUSECTL "/%u", conn);
 
 	return access(path, F_OK) == 0;
-}
-
-/* Whether mountinfo has a mount at mnt. */
-static bool mounted_at(const char *mnt)
-{
-	g_autofree char *info = NULL;
-	g_autofree char *needle = g_strdup_printf(" %s ", mnt);
-
-	assert_true(g_file_get_contents("/proc/self/mountinfo", &info, NULL, NULL));
-	return strstr(info, needle) != NULL;
 }
 
 /* Bounded: until the mount point answers again (after a new mount). */
@@ -829,6 +990,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kills_are_invisible),
 	    cmocka_unit_test(test_reload_is_invisible),
+	    cmocka_unit_test(test_fd_store_outlives_the_keeper),
 	    cmocka_unit_test(test_open_files_outlive_the_server),
 	    cmocka_unit_test(test_abort_mounts_again),
 	    cmocka_unit_test(test_stop_leaves_nothing),
