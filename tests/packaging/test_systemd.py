@@ -83,7 +83,9 @@ def test_systemd_analyze_verify(nspidfs_bin: Path, tmp_path: Path) -> None:
 
 def test_unit_settings(unit) -> None:
     svc = unit["Service"]
-    assert one(unit, "Service", "Type") in ("simple", "exec")
+    assert one(unit, "Service", "Type") == "notify", "READY=1 and the fd store"
+    assert int(one(unit, "Service", "FileDescriptorStoreMax")) >= 3, "fuse, init, state"
+    assert "kill -HUP $MAINPID" in one(unit, "Service", "ExecReload")
     assert one(unit, "Service", "Restart") == "on-failure"
     start = shlex.split(one(unit, "Service", "ExecStart"))
     assert start[0] == "/usr/sbin/nspidfs" and "-f" in start, "runs in the foreground"
