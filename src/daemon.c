@@ -17,6 +17,7 @@
 #include "keeper.h"
 #include "helper.h"
 #include "helper_guard.h"
+#include "helper_spawner.h"
 #include "snapshot.h"
 #include "visibility.h"
 #include "log.h"
@@ -215,6 +216,8 @@ out_destroy:
 	dispatch_stop();
 	if (se)
 		fuse_session_destroy(se);
+	/* No worker asks for a helper any more. */
+	helper_spawner_stop();
 	adopt_detach();
 	nspidfs_close_fd(h->fd[HANDOVER_READY]);
 	return status;

@@ -16,8 +16,8 @@
  * own (the daemon's argv and environment are overwritten in its copy of the memory), keeps
  * only CAP_SYS_ADMIN (which naming another PID in SCM_CREDENTIALS needs), and installs a
  * seccomp filter: a member taken over with ptrace(2) can then do nothing but what it does.
- * All of this runs between fork() and _exit() of a multithreaded daemon: raw system calls and
- * plain memory writes only.
+ * All of this runs in a copy of a multithreaded daemon (the spawner's clone, itself a raw
+ * clone of the daemon), until _exit(): raw system calls and plain memory writes only.
  */
 #include "helper_sandbox.h"
 
@@ -188,20 +188,63 @@ static void rename_self(void)
 	syscall(SYS_prctl, PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
-static int close_all_but(int keep)
+static bool kept(int fd, const int *keep, unsigned n)
 {
-	int lo = keep > 0 ? close_range(0, (unsigned)keep - 1, 0) : 0;
-	struct rlimit rl = {.rlim_cur = 1024};
+	for (unsigned i = 0; i < n; i++) {
+		if (keep[i] == fd)
+			return true;
+	}
+	return false;
+}
 
-	if (lo == 0 && close_range((unsigned)keep + 1, UINT_MAX, 0) == 0)
-		return 0;
+/* Every descriptor but keep[0..n), which is sorted in place; negative entries keep nothing. */
+static void close_all_except(int *keep, unsigned n)
+{
+	struct rlimit rl = {.rlim_cur = 1024};
+	unsigned from = 0;
+	int r = 0;
+
+	for (unsigned i = 1; i < n; i++) {
+		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	}
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			r = close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (r == 0 && close_range(from, UINT_MAX, 0) == 0)
+		return;
 	/* Kernels before 5.9 have no close_range(): close one by one. */
 	getrlimit(RLIMIT_NOFILE, &rl);
 	for (int fd = 0; fd < (int)MIN(rl.rlim_cur, (rlim_t)INT_MAX); fd++) {
-		if (fd != keep)
+		if (!kept(fd, keep, n))
 			close(fd);
 	}
-	return 0;
+}
+
+static void close_all_but(int keep)
+{
+	close_all_except(&keep, 1);
+}
+
+void helper_sandbox_close_for_spawner(int keep)
+{
+	/* Standard ones too: what it receives then takes numbers above them, as in the daemon. */
+	int fds[KINDS + 4] = {keep, 0, 1, 2};
+	unsigned n = 4;
+
+	for (unsigned i = 0; i < KINDS; i++) {
+		if (ns_fd[i] >= 0)
+			fds[n++] = ns_fd[i];
+	}
+	close_all_except(fds, n);
 }
 
 int helper_sandbox_enter(int pidns_fd, int sock)

@@ -34,3 +34,8 @@ int helper_sandbox_enter(int pidns_fd, int sock);
  * that a member taken over with ptrace(2) cannot fork. 0, or a negative errno.
  */
 int helper_sandbox_member(void);
+/*
+ * Async-signal-safe, in the process that clones the helpers (helper_spawner.c): close every
+ * descriptor but keep, the standard ones and the empty namespaces', which its helpers join.
+ */
+void helper_sandbox_close_for_spawner(int keep);

@@ -1,17 +1,18 @@
 /*
  * Translation by SCM_CREDENTIALS (any kernel with setns(2) for PID namespaces).
  *
- * For one namespace level, the daemon forks a helper that joins the namespace with setns()
- * and forks again: only that grandchild is a member. The grandchild sends credentials naming
- * PID 1 of its namespace, then (a reverse lookup) the PID asked about, which the kernel
- * translates into the daemon's namespace: the host PIDs. For a forward translation the daemon
- * has sent credentials naming the target's host PID ahead, which the kernel translates into
- * the grandchild's namespace as it receives them: the target's PID there, returned as data.
+ * For one namespace level, a helper (cloned by the spawner, helper_spawner.c, never by the
+ * daemon itself) joins the namespace with setns() and clones again: only that grandchild is a
+ * member. The grandchild sends credentials naming PID 1 of its namespace, then (a reverse
+ * lookup) the PID asked about, which the kernel translates into the daemon's namespace: the
+ * host PIDs. For a forward translation the daemon has sent credentials naming the target's
+ * host PID ahead, which the kernel translates into the grandchild's namespace as it receives
+ * them: the target's PID there, returned as data.
  *
- * The daemon is multithreaded, so the helpers make only async-signal-safe calls (raw system
- * calls, no malloc, no stdio, no locks) and leave with _exit(). The grandchild is forked with
- * CLONE_PARENT so that the daemon reaps it too; both share a process group that the daemon
- * kills once the exchange ends or the deadline passes.
+ * The helpers are copies of a multithreaded process, so they make only async-signal-safe
+ * calls (raw system calls, no malloc, no stdio, no locks) and leave with _exit(). Both they
+ * and the grandchild are cloned with CLONE_PARENT so that the daemon reaps them; both share a
+ * process group that the daemon kills once the exchange ends or the deadline passes.
  *
  * The grandchild is visible to every process of the namespace it joined, and of those above
  * it: before it is forked, the helper joins empty namespaces and seals itself
@@ -38,6 +39,7 @@
 #include "helper.h"
 #include "helper_guard.h"
 #include "helper_sandbox.h"
+#include "helper_spawner.h"
 #include "nsfs_compat.h"
 #include "proc.h"
 #include "stats.h"
@@ -164,8 +166,15 @@ static __attribute__((noreturn)) void grandchild(int sock, pid_t name, bool quer
 	_exit(0);
 }
 
-static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name, bool query)
+/* What a helper is asked, as the spawner passes it on. */
+struct helper_req {
+	pid_t name;
+	int query; /* 0 or 1: no padding goes over the socket */
+};
+
+static __attribute__((noreturn)) void helper(const void *req, int nsfd, int sock)
 {
+	const struct helper_req *q = req;
 	long g;
 	int r;
 
@@ -183,7 +192,7 @@ static __attribute__((noreturn)) void helper(int sock, int nsfd, pid_t name, boo
 		_exit(1);
 	}
 	if (g == 0)
-		grandchild(sock, name, query);
+		grandchild(sock, q->name, q->query);
 	/* The daemon's namespace is ours: g is the PID it knows the grandchild by. */
 	send_msg(sock, MSG_MEMBER, (int)g, 0);
 	_exit(0);
@@ -332,9 +341,9 @@ static int socketpair_passcred(int sv[2])
 static gint out_of_processes;
 
 /*
- * The daemon (fork) or a helper (clone) could not make a process: a pids cgroup limit, the
- * system's pid_max or threads-max, or memory. Every read that needs a helper fails with
- * EAGAIN meanwhile, which a reader may retry; logging each one would flood the log.
+ * The spawner or a helper could not make a process, or the spawner could not be made: a pids
+ * cgroup limit, the system's pid_max or threads-max, or memory. Every read that needs a helper
+ * fails with EAGAIN meanwhile, which a reader may retry; logging each one would flood the log.
  */
 static int fork_failed(int err)
 {
@@ -377,20 +386,18 @@ static int run_helper(const struct creds_target *t, gint64 deadline, struct cred
 		      enum helper_trouble *trouble)
 {
 	struct session s = {.deadline = deadline};
+	struct helper_req req = {.name = job->name, .query = job->query > 0};
 	int sv[2], r;
 	pid_t child;
 
 	r = socketpair_passcred(sv);
 	if (r < 0)
 		return r;
-	child = fork();
-	if (child == 0)
-		helper(sv[1], t->fd, job->name, job->query > 0);
+	child = helper_spawn(helper, &req, sizeof(req), t->fd, sv[1], deadline);
 	close(sv[1]);
 	if (child < 0) {
-		r = errno;
 		close(sv[0]);
-		return r == EAGAIN || r == ENOMEM ? fork_failed(r) : -r;
+		return child == -EAGAIN || child == -ENOMEM ? fork_failed(-child) : child;
 	}
 	/* Both sides set the group, so that it exists whichever runs first. */
 	setpgid(child, child);

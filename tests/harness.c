@@ -173,6 +173,39 @@ char *daemon_warnings(const struct daemon *d)
 	return g_string_free(out, FALSE);
 }
 
+bool harness_is_spawner(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/comm", pid);
+	g_autofree char *comm = NULL;
+
+	return g_file_get_contents(path, &comm, NULL, NULL) &&
+	       strcmp(comm, "nspidfs-spawner\n") == 0;
+}
+
+pid_t daemon_spawner(const struct daemon *d)
+{
+	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d->server);
+	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
+	const char *tid;
+
+	while (dir && (tid = g_dir_read_name(dir))) {
+		g_autofree char *path = g_strdup_printf("%s/%s/children", taskdir, tid);
+		g_autofree char *text = NULL;
+		g_auto(GStrv) pids = NULL;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		pids = g_strsplit(g_strstrip(text), " ", -1);
+		for (char **p = pids; *p; p++) {
+			pid_t pid = (pid_t)atoi(*p);
+
+			if (pid > 0 && harness_is_spawner(pid))
+				return pid;
+		}
+	}
+	return 0;
+}
+
 int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -45,6 +45,16 @@ char *daemon_warnings(const struct daemon *d);
 #define HARNESS_NO_RATE_CAP "--helper-rate=10000"
 void harness_strategy_alone(const char *strategy);
 
+/*
+ * Whether a child of the daemon is its creds helper spawner, which lives as long as the daemon
+ * once a helper was needed, rather than a helper: by its comm, "nspidfs-spawner". A helper
+ * shows that name too for the instant after the spawner cloned it, so a count of helpers that
+ * skips the spawner may miss one just born, never count the spawner.
+ */
+bool harness_is_spawner(pid_t pid);
+/* The daemon's spawner, among the children of all its threads, or 0 if none runs. */
+pid_t daemon_spawner(const struct daemon *d);
+
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);

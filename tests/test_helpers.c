@@ -48,9 +48,9 @@ static int teardown(void **state)
 }
 
 /*
- * The daemon's children that are members of namespace ns_ino: the helpers that joined the
- * target's namespace. They exist only after their parent closed its descriptors and called
- * setns(), so what they hold is what a container could see.
+ * The daemon's children that are members of namespace ns_ino (any, for 0, but the spawner):
+ * the helpers that joined the target's namespace. They exist only after their parent closed
+ * its descriptors and called setns(), so what they hold is what a container could see.
  */
 static GArray *children_in(pid_t daemon, uint64_t ns_ino)
 {
@@ -70,7 +70,8 @@ static GArray *children_in(pid_t daemon, uint64_t ns_ino)
 		for (char **p = pids; *p; p++) {
 			pid_t pid = (pid_t)atoi(*p);
 
-			if (pid > 0 && (ns_ino == 0 || kernel_ns_ino(pid) == ns_ino))
+			if (pid > 0 && (ns_ino == 0 || kernel_ns_ino(pid) == ns_ino) &&
+			    !harness_is_spawner(pid))
 				g_array_append_val(kids, pid);
 		}
 	}

@@ -8,9 +8,10 @@
  * process with CAP_SYS_ADMIN or CAP_SYS_RESOURCE, nor to uid 0, and the daemon runs as root
  * with both (it mounts FUSE and joins PID namespaces). Running it under another uid with only
  * some capabilities would test a daemon nobody deploys. A pids cgroup binds root too, and
- * fork() and clone() fail there with EAGAIN, as they do at RLIMIT_NPROC. The daemon alone is
- * moved into a new cgroup of the pids hierarchy (v1, or v2 where the controller can be
- * enabled), whose pids.max is then set to the daemon's own task count: no new process fits.
+ * fork() and clone() fail there with EAGAIN, as they do at RLIMIT_NPROC. The daemon and the
+ * spawner that clones its helpers, as a service manager would hold them, are moved into a new
+ * cgroup of the pids hierarchy (v1, or v2 where the controller can be enabled), whose pids.max
+ * is then set to their own task count: no new process fits.
  *
  * The daemon keeps no cache (--pid-cache=0), so every read of the nested process needs a
  * helper. Its --max-threads=2 workers are all started at mount, so the limit binds the
@@ -42,7 +43,8 @@ static struct daemon d;
 static struct nstree tree;
 static int nested;    /* a member of a nested namespace: reading its init needs a helper */
 static char *cgroup;  /* the daemon's pids cgroup, or NULL */
-static unsigned base; /* the daemon's task count when the limit was set */
+static pid_t spawner; /* the daemon's child that clones its helpers */
+static unsigned base; /* the task count of both when the limit was set */
 
 /* ------------------------------------------------------------------ cgroups */
 
@@ -153,7 +155,7 @@ static int setup(void **state)
 {
 	const char *args[] = {"--strategy=creds", "--max-threads=2", "--pid-cache=0", NULL};
 	g_autofree char *hierarchy = pids_hierarchy();
-	g_autofree char *pid = NULL;
+	g_autofree char *pid = NULL, *spawner_pid = NULL;
 	char buf[64];
 
 	if (!hierarchy) {
@@ -168,9 +170,17 @@ static int setup(void **state)
 	/* A helper forked and answered, and FUSE's INIT was served. */
 	if (read_file_at(d.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) <= 0)
 		return -1;
+	/* Started by that read. */
+	spawner = daemon_spawner(&d);
+	if (spawner <= 0) {
+		fprintf(stderr, "the daemon has no helper spawner after a helper's read\n");
+		return -1;
+	}
 	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", hierarchy, getpid());
 	pid = g_strdup_printf("%d", d.server);
-	if (g_mkdir(cgroup, 0755) < 0 || cg_write(cgroup, "cgroup.procs", pid) < 0) {
+	spawner_pid = g_strdup_printf("%d", spawner);
+	if (g_mkdir(cgroup, 0755) < 0 || cg_write(cgroup, "cgroup.procs", pid) < 0 ||
+	    cg_write(cgroup, "cgroup.procs", spawner_pid) < 0) {
 		fprintf(stderr, "cannot move the daemon into %s: %s\n", cgroup, g_strerror(errno));
 		return -1;
 	}
@@ -185,7 +195,8 @@ static int teardown(void **state)
 		cg_write(cgroup, "pids.max", "max");
 	if (d.pid > 0)
 		status = daemon_stop(&d);
-	/* Empty now: the daemon has exited and been reaped, and it reaps its helpers. */
+	/* Empty now: the daemon has exited and been reaped, and it reaps its helpers and its
+	 * spawner. */
 	if (cgroup && g_rmdir(cgroup) < 0) {
 		fprintf(stderr, "cannot remove %s: %s\n", cgroup, g_strerror(errno));
 		status = -1;
@@ -216,7 +227,7 @@ static void check_own_reads(void)
 	assert_true(read_file_at(d.mnt, getpid(), "ancestors", buf, sizeof(buf)) > 0);
 }
 
-/* The daemon cannot fork: EAGAIN every time, promptly, and it serves the other reads. */
+/* No helper can be made: EAGAIN every time, promptly, and the other reads are served. */
 static void test_daemon_cannot_fork(void **state)
 {
 	g_autofree char *max = NULL;
@@ -225,7 +236,7 @@ static void test_daemon_cannot_fork(void **state)
 
 	if (!cgroup)
 		skip();
-	base = threads_of(d.server);
+	base = threads_of(d.server) + threads_of(spawner);
 	assert_int_equal(cg_read_number("pids.current", NULL), base);
 	refused = cg_read_number("pids.events", "max ");
 	max = g_strdup_printf("%u", base);
@@ -241,7 +252,7 @@ static void test_daemon_cannot_fork(void **state)
 	/* The kernel refused the forks, and nothing was left behind. */
 	assert_true(cg_read_number("pids.events", "max ") >= refused + 5);
 	assert_int_equal(cg_read_number("pids.current", NULL), base);
-	assert_int_equal(threads_of(d.server), base);
+	assert_int_equal(threads_of(d.server) + threads_of(spawner), base);
 }
 
 /* One slot: the helper is forked, but cannot fork the grandchild that joins the namespace. */
