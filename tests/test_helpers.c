@@ -2,7 +2,8 @@
  * The creds helpers' contract, with a helper made to hang (NSPIDFS_TEST_HELPER_DELAY_MS):
  * the read fails with ETIMEDOUT at the configured timeout, every helper is reaped before the
  * reply, a helper holds no descriptor but its socket and namespace, and other reads are
- * served meanwhile; a stop with a read in flight answers it before the unmount.
+ * served meanwhile; a stop with a read in flight answers it before the unmount; the helpers
+ * come from one spawner, not from the daemon.
  */
 #include <errno.h>
 #include <glib.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -311,6 +313,85 @@ static void test_stop_with_read_in_flight(void **state)
 			 r.result < 0 ? strerror(-r.result) : "success");
 }
 
+/* The spawner's descriptors beyond stdio: its socket and the empty namespaces only. */
+static void check_spawner_fds(pid_t spawner)
+{
+	static const char *const allowed[] = {"socket:", "mnt:", "net:", "ipc:", "uts:", "cgroup:"};
+	g_autofree char *fddir = g_strdup_printf("/proc/%d/fd", spawner);
+	g_autoptr(GDir) dir = g_dir_open(fddir, 0, NULL);
+	const char *fd;
+	unsigned sockets = 0;
+
+	assert_non_null(dir);
+	while ((fd = g_dir_read_name(dir))) {
+		g_autofree char *path = g_strdup_printf("%s/%s", fddir, fd);
+		g_autofree char *target = g_file_read_link(path, NULL);
+		bool ok = false;
+
+		if (atoi(fd) <= 2 || !target)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
+			ok |= g_str_has_prefix(target, allowed[i]);
+		if (!ok)
+			fail_msg("spawner %d holds fd %s -> %s", spawner, fd, target);
+		sockets += g_str_has_prefix(target, "socket:");
+	}
+	assert_int_equal(sockets, 1);
+}
+
+/* Until pid, a child of the daemon's, has exited. */
+static void wait_exited(pid_t pid)
+{
+	struct pollfd p = {.fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN};
+
+	if (p.fd < 0)
+		return;
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	close(p.fd);
+}
+
+/*
+ * The daemon forks no helper: one spawner, started when a helper is first needed, clones them
+ * all, so that no copy of the daemon's memory is made per helper. It outlives the reads,
+ * holds none of the daemon's descriptors but its socket and the empty namespaces (no reader's
+ * namespace, no /dev/fuse), is replaced when it was killed, and is reaped at the stop.
+ */
+static void test_spawner(void **state)
+{
+	const char *args[] = {"--strategy=creds", "--pid-cache=0", NULL};
+	g_autofree char *warn = NULL;
+	g_autoptr(GArray) kids = NULL;
+	pid_t first, second;
+	struct daemon x;
+	char buf[64];
+
+	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", "0", 1);
+	assert_true(daemon_start(&x, args));
+	assert_int_equal(daemon_spawner(&x), 0);
+	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
+	first = daemon_spawner(&x);
+	assert_true(first > 0);
+	check_spawner_fds(first);
+	/* No cache: another helper, from the same spawner. */
+	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
+	assert_int_equal(daemon_spawner(&x), first);
+	kids = children_in(x.pid, 0);
+	assert_int_equal(kids->len, 0);
+	/* Killed (only the host sees it), it is replaced by the next read, which is answered. */
+	assert_int_equal(kill(first, SIGKILL), 0);
+	wait_exited(first);
+	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
+	second = daemon_spawner(&x);
+	assert_true(second > 0 && second != first);
+	warn = daemon_warnings(&x);
+	assert_non_null(strstr(warn, "spawner"));
+	assert_int_equal(daemon_stop(&x), 0);
+	/* Reaped, the old one at its replacement and the new one at the stop. */
+	assert_true(kill(first, 0) < 0 && errno == ESRCH);
+	assert_true(kill(second, 0) < 0 && errno == ESRCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(test_helper_killed),
 	    cmocka_unit_test(test_out_of_fds),
 	    cmocka_unit_test(test_stop_with_read_in_flight),
+	    cmocka_unit_test(test_spawner),
 	};
 
 	harness_init();
