@@ -376,7 +376,7 @@ static void test_spawner(void **state)
 	/* No cache: another helper, from the same spawner. */
 	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
 	assert_int_equal(daemon_spawner(&x), first);
-	kids = children_in(x.pid, 0);
+	kids = children_in(x.server, 0);
 	assert_int_equal(kids->len, 0);
 	/* Killed (only the host sees it), it is replaced by the next read, which is answered. */
 	assert_int_equal(kill(first, SIGKILL), 0);
