@@ -4,8 +4,9 @@
  * and a fork per query. Every figure is a median of samples taken interleaved in one run, so
  * the ratios compare like with like on a machine doing whatever else it does.
  *
- *   bench [--quick] [--flood-only]   (meson test --benchmark runs it with --quick;
- *                                     --flood-only: section 6 alone)
+ *   bench [--quick] [--flood-only | --restart-only]
+ *         (meson test --benchmark runs it with --quick; --flood-only: section 6 alone;
+ *         --restart-only: section 7 alone)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1256,6 +1257,157 @@ static void bench_flood(unsigned rounds, double burst_ms)
 	}
 }
 
+/* ------------------------------------------------------------------ 7. restarts */
+
+/* A reader in a loop, each read's start and end, until told to stop. */
+struct restart_reader {
+	const char *path;
+	int stop;
+	GMutex lock;
+	GArray *spans; /* double pairs: start, end (us) */
+	long errors;
+};
+
+static gpointer restart_reader_main(gpointer arg)
+{
+	struct restart_reader *r = arg;
+
+	while (!g_atomic_int_get(&r->stop)) {
+		double t0 = now_us(), us = timed_cat(r->path), span[2] = {t0, now_us()};
+
+		g_mutex_lock(&r->lock);
+		if (us < 0)
+			r->errors++;
+		g_array_append_vals(r->spans, span, 2);
+		g_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+static unsigned restart_reads(struct restart_reader *r)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) l = g_mutex_locker_new(&r->lock);
+
+	return r->spans->len / 2;
+}
+
+/* Bounded: until the reader finished `more` reads after this call. */
+static void restart_wait_reads(struct restart_reader *r, unsigned more)
+{
+	unsigned until = restart_reads(r) + more;
+	double end = now_us() + 30e6;
+
+	while (restart_reads(r) < until) {
+		if (now_us() > end) {
+			fprintf(stderr, "bench: the reader never got an answer after a restart\n");
+			exit(1);
+		}
+		g_usleep(1000); /* pacing a benchmark's loop, not a test's synchronisation */
+	}
+}
+
+/* The reads from the `from`-th on, into s. */
+static void restart_add_warm(struct restart_reader *r, guint from, struct series *s)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) l = g_mutex_locker_new(&r->lock);
+
+	for (guint k = from * 2; k + 1 < r->spans->len; k += 2)
+		add(s, g_array_index(r->spans, double, k + 1) - g_array_index(r->spans, double, k));
+}
+
+/* The longest read that was in progress at `at` or started after it (the wait it caused). */
+static double restart_wait_at(struct restart_reader *r, double at)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) l = g_mutex_locker_new(&r->lock);
+	double longest = 0;
+
+	for (guint i = 0; i + 1 < r->spans->len; i += 2) {
+		double t0 = g_array_index(r->spans, double, i);
+		double t1 = g_array_index(r->spans, double, i + 1);
+
+		if (t1 >= at)
+			longest = MAX(longest, t1 - t0);
+	}
+	return longest;
+}
+
+/* Bounded: the keeper's only child once it is not `old`. */
+static pid_t restart_new_server(const struct daemon *d, pid_t old)
+{
+	double end = now_us() + 30e6;
+	pid_t s;
+
+	while ((s = daemon_server(d)) <= 0 || s == old) {
+		if (now_us() > end) {
+			fprintf(stderr, "bench: no new server after server %d ended\n", old);
+			exit(1);
+		}
+		g_usleep(1000);
+	}
+	return s;
+}
+
+/*
+ * What a reader sees of a crash (SIGKILL of the server) and of a reload (SIGHUP to the
+ * keeper): the longest read around each, against the same reader's warm read meanwhile.
+ */
+static void bench_restart(unsigned rounds)
+{
+	struct series *warm = series_new("warm"), *killed = series_new("kill"),
+		      *reloaded = series_new("reload");
+	struct restart_reader r = {.spans = g_array_new(FALSE, FALSE, sizeof(double))};
+	g_autofree char *path = NULL;
+	struct daemon d;
+	GThread *th;
+	double max_kill = 0, max_reload = 0;
+
+	harness_strategy_alone("");
+	if (!daemon_start(&d, NULL)) {
+		fprintf(stderr, "bench: nspidfs did not start for the restart section\n");
+		exit(1);
+	}
+	d.restarts_expected = true;
+	path = g_strdup_printf("%s/%d/init", d.mnt, getpid());
+	r.path = path;
+	g_mutex_init(&r.lock);
+	th = g_thread_new("reader", restart_reader_main, &r);
+	for (unsigned i = 0; i < rounds; i++) {
+		pid_t old = daemon_server(&d);
+		unsigned before = restart_reads(&r);
+		double at;
+
+		restart_wait_reads(&r, 200);
+		restart_add_warm(&r, (guint)before, warm);
+		at = now_us();
+		kill(old, SIGKILL);
+		restart_new_server(&d, old);
+		restart_wait_reads(&r, 50);
+		add(killed, restart_wait_at(&r, at));
+		max_kill = MAX(max_kill, restart_wait_at(&r, at));
+		old = daemon_server(&d);
+		at = now_us();
+		kill(d.pid, SIGHUP);
+		restart_new_server(&d, old);
+		restart_wait_reads(&r, 50);
+		add(reloaded, restart_wait_at(&r, at));
+		max_reload = MAX(max_reload, restart_wait_at(&r, at));
+	}
+	g_atomic_int_set(&r.stop, 1);
+	g_thread_join(th);
+	printf("\n7. restarts: a reader of PID/init in a loop, %u kills and %u reloads\n", rounds,
+	       rounds);
+	printf("  %-52s %10.1f us\n", "warm read (median), meanwhile", median(warm));
+	printf("  %-52s %10.1f us   max %.1f us\n", "the read across a SIGKILL of the server",
+	       median(killed), max_kill);
+	printf("  %-52s %10.1f us   max %.1f us\n", "the read across a reload (SIGHUP)",
+	       median(reloaded), max_reload);
+	printf("  reader errors: %ld\n", r.errors);
+	if (daemon_stop(&d) != 0)
+		fprintf(stderr, "bench: the restart section's daemon failed\n");
+	g_mutex_clear(&r.lock);
+	g_array_unref(r.spans);
+}
+
 int main(int argc, char **argv)
 {
 	struct nstree t;
@@ -1263,11 +1415,12 @@ int main(int argc, char **argv)
 	double cold_us[N_STRATEGIES];
 	struct loop_result loop;
 	pid_t target;
-	bool flood_only = false;
+	bool flood_only = false, restart_only = false;
 
 	for (int i = 1; i < argc; i++) {
 		quick |= strcmp(argv[i], "--quick") == 0;
 		flood_only |= strcmp(argv[i], "--flood-only") == 0;
+		restart_only |= strcmp(argv[i], "--restart-only") == 0;
 	}
 	iters = quick ? 300 : 3000;
 	namespaces = quick ? 100 : 1000;
@@ -1278,6 +1431,10 @@ int main(int argc, char **argv)
 	start_all();
 	printf("nspidfs benchmark: medians of interleaved samples%s\n",
 	       quick ? " (--quick: fewer rounds, 100 namespaces)" : "");
+	if (restart_only) {
+		bench_restart(quick ? 5 : 20);
+		goto out;
+	}
 	if (flood_only)
 		goto flood;
 	bench_warm(target, iters);
@@ -1290,6 +1447,9 @@ int main(int argc, char **argv)
 	bench_lxcfs(iters);
 flood:
 	bench_flood(quick ? 3 : 9, quick ? 200 : 500);
+	if (!flood_only)
+		bench_restart(quick ? 5 : 20);
+out:
 	stop_all();
 	nstree_destroy(&t);
 	return 0;
