@@ -1,7 +1,8 @@
 #!/bin/bash
 # Real containers (podman with runc, a busybox rootfs, no image registry) reading nspidfs
 # through a read-only bind mount: what each container sees, against what the host knows
-# (podman inspect, NSpid), and recovery after the daemon is killed. TAP output.
+# (podman inspect, NSpid), server kills that a container binding the mount point itself does
+# not notice, and recovery after the keeper is killed. TAP output.
 #
 # Layout, as the README recommends: a shared mount point ($SHARE) holds the nspidfs mount
 # point ($SHARE/fs); containers bind $SHARE with slave propagation, so a daemon restarted
@@ -185,6 +186,46 @@ check "a nested namespace in the container: level 2, PID 1 there, its own init" 
 check "the container sees the nested namespace in ns/" \
 	"$(inside "$A" 'mkfifo /tmp/up; unshare -p -f sh -c "echo >/tmp/up; exec sleep 600" &
 		read x </tmp/up; ls /nspidfs/fs/ns | wc -l; kill $!')" 2
+
+### The server killed again and again: a container binding the mount point itself sees nothing
+
+# server_of KEEPER: the keeper's child, the process that serves.
+server_of() {
+	awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null
+}
+
+B=$(podman --runtime=runc run -d --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+	-v "$MNT:/nspidfs:ro" --rootfs "$ROOTFS" /bin/sleep 600) && CONTAINERS+=("$B")
+podman exec -d "$B" sh -c 'n=0 e=0; while [ ! -e /tmp/stop ]; do
+	if cat /nspidfs/self/level >/dev/null 2>/tmp/last; then n=$((n + 1));
+	else e=$((e + 1)); cat /tmp/last >>/tmp/errors; fi; echo "$n $e" >/tmp/count; done
+	echo done >/tmp/finished'
+reads_in_b() { inside "$B" 'cat /tmp/count 2>/dev/null' | cut -d' ' -f1; }
+# Bounded polls of other processes' state (a new server, the container's count): no sleep
+# stands in for a synchronisation the test could wait on.
+wait_for() {
+	for _ in $(seq 600); do
+		eval "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+kills=0
+for _ in 1 2 3 4 5; do
+	before=$(reads_in_b)
+	server=$(server_of "$DAEMON")
+	[ -n "$server" ] && kill -9 "$server" || break
+	wait_for '[ -n "$(server_of "$DAEMON")" ] && [ "$(server_of "$DAEMON")" != "$server" ]' ||
+		break
+	wait_for '[ "$(reads_in_b)" -gt "${before:-0}" ]' || break
+	kills=$((kills + 1))
+done
+inside "$B" 'touch /tmp/stop' >/dev/null
+wait_for '[ -n "$(inside "$B" "cat /tmp/finished 2>/dev/null")" ]'
+count=$(inside "$B" 'cat /tmp/count')
+check "5 kills of the server under a container that binds the mount point itself" "$kills" 5
+check "its reads across them: no error ($count; $(inside "$B" 'head -n 3 /tmp/errors 2>/dev/null'))" \
+	"$(cut -d' ' -f2 <<<"$count")" 0
 
 ### Daemon killed and restarted: the running container answers again
 
