@@ -440,6 +440,11 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 		    s, "nspidfs_helper_refusals_total{reason=\"%s\"} %" PRIu64 "\n",
 		    stats_refusal_name((enum stats_refusal)r), c->helper_refusals[r]);
 	cache_families(s, c);
+	family_head(s, "nspidfs_open_files", "gauge",
+		    "Files open through the mount, each holding the content it was opened with.");
+	g_string_append_printf(s, "nspidfs_open_files %" PRIu64 "\n", c->open_files);
+	family_head(s, "nspidfs_open_file_bytes", "gauge", "Bytes of content the open files hold.");
+	g_string_append_printf(s, "nspidfs_open_file_bytes %" PRIu64 "\n", c->open_file_bytes);
 	family_head(s, "nspidfs_build_info", "gauge",
 		    "Version of the daemon and its configured strategy; always 1.");
 	g_string_append(s, "nspidfs_build_info{version=\"");

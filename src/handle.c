@@ -7,6 +7,7 @@
 static GMutex lock;
 static GHashTable *handles; /* uint64_t id -> struct handle (an atomic rc box) */
 static uint64_t next_id = 1;
+static uint64_t held_bytes; /* the sum of every handle's len */
 
 static void box_unref(gpointer h)
 {
@@ -21,6 +22,7 @@ static uint64_t insert(struct handle *h)
 	if (!handles)
 		handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, box_unref);
 	g_hash_table_insert(handles, g_memdup2(&id, sizeof(id)), h);
+	held_bytes += h->len;
 	return id;
 }
 
@@ -60,6 +62,7 @@ void handle_release(uint64_t id)
 	if (!h)
 		return;
 	quota_give(h->view);
+	held_bytes -= h->len;
 	g_hash_table_remove(handles, &id);
 }
 
@@ -68,5 +71,14 @@ void handle_release_all(void)
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 
 	g_clear_pointer(&handles, g_hash_table_unref);
+	held_bytes = 0;
 	quota_clear();
+}
+
+void handle_counts(uint64_t *files, uint64_t *bytes)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	*files = handles ? g_hash_table_size(handles) : 0;
+	*bytes = held_bytes;
 }

@@ -23,3 +23,5 @@ void handle_put(struct handle *h);
 void handle_release(uint64_t id);
 /* At unmount: the handles whose RELEASE never came. */
 void handle_release_all(void);
+/* Open files now, and the bytes of content they hold (the metrics). */
+void handle_counts(uint64_t *files, uint64_t *bytes);

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "handle.h"
 #include "proc.h"
 #include "nscache.h"
 #include "pidcache.h"
@@ -314,6 +315,7 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	pidcache_counts(&counts.process_cache);
 	visibility_counts(&counts.reader_cache);
 	nscache_counts(&counts.namespace_cache);
+	handle_counts(&counts.open_files, &counts.open_file_bytes);
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
 	/* Other readers' lookups, the daemon's set-up, the host's size: the host's business. */

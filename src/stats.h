@@ -32,9 +32,13 @@ struct stats_counts {
 	uint64_t helper_kills; /* hung up without answering, the namespace alive */
 	uint64_t helper_stops; /* stopped by a signal */
 	uint64_t helper_refusals[STATS_REFUSAL_COUNT];
-	/* Filled by the caller (metrics.c): /proc passes, the caches of processes and readers. */
+	/*
+	 * Filled by the caller (metrics.c): /proc passes, the caches of processes and readers,
+	 * the open files and the content they hold.
+	 */
 	uint64_t proc_passes;
 	struct live_table_counts process_cache, reader_cache, namespace_cache;
+	uint64_t open_files, open_file_bytes;
 };
 
 /* One translation or reverse lookup by strategy id that finished with r (0 or -errno). */

@@ -77,6 +77,8 @@ static struct stats_counts counts = {
     .process_cache = {.hits = 100, .misses = 7, .entries = 5, .descriptors = 5},
     .reader_cache = {.hits = 90, .misses = 2, .entries = 1, .descriptors = 1},
     .namespace_cache = {.hits = 30, .misses = 3, .entries = 2, .descriptors = 5},
+    .open_files = 11,
+    .open_file_bytes = 4096,
 };
 
 static void add_init(struct metrics_facts *f, uint64_t ino, enum sigterm_state sig,
@@ -256,6 +258,13 @@ static const char *const expected_full[] = {
     "nspidfs_cache_misses_total{cache=\"process\"} 7\n",
     "nspidfs_cache_misses_total{cache=\"reader\"} 2\n",
     "nspidfs_cache_misses_total{cache=\"namespace\"} 3\n",
+    "# HELP nspidfs_open_files Files open through the mount, each holding the content it was "
+    "opened with.\n",
+    "# TYPE nspidfs_open_files gauge\n",
+    "nspidfs_open_files 11\n",
+    "# HELP nspidfs_open_file_bytes Bytes of content the open files hold.\n",
+    "# TYPE nspidfs_open_file_bytes gauge\n",
+    "nspidfs_open_file_bytes 4096\n",
     "# HELP nspidfs_build_info Version of the daemon and its configured strategy; always 1.\n",
     "# TYPE nspidfs_build_info gauge\n",
     "nspidfs_build_info{version=\"0.1.0\",strategy=\"auto\"} 1\n",
@@ -397,6 +406,7 @@ static void test_top_below_root(void **state)
 	assert_null(strstr(text, "nspidfs_lookups_total"));
 	assert_null(strstr(text, "nspidfs_helper_"));
 	assert_null(strstr(text, "nspidfs_cache_"));
+	assert_null(strstr(text, "nspidfs_open_file"));
 	assert_null(strstr(text, "nspidfs_build_info"));
 	assert_null(strstr(text, "nspidfs_metrics_build_seconds"));
 }

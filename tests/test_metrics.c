@@ -763,7 +763,7 @@ static const char *const host_only[] = {
     "nspidfs_metrics_build_seconds",  "nspidfs_lookups_total",	    "nspidfs_helper_forks_total",
     "nspidfs_helper_timeouts_total",  "nspidfs_cache_entries",	    "nspidfs_cache_descriptors",
     "nspidfs_cache_hits_total",	      "nspidfs_cache_misses_total", "nspidfs_build_info",
-    "nspidfs_namespace_pids_current",
+    "nspidfs_namespace_pids_current", "nspidfs_open_files",	    "nspidfs_open_file_bytes",
 };
 
 /* Whether a line of text starts with family. */
