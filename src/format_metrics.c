@@ -443,7 +443,9 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 	family_head(s, "nspidfs_open_files", "gauge",
 		    "Files open through the mount, each holding the content it was opened with.");
 	g_string_append_printf(s, "nspidfs_open_files %" PRIu64 "\n", c->open_files);
-	family_head(s, "nspidfs_open_file_bytes", "gauge", "Bytes of content the open files hold.");
+	family_head(s, "nspidfs_open_file_bytes", "gauge",
+		    "Bytes of content the open files hold, each copy once: opens of a file by one "
+		    "view that built the same content share a copy.");
 	g_string_append_printf(s, "nspidfs_open_file_bytes %" PRIu64 "\n", c->open_file_bytes);
 	family_head(s, "nspidfs_build_info", "gauge",
 		    "Version of the daemon and its configured strategy; always 1.");

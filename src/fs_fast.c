@@ -104,7 +104,7 @@ bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, boo
 	    !viewer_cached(fuse_req_ctx(req)->pid, &v) || viewer_check_model(&v, &m) < 0)
 		return false;
 	text = format_pid_file((enum pid_file)n.file, &m);
-	r = handle_new(text, viewer_view(&v), &fi->fh);
+	r = handle_new(text, viewer_view(&v), ino, &fi->fh);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return true;

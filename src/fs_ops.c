@@ -981,7 +981,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	r = handle_new(content, viewer_view(&v), &fi->fh);
+	r = handle_new(content, viewer_view(&v), ino, &fi->fh);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
@@ -996,14 +996,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct handle *h = handle_get(fi->fh);
+	const struct content *c = handle_get(fi->fh);
 
-	if (!h) {
+	if (!c) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	reply_slice(req, h->data, h->len, size, off);
-	handle_put(h);
+	reply_slice(req, c->data, c->len, size, off);
+	handle_put(c);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -262,7 +262,8 @@ static const char *const expected_full[] = {
     "opened with.\n",
     "# TYPE nspidfs_open_files gauge\n",
     "nspidfs_open_files 11\n",
-    "# HELP nspidfs_open_file_bytes Bytes of content the open files hold.\n",
+    "# HELP nspidfs_open_file_bytes Bytes of content the open files hold, each copy once: "
+    "opens of a file by one view that built the same content share a copy.\n",
     "# TYPE nspidfs_open_file_bytes gauge\n",
     "nspidfs_open_file_bytes 4096\n",
     "# HELP nspidfs_build_info Version of the daemon and its configured strategy; always 1.\n",
