@@ -13,6 +13,7 @@
 
 #include "adopt.h"
 #include "dispatch.h"
+#include "fuse_args.h"
 #include "handover.h"
 #include "keeper.h"
 #include "helper.h"
@@ -26,23 +27,6 @@
 #include "pidns.h"
 #include "pidcache.h"
 #include "util.h"
-
-/* Always imposed, after the user's -o, so that they win over anything given there. */
-static const char forced_opts[] =
-    "fsname=nspidfs,subtype=nspidfs,allow_other,ro,nosuid,nodev,noexec,default_permissions";
-
-void daemon_fuse_args(const struct nspidfs_options *o, struct fuse_args *args)
-{
-	fuse_opt_add_arg(args, "nspidfs");
-	if (o->fuse_debug)
-		fuse_opt_add_arg(args, "-d");
-	for (char **opt = o->fuse_opts; opt && *opt; opt++) {
-		fuse_opt_add_arg(args, "-o");
-		fuse_opt_add_arg(args, *opt);
-	}
-	fuse_opt_add_arg(args, "-o");
-	fuse_opt_add_arg(args, forced_opts);
-}
 
 static void signal_ready(int fd)
 {
@@ -96,23 +80,6 @@ static void limit_arenas(void)
 {
 	if (mallopt(M_ARENA_MAX, 2) != 1)
 		g_info("mallopt(M_ARENA_MAX) refused");
-}
-
-bool daemon_check_start(const struct nspidfs_options *o, bool mounting)
-{
-	g_autoptr(GError) err = NULL;
-
-	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
-		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
-		return false;
-	}
-	/* An adopted connection's mount is there, live, and no server answers it yet. */
-	if (!preflight_check_privileges(&err) ||
-	    (mounting && !mountpoint_prepare(o->mountpoint, &err))) {
-		g_printerr("nspidfs: %s\n", err->message);
-		return false;
-	}
-	return true;
 }
 
 /* What a server needs before it serves; the keeper checked the rest before mounting. */
@@ -169,7 +136,7 @@ static int serve(const struct nspidfs_options *o, const struct handover *h)
 		nspidfs_close_fd(h->fd[HANDOVER_READY]);
 		return 1;
 	}
-	daemon_fuse_args(o, &args);
+	fuse_args_for(o, &args);
 	ops = dispatch_ops();
 	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
 	fuse_opt_free_args(&args);
@@ -223,6 +190,24 @@ out_destroy:
 	return status;
 }
 
+/* Before mounting, or adopting: each failure explained on stderr. */
+static bool check_start(const struct nspidfs_options *o, bool mounting)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
+		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
+		return false;
+	}
+	/* An adopted connection's mount is there, live, and no server answers it yet. */
+	if (!preflight_check_privileges(&err) ||
+	    (mounting && !mountpoint_prepare(o->mountpoint, &err))) {
+		g_printerr("nspidfs: %s\n", err->message);
+		return false;
+	}
+	return true;
+}
+
 int daemon_run(const struct nspidfs_options *o, char **argv)
 {
 	struct handover h;
@@ -233,5 +218,7 @@ int daemon_run(const struct nspidfs_options *o, char **argv)
 	/* A generation: handed by a keeper, to serve; none: by systemd, to keep. */
 	if (r > 0 && h.generation > 0)
 		return serve(o, &h);
+	if (!check_start(o, r == 0))
+		return 1;
 	return keeper_run(o, argv, r > 0 ? &h : NULL);
 }

@@ -14,6 +14,9 @@
 
 #define HANDOVER_FDS_START 3
 
+/* A server's exit status when the connection ended under it (an unmount or an abort). */
+#define NSPIDFS_EXIT_CONNECTION_ENDED 3
+
 enum handover_fd { HANDOVER_FUSE, HANDOVER_INIT, HANDOVER_READY, HANDOVER_COUNT };
 
 struct handover {

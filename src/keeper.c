@@ -6,16 +6,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/mount.h>
 #include <sys/signalfd.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "adopt.h"
-#include "daemon.h"
+#include "connection.h"
 #include "handover.h"
 #include "log.h"
 #include "mountpoint.h"
@@ -44,12 +41,7 @@ struct server {
 struct keeper {
 	const struct nspidfs_options *o;
 	char **argv;
-	char *mountpoint;
-	struct fuse_session *se; /* the mount; its descriptor is the connection, if held */
-	int init_fd;		 /* sealed memfd: the FUSE_INIT request */
-	int state_fd;		 /* memfd: the last server's generation, for a keeper after us */
-	bool resend;		 /* servers come and go on one connection */
-	bool adopted;		 /* handed over by systemd's fd store, not mounted here */
+	struct connection conn;
 	int sig_fd;
 	int user_ready; /* --ready-fd, until the first server serves */
 	char *exe_path; /* where the binary was started from: a reload runs what is there now */
@@ -66,202 +58,13 @@ struct keeper {
 	int status;
 };
 
-static int save_init(const void *init, size_t len)
-{
-	int fd = memfd_create("nspidfs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, init, len) != (ssize_t)len ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-/*
- * The kernel queues FUSE_INIT when the mount is made, and never sends it again: read it
- * now, once, so that every server (the first included) starts the same way, from a copy.
- */
-static int read_init(struct keeper *k)
-{
-	g_autofree char *buf = g_malloc(INIT_READ_BUFFER);
-	int fd = fuse_session_fd(k->se);
-	ssize_t n;
-
-	do
-		n = read(fd, buf, INIT_READ_BUFFER);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (!adopt_init_valid(buf, (size_t)n))
-		return -EPROTO;
-	k->resend = adopt_init_has_resend(buf, (size_t)n) && !adopt_resend_disabled_for_test();
-	k->init_fd = save_init(buf, (size_t)n);
-	return k->init_fd < 0 ? k->init_fd : 0;
-}
-
-static bool connection_open(struct keeper *k)
-{
-	static const struct fuse_lowlevel_ops no_ops;
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	int r;
-
-	daemon_fuse_args(k->o, &args);
-	k->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
-	fuse_opt_free_args(&args);
-	if (!k->se)
-		return false;
-	if (fuse_session_mount(k->se, k->mountpoint) != 0) {
-		g_printerr("nspidfs: cannot mount at %s\n", k->o->mountpoint);
-		g_clear_pointer(&k->se, fuse_session_destroy);
-		return false;
-	}
-	r = read_init(k);
-	if (r < 0) {
-		g_printerr("nspidfs: cannot read FUSE_INIT from the new mount: %s\n",
-			   g_strerror(-r));
-		return false;
-	}
-	return true;
-}
-
-enum conn { CONN_ALIVE, CONN_UNMOUNTED, CONN_DEAD };
-
-static enum conn connection_state(struct keeper *k)
-{
-	struct pollfd p = {.fd = k->se ? fuse_session_fd(k->se) : -1};
-	struct statvfs vfs;
-
-	if (k->resend && k->se && poll(&p, 1, 0) == 0)
-		return CONN_ALIVE;
-	/* Dead: a mount still there answers ENOTCONN at once (it asks no server). */
-	if (statvfs(k->mountpoint, &vfs) < 0 && errno == ENOTCONN)
-		return CONN_DEAD;
-	return CONN_UNMOUNTED;
-}
-
-/*
- * Under systemd, the connection goes into the unit's fd store: if the keeper itself dies
- * (kill -9, the OOM killer), the connection lives on there, and the unit's next start is
- * handed it (connection_adopt) instead of mounting anew. What a mount replaced goes first.
- */
-static void connection_store(struct keeper *k)
-{
-	int fuse_fd = fuse_session_fd(k->se), r;
-
-	/* Without resend, a server's crash must end its connection, which a store would keep. */
-	if (!notify_available() || !k->resend)
-		return;
-	notify_send("FDSTOREREMOVE=1\nFDNAME=fuse", NULL, 0);
-	notify_send("FDSTOREREMOVE=1\nFDNAME=init", NULL, 0);
-	r = notify_send("FDSTORE=1\nFDNAME=fuse", &fuse_fd, 1);
-	if (r == 0)
-		r = notify_send("FDSTORE=1\nFDNAME=init", &k->init_fd, 1);
-	if (r == 0 && k->state_fd < 0) {
-		k->state_fd = memfd_create("nspidfs-state", MFD_CLOEXEC);
-		r = k->state_fd < 0 ? -errno
-				    : notify_send("FDSTORE=1\nFDNAME=state", &k->state_fd, 1);
-	}
-	if (r < 0)
-		g_warning("cannot store the FUSE connection with systemd: %s; a crash of the "
-			  "keeper will need a new mount",
-			  g_strerror(-r));
-}
-
-/*
- * A connection from systemd's fd store, mounted by an earlier keeper: libfuse takes a
- * descriptor as /dev/fd/N, and then never unmounts it (connection_close does).
- */
-static bool connection_adopt(struct keeper *k, const struct handover *h)
-{
-	static const struct fuse_lowlevel_ops no_ops;
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	g_autofree char *dev = g_strdup_printf("/dev/fd/%d", h->fd[HANDOVER_FUSE]);
-	guint8 init[4096];
-	ssize_t n = pread(h->fd[HANDOVER_INIT], init, sizeof(init), 0);
-
-	k->init_fd = h->fd[HANDOVER_INIT];
-	nspidfs_close_fd(h->fd[HANDOVER_READY]);
-	if (n <= 0 || !adopt_init_valid(init, (size_t)n)) {
-		g_printerr("nspidfs: the handed FUSE_INIT request is unusable\n");
-		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
-		return false;
-	}
-	k->resend = adopt_init_has_resend(init, (size_t)n) && !adopt_resend_disabled_for_test();
-	daemon_fuse_args(k->o, &args);
-	k->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
-	fuse_opt_free_args(&args);
-	if (!k->se || fuse_session_mount(k->se, dev) != 0) {
-		g_printerr("nspidfs: cannot take the handed FUSE connection\n");
-		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
-		return false;
-	}
-	k->adopted = true;
-	/*
-	 * Servers tag file handles with their generation: a new one must not reuse a number
-	 * that an earlier keeper's server gave out, or it would take their handles for its own.
-	 */
-	k->state_fd = h->state;
-	if (k->state_fd < 0 ||
-	    pread(k->state_fd, &k->generation, sizeof(k->generation), 0) != sizeof(k->generation))
-		k->generation = g_random_int_range(1, 0x10000);
-	g_message("took over the FUSE connection of %s from the service manager's fd store",
-		  k->o->mountpoint);
-	return true;
-}
-
-/* An adopted connection's mount, if it is one of ours, goes as libfuse's own would. */
-static void unmount_adopted(const struct keeper *k)
-{
-	if (mountpoint_is_nspidfs(k->mountpoint) &&
-	    umount2(k->mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-		g_warning("cannot unmount %s: %s", k->mountpoint, g_strerror(errno));
-}
-
-/*
- * Close the keeper's descriptor and remove the mount: libfuse unmounts only a live
- * connection (not after fusermount3 -u, which would make it detach what lies below); a dead
- * one (an abort, a server that held the only descriptor) is detached here.
- */
-static void connection_close(struct keeper *k)
-{
-	if (k->se && k->adopted && connection_state(k) == CONN_ALIVE)
-		unmount_adopted(k);
-	if (k->se) {
-		fuse_session_unmount(k->se);
-		g_clear_pointer(&k->se, fuse_session_destroy);
-	}
-	k->adopted = false;
-	nspidfs_close_fd(k->init_fd);
-	k->init_fd = -1;
-	mountpoint_detach_stale(k->mountpoint);
-}
-
-/*
- * Without resend the server must hold the only descriptor. The session's descriptor number
- * gets a /dev/fuse never mounted, which polls as an error: libfuse then takes the
- * connection for gone and unmounts nothing itself.
- */
-static void let_go_of_connection(struct keeper *k)
-{
-	int idle = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-
-	if (idle < 0 || dup3(idle, fuse_session_fd(k->se), O_CLOEXEC) < 0)
-		g_warning("cannot let go of the FUSE connection: %s", g_strerror(errno));
-	nspidfs_close_fd(idle);
-}
-
 static const char exec_failed[] = "nspidfs: cannot execute the server's binary\n";
 
 /* Between fork() and execve(): async-signal-safe calls only. */
 static void __attribute__((noreturn)) exec_server(const struct keeper *k, pid_t keeper, int exe_fd,
 						  int ready_wr, char **env, char *pid_slot)
 {
-	int from[HANDOVER_COUNT] = {fuse_session_fd(k->se), k->init_fd, ready_wr};
+	int from[HANDOVER_COUNT] = {fuse_session_fd(k->conn.se), k->conn.init_fd, ready_wr};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
@@ -303,10 +106,7 @@ static bool start_server(struct keeper *k, struct server *s, int exe_fd)
 		return false;
 	}
 	env = handover_env(++k->generation, &pid_slot);
-	if (k->state_fd >= 0 &&
-	    pwrite(k->state_fd, &k->generation, sizeof(k->generation), 0) != sizeof(k->generation))
-		g_warning("cannot note server %u's generation: %s", k->generation,
-			  g_strerror(errno));
+	connection_note_generation(&k->conn, k->generation);
 	s->pid = fork();
 	if (s->pid == 0)
 		exec_server(k, keeper, exe_fd, ready[1], env, pid_slot);
@@ -331,8 +131,8 @@ static void spawn(struct keeper *k)
 		k->spawn_at = g_get_monotonic_time() + MAX_BACKOFF_MS * 1000;
 		return;
 	}
-	if (!k->resend)
-		let_go_of_connection(k);
+	if (!k->conn.resend)
+		connection_let_go(&k->conn);
 }
 
 /*
@@ -344,7 +144,7 @@ static void reload(struct keeper *k)
 {
 	int exe_fd;
 
-	if (!k->resend) {
+	if (!k->conn.resend) {
 		g_warning("SIGHUP: a reload needs a kernel that resends requests; restart instead");
 		return;
 	}
@@ -465,9 +265,9 @@ static void resend(struct keeper *k)
 {
 	int r;
 
-	if (!k->resend || connection_state(k) != CONN_ALIVE)
+	if (!k->conn.resend || connection_state(&k->conn) != CONN_ALIVE)
 		return;
-	r = adopt_notify_resend(fuse_session_fd(k->se));
+	r = adopt_notify_resend(fuse_session_fd(k->conn.se));
 	if (r < 0)
 		g_warning("FUSE_NOTIFY_RESEND refused: %s", g_strerror(-r));
 }
@@ -477,21 +277,21 @@ static bool after_connection_end(struct keeper *k, const char *what)
 {
 	g_autoptr(GError) err = NULL;
 
-	if (connection_state(k) == CONN_UNMOUNTED) {
+	if (connection_state(&k->conn) == CONN_UNMOUNTED) {
 		g_message("%s was unmounted: stopping", k->o->mountpoint);
 		return false;
 	}
 	g_warning("%s; the mount at %s is dead: mounting again (bind mounts of the dead one stay "
 		  "broken unless they bind a shared parent)",
 		  what, k->o->mountpoint);
-	connection_close(k);
-	if (!mountpoint_prepare(k->mountpoint, &err) || !connection_open(k)) {
+	connection_close(&k->conn);
+	if (!mountpoint_prepare(k->conn.mountpoint, &err) || !connection_open(&k->conn)) {
 		g_warning("cannot mount %s again (%s): stopping", k->o->mountpoint,
 			  err ? err->message : "see above");
 		k->status = 1;
 		return false;
 	}
-	connection_store(k);
+	connection_store(&k->conn);
 	k->spawn_at = g_get_monotonic_time();
 	return true;
 }
@@ -516,7 +316,7 @@ static bool server_ended(struct keeper *k, unsigned generation, bool was_ready, 
 		k->status = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
 		return false;
 	}
-	if (connection_state(k) != CONN_ALIVE) {
+	if (connection_state(&k->conn) != CONN_ALIVE) {
 		g_autofree char *what = g_strdup_printf("server %u %s", generation, how);
 
 		return after_connection_end(k, what);
@@ -693,7 +493,7 @@ static bool setup_signals(struct keeper *k)
 
 static void log_mode(const struct keeper *k)
 {
-	if (k->resend)
+	if (k->conn.resend)
 		g_message("server restarts keep the FUSE connection of %s: a new server adopts it "
 			  "and the kernel resends what the dead one left unanswered",
 			  k->o->mountpoint);
@@ -733,8 +533,7 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	struct keeper k = {
 	    .o = o,
 	    .argv = argv,
-	    .init_fd = -1,
-	    .state_fd = -1,
+	    .conn = {.o = o, .init_fd = -1, .state_fd = -1},
 	    .sig_fd = -1,
 	    .user_ready = o->ready_fd,
 	    .exe_fd = -1,
@@ -744,22 +543,23 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	    .old = NO_SERVER,
 	};
 
-	if (!daemon_check_start(o, !h) || !find_binary(&k))
+	if (!find_binary(&k))
 		return 1;
 	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
 	if (k.user_ready >= 0)
 		fcntl(k.user_ready, F_SETFD, FD_CLOEXEC);
 	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
-	k.mountpoint = realpath(o->mountpoint, NULL);
-	if (!k.mountpoint || !(h ? connection_adopt(&k, h) : connection_open(&k))) {
-		if (!k.mountpoint)
+	k.conn.mountpoint = realpath(o->mountpoint, NULL);
+	if (!k.conn.mountpoint ||
+	    !(h ? connection_adopt(&k.conn, h, &k.generation) : connection_open(&k.conn))) {
+		if (!k.conn.mountpoint)
 			g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
-		connection_close(&k);
-		free(k.mountpoint);
+		connection_close(&k.conn);
+		free(k.conn.mountpoint);
 		return 1;
 	}
 	if (!h)
-		connection_store(&k);
+		connection_store(&k.conn);
 	log_mode(&k);
 	if (fuse_daemonize(o->foreground) != 0 || !setup_signals(&k)) {
 		k.status = 1;
@@ -775,11 +575,10 @@ out:
 	server_clear(&k.next);
 	server_clear(&k.old);
 	nspidfs_close_fd(k.user_ready);
-	connection_close(&k);
+	connection_close(&k.conn);
 	nspidfs_close_fd(k.exe_fd);
 	nspidfs_close_fd(k.next_exe);
-	nspidfs_close_fd(k.state_fd);
 	g_free(k.exe_path);
-	free(k.mountpoint);
+	free(k.conn.mountpoint);
 	return k.status;
 }
