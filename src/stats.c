@@ -23,17 +23,10 @@ static const char *const refusal_names[STATS_REFUSAL_COUNT] = {
     [STATS_REFUSED_BUSY] = "busy",
 };
 
-static enum stats_result classify(int r)
+void stats_lookup(enum strategy_id id, enum stats_result result)
 {
-	if (r == 0)
-		return STATS_OK;
-	return strategy_error_is_final(r) ? STATS_ENOENT : STATS_ERROR;
-}
-
-void stats_lookup(enum strategy_id id, int r)
-{
-	if ((unsigned)id < STRATEGY_COUNT)
-		atomic_fetch_add_explicit(&lookups[id][classify(r)], 1, memory_order_relaxed);
+	if ((unsigned)id < STRATEGY_COUNT && (unsigned)result < STATS_RESULT_COUNT)
+		atomic_fetch_add_explicit(&lookups[id][result], 1, memory_order_relaxed);
 }
 
 void stats_helper_fork(void)

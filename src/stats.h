@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "live_table.h"
-#include "strategy.h"
+#include "strategy_id.h"
 
 enum stats_result {
 	STATS_OK,     /* the strategy answered */
@@ -41,8 +41,8 @@ struct stats_counts {
 	uint64_t open_files, open_file_bytes;
 };
 
-/* One translation or reverse lookup by strategy id that finished with r (0 or -errno). */
-void stats_lookup(enum strategy_id id, int r);
+/* One translation or reverse lookup by strategy id, with its result. */
+void stats_lookup(enum strategy_id id, enum stats_result result);
 void stats_helper_fork(void);
 void stats_helper_timeout(void);
 void stats_helper_kill(void);

@@ -99,7 +99,9 @@ enum strategy_id strategy_active(void)
 static int counted(unsigned id, int r)
 {
 	if (r != STRATEGY_REFUSED)
-		stats_lookup((enum strategy_id)id, r);
+		stats_lookup((enum strategy_id)id, r == 0			? STATS_OK
+						   : strategy_error_is_final(r) ? STATS_ENOENT
+										: STATS_ERROR);
 	return r;
 }
 

@@ -10,14 +10,7 @@
 
 #include "model.h"
 #include "pidns.h"
-
-enum strategy_id {
-	STRATEGY_AUTO,
-	STRATEGY_IOCTL,
-	STRATEGY_STATUS,
-	STRATEGY_CREDS,
-	STRATEGY_COUNT,
-};
+#include "strategy_id.h"
 
 /* An open PID namespace, for reverse lookups. */
 struct ns_ref {
