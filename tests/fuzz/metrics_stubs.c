@@ -1,5 +1,5 @@
 /*
- * What src/metrics.c calls besides its parsers: the collector's /proc reads, the formatter,
+ * What src/metrics/metrics.c calls besides its parsers: the collector's /proc reads, the formatter,
  * the counters and the strategy's name. The parsers alone are fuzzed, so these stand in for
  * the rest of the daemon, whose sources would bring in libfuse and the whole core; reaching
  * one means the harness called more than the parsers.
