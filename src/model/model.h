@@ -1,6 +1,7 @@
 /* The facts nspidfs serves about one process: its PID-namespace chain and PIDs at each level. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,4 +26,13 @@ struct proc_model {
 static inline const struct pidns_level *model_own(const struct proc_model *m)
 {
 	return &m->lv[m->depth - 1];
+}
+
+/*
+ * Whether a process state letter (/proc/PID/stat, status) is an exited one: a zombie, or
+ * dead ('X'; 'x' on kernels before 4.14). One rule, for every reader of a state.
+ */
+static inline bool model_state_exited(char state)
+{
+	return state == 'Z' || state == 'X' || state == 'x';
 }

@@ -2,10 +2,6 @@
 
 #include <string.h>
 
-struct ns_model_box {
-	struct ns_model m;
-};
-
 static void ns_info_free(gpointer p)
 {
 	struct ns_info *ns = p;

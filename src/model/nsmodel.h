@@ -75,5 +75,5 @@ pid_t ns_proc_pid_at(const struct ns_model *m, const struct ns_proc *p, unsigned
 bool ns_model_is_below(const struct ns_model *m, const struct ns_info *ns, uint64_t inner);
 static inline bool ns_proc_is_zombie(const struct ns_proc *p)
 {
-	return p->state == 'Z' || p->state == 'X';
+	return model_state_exited(p->state);
 }

@@ -157,7 +157,7 @@ int proc_list_pids(GArray *pids)
 
 bool proc_is_zombie(const struct proc_stat *st)
 {
-	return st->state == 'Z' || st->state == 'X' || st->state == 'x';
+	return model_state_exited(st->state);
 }
 
 bool proc_is_kthread(const struct proc_stat *st)

@@ -253,7 +253,7 @@ int parse_proc_status(const char *buf, size_t len, struct proc_status *out)
 		p = nl + 1;
 	}
 	if (!have_kthread)
-		out->kthread = !have_vm && out->state != 'Z' && out->state != 'X';
+		out->kthread = !have_vm && !model_state_exited(out->state);
 	return have_tgid && have_ppid && have_nspid ? 0 : -EINVAL;
 }
 

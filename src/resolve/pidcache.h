@@ -23,7 +23,7 @@ bool pidcache_enabled(void);
 int pidcache_identity(pid_t pid, uint64_t *start);
 /* 0 if pid is still held by the process with these identity bits, else -ENOENT or -errno. */
 int pidcache_check(pid_t pid, uint64_t start);
-/* The process's model (resolve_process). */
+/* The process's model (resolve_process_fd). */
 int pidcache_model(pid_t pid, uint64_t start, struct proc_model *out);
 /* The identity bits and model of the process holding pid now. */
 int pidcache_resolve(pid_t pid, uint64_t *start, struct proc_model *out);

@@ -216,8 +216,3 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 		nscache_store(&chain, pidfd, out);
 	return r;
 }
-
-int resolve_process(pid_t pid, uint64_t want, struct proc_model *out)
-{
-	return resolve_process_fd(-1, pid, want, out);
-}

@@ -8,17 +8,13 @@
 #include "model.h"
 
 /*
- * A process's identity bits: the low NODE_START_BITS of the inode number of a pidfd for it,
- * unique for the boot (Linux 6.9, pidfs), or of its start time where pidfds have no inodes.
- * want is what the caller looked the process up with. Errors: -ENOENT gone, exited (zombie) or
- * PID reused; -ENODATA kernel thread; -EACCES namespace not readable; -ETIMEDOUT/-EAGAIN from
- * helpers; -EIO unexpected /proc content.
- */
-int resolve_process(pid_t pid, uint64_t want, struct proc_model *out);
-/*
- * The same with a pidfd held since before the call, which the caller has checked is for the
- * process of identity want: no /proc at all where the kernel allows (Linux 6.11; 6.13 for
- * processes of the daemon's own namespace).
+ * The model of process pid, whose identity bits (the low NODE_START_BITS of the inode number
+ * of a pidfd for it, unique for the boot (Linux 6.9, pidfs), or of its start time where pidfds
+ * have no inodes) are want, what the caller looked it up with. pidfd: held since before the
+ * call and checked to be that process's (-1: none), so that no /proc is read where the kernel
+ * allows (Linux 6.11; 6.13 for processes of the daemon's own namespace). Errors: -ENOENT gone,
+ * exited (zombie) or PID reused; -ENODATA kernel thread; -EACCES namespace not readable;
+ * -ETIMEDOUT/-EAGAIN from helpers; -EIO unexpected /proc content.
  */
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);
 /* Whether identities are unique for the boot (pidfs), not start times to a clock tick. */

@@ -45,7 +45,7 @@ int strategy_from_name(const char *name, enum strategy_id *out);
 
 /* Test-only (NSPIDFS_TEST_NO_FALLBACK): creds never falls back, as where nothing else works. */
 void strategy_forbid_fallback(void);
-/* Probe the kernel and make id the strategy resolve_process() uses. */
+/* Probe the kernel and make id the strategy resolve_process_fd() uses. */
 int strategy_select(enum strategy_id id);
 /*
  * Under --strategy=creds, the first strategy that answers when creds refuses (ioctl, else

@@ -59,13 +59,6 @@ static void cache_drop(uint64_t ns_ino)
 		g_hash_table_remove(cache, &ns_ino);
 }
 
-void init_cache_clear(void)
-{
-	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
-
-	g_clear_pointer(&cache, g_hash_table_unref);
-}
-
 static bool entry_alive(const struct init_entry *e)
 {
 	struct proc_stat st;

@@ -11,7 +11,6 @@
  * from member, a process of that namespace. -ESRCH when it has no live init.
  */
 int init_cache_find(uint64_t ns_ino, pid_t member, pid_t *init);
-void init_cache_clear(void);
 /* Remember that init (with its start time) is namespace ns_ino's init. */
 void init_cache_note(uint64_t ns_ino, pid_t init, uint64_t start);
 /* The init of ns_ino as last recorded, alive or not: no /proc read at all. */

@@ -232,7 +232,7 @@ static int verify(const struct ns_target *t, pid_t host, pid_t nspid)
 		return -ENOENT;
 	if (st.tgid != host)
 		return log_debug_ret(-ENOENT, "pid %d: a thread, not a process", nspid);
-	if (st.state == 'Z' || st.state == 'X' || st.nspid_count <= t->level ||
+	if (model_state_exited(st.state) || st.nspid_count <= t->level ||
 	    st.nspid[t->level] != nspid)
 		return -ENOENT;
 	/* Every process the daemon sees has a PID in its own namespace: nothing to check. */
