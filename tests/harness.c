@@ -182,9 +182,10 @@ bool harness_is_spawner(pid_t pid)
 	       strcmp(comm, "nspidfs-spawner\n") == 0;
 }
 
-pid_t daemon_spawner(const struct daemon *d)
+GArray *process_children(pid_t pid)
 {
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d->server);
+	GArray *kids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", pid);
 	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
 	const char *tid;
 
@@ -197,13 +198,37 @@ pid_t daemon_spawner(const struct daemon *d)
 			continue;
 		pids = g_strsplit(g_strstrip(text), " ", -1);
 		for (char **p = pids; *p; p++) {
-			pid_t pid = (pid_t)atoi(*p);
+			pid_t kid = (pid_t)atoi(*p);
 
-			if (pid > 0 && harness_is_spawner(pid))
-				return pid;
+			if (kid > 0)
+				g_array_append_val(kids, kid);
 		}
 	}
+	return kids;
+}
+
+pid_t daemon_spawner(const struct daemon *d)
+{
+	g_autoptr(GArray) kids = process_children(d->server);
+
+	for (guint i = 0; i < kids->len; i++) {
+		if (harness_is_spawner(g_array_index(kids, pid_t, i)))
+			return g_array_index(kids, pid_t, i);
+	}
 	return 0;
+}
+
+GArray *daemon_helpers(pid_t server, uint64_t ns_ino)
+{
+	GArray *kids = process_children(server);
+
+	for (guint i = kids->len; i-- > 0;) {
+		pid_t kid = g_array_index(kids, pid_t, i);
+
+		if (harness_is_spawner(kid) || (ns_ino != 0 && kernel_ns_ino(kid) != ns_ino))
+			g_array_remove_index(kids, i);
+	}
+	return kids;
 }
 
 int read_file(const char *path, char *buf, size_t size)

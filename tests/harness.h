@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -54,6 +55,14 @@ void harness_strategy_alone(const char *strategy);
 bool harness_is_spawner(pid_t pid);
 /* The daemon's spawner, among the children of all its threads, or 0 if none runs. */
 pid_t daemon_spawner(const struct daemon *d);
+/* The children of every thread of process pid. */
+GArray *process_children(pid_t pid);
+/*
+ * A server's helpers: its children but the spawner, members of namespace ns_ino (any, for 0).
+ * A helper joins the target's namespace only after it closed its descriptors and called
+ * setns(), so what a member holds is what a container could see.
+ */
+GArray *daemon_helpers(pid_t server, uint64_t ns_ino);
 
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);

@@ -664,23 +664,9 @@ static void test_hijack_blocked(void **state)
 /* The daemon's children, whichever thread made them, but the spawner: its helpers. */
 static unsigned daemon_children(void)
 {
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", d.server);
-	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
-	const char *tid;
-	unsigned n = 0;
+	g_autoptr(GArray) kids = daemon_helpers(d.server, 0);
 
-	while (dir && (tid = g_dir_read_name(dir))) {
-		g_autofree char *path = g_strdup_printf("%s/%s/children", taskdir, tid);
-		g_autofree char *text = NULL;
-		g_auto(GStrv) pids = NULL;
-
-		if (!g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		pids = g_strsplit(g_strstrip(text), " ", -1);
-		for (char **p = pids; *p; p++)
-			n += atoi(*p) > 0 && !harness_is_spawner(atoi(*p));
-	}
-	return n;
+	return kids->len;
 }
 
 /* The daemon's descriptors, as their targets, sorted. */

@@ -49,40 +49,9 @@ static int teardown(void **state)
 	return status == 0 ? 0 : -1;
 }
 
-/*
- * The daemon's children that are members of namespace ns_ino (any, for 0, but the spawner):
- * the helpers that joined the target's namespace. They exist only after their parent closed
- * its descriptors and called setns(), so what they hold is what a container could see.
- */
-static GArray *children_in(pid_t daemon, uint64_t ns_ino)
-{
-	GArray *kids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", daemon);
-	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
-	const char *tid;
-
-	while (dir && (tid = g_dir_read_name(dir))) {
-		g_autofree char *path = g_strdup_printf("%s/%s/children", taskdir, tid);
-		g_autofree char *text = NULL;
-		g_auto(GStrv) pids = NULL;
-
-		if (!g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		pids = g_strsplit(g_strstrip(text), " ", -1);
-		for (char **p = pids; *p; p++) {
-			pid_t pid = (pid_t)atoi(*p);
-
-			if (pid > 0 && (ns_ino == 0 || kernel_ns_ino(pid) == ns_ino) &&
-			    !harness_is_spawner(pid))
-				g_array_append_val(kids, pid);
-		}
-	}
-	return kids;
-}
-
 static GArray *helpers_in(uint64_t ns_ino)
 {
-	return children_in(d.server, ns_ino);
+	return daemon_helpers(d.server, ns_ino);
 }
 
 struct reader {
@@ -187,7 +156,7 @@ static void test_helper_cap(void **state)
 	}
 	/* Sample the daemon's children until every reader is done (a helper is two processes). */
 	while (running) {
-		g_autoptr(GArray) kids = children_in(x.server, 0);
+		g_autoptr(GArray) kids = daemon_helpers(x.server, 0);
 
 		guint alive = 0;
 
@@ -229,7 +198,7 @@ static void test_helper_killed(void **state)
 	/* Wait, bounded, for the helper to join the namespace, then kill it. */
 	for (int i = 0; i < 100000; i++) {
 		g_clear_pointer(&victims, g_array_unref);
-		victims = children_in(x.server, ns);
+		victims = daemon_helpers(x.server, ns);
 		if (victims->len)
 			break;
 		sched_yield();
@@ -302,7 +271,7 @@ static void test_stop_with_read_in_flight(void **state)
 	/* The read is in flight once its helper exists; it lives until the timeout. */
 	do {
 		g_clear_pointer(&kids, g_array_unref);
-		kids = children_in(x.server, 0);
+		kids = daemon_helpers(x.server, 0);
 		sched_yield();
 	} while (kids->len == 0);
 	assert_int_equal(daemon_stop(&x), 0);
@@ -376,7 +345,7 @@ static void test_spawner(void **state)
 	/* No cache: another helper, from the same spawner. */
 	assert_true(read_file_at(x.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) > 0);
 	assert_int_equal(daemon_spawner(&x), first);
-	kids = children_in(x.server, 0);
+	kids = daemon_helpers(x.server, 0);
 	assert_int_equal(kids->len, 0);
 	/* Killed (only the host sees it), it is replaced by the next read, which is answered. */
 	assert_int_equal(kill(first, SIGKILL), 0);

@@ -307,29 +307,14 @@ static void stop_readers(pid_t pid)
 /* ------------------------------------------------------------------ the daemon's processes */
 
 /*
- * Whether the server has a child in namespace ns (0: anywhere): a helper, serving a request
- * in flight. (The test delay runs before a helper joins the namespace.)
+ * Whether the server has a helper in namespace ns (0: anywhere), serving a request in
+ * flight. (The test delay runs before a helper joins the namespace.)
  */
 static bool has_helper_in(pid_t server, uint64_t ns)
 {
-	g_autofree char *taskdir = g_strdup_printf("/proc/%d/task", server);
-	g_autoptr(GDir) dir = g_dir_open(taskdir, 0, NULL);
-	const char *tid;
+	g_autoptr(GArray) kids = daemon_helpers(server, ns);
 
-	while (dir && (tid = g_dir_read_name(dir))) {
-		g_autofree char *path = g_strdup_printf("%s/%s/children", taskdir, tid);
-		g_autofree char *text = NULL;
-		g_auto(GStrv) pids = NULL;
-
-		if (!g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		pids = g_strsplit(g_strstrip(text), " ", -1);
-		for (char **p = pids; *p; p++) {
-			if (atoi(*p) > 0 && (ns == 0 || kernel_ns_ino(atoi(*p)) == ns))
-				return true;
-		}
-	}
-	return false;
+	return kids->len > 0;
 }
 
 /* Fail at the readers' first error or wrong answer (sh->r is zeroed when none read). */
