@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the parsers behind metrics/nspidfs.prom (src/metrics/metrics.c): the
+ * libFuzzer harness for the parsers behind metrics/nspidfs.prom (src/metrics/metrics_parse.c): the
  * /proc/PID/cgroup reader, the signal masks of /proc/PID/status, the sigtimedwait test of
  * /proc/PID/syscall and wchan, pids.current and pids.max, and btime of /proc/stat. The daemon
  * reads each of those files whole and hands the parsers a C string, so the input is cut at its
