@@ -453,15 +453,9 @@ static bool init_dying(pid_t init)
 		return kill(init, 0) < 0 && errno == ESRCH;
 	if (p.fd < 0)
 		return errno == ESRCH;
-	/*
-	 * A killed init first waits in do_exit() for every member of its namespace to be
-	 * reaped, which under churn outlasts DYING_MS: it is dying as soon as it exits.
-	 */
-	if (proc_read_stat(init, &st) == 0 && (st.flags & NSPIDFS_PF_EXITING)) {
-		close(p.fd);
-		return true;
-	}
-	gone = poll(&p, 1, DYING_MS) == 1;
+	/* A killed init waits in do_exit() for its members, which may outlast DYING_MS. */
+	gone = (proc_read_stat(init, &st) == 0 && (st.flags & NSPIDFS_PF_EXITING)) ||
+	       poll(&p, 1, DYING_MS) == 1;
 	close(p.fd);
 	return gone;
 }
