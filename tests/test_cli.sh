@@ -333,8 +333,12 @@ fi
 ### 9. A stale mount left by a killed daemon
 
 start_daemon "$T/log9a" "$MNT"
+server9=$(server_of "$DPID")
 # (stderr: bash's "Killed" job notice.)
 { stop_daemon "$DPID" KILL; } 2>/dev/null
+# The server stops on its own once its keeper is gone; until then it may still answer, or
+# abort what it read (ECONNABORTED). The mount is stale once both are gone.
+[ -n "$server9" ] && timeout 10 tail -s 0.1 --pid="$server9" -f /dev/null
 err=$(stat "$MNT" 2>&1)
 rc=$?
 [ "$RC" -eq 137 ] && [ "$rc" -ne 0 ] && [[ $err == *"Transport endpoint is not connected"* ]]
