@@ -1,0 +1,255 @@
+/*
+ * ns/, a directory per PID namespace the reader may see, named by its inode; ns/<inode>/ with
+ * the namespace's files; and ns/<inode>/pid/, a link per PID in it to the process's directory.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "format_ns.h"
+#include "node.h"
+#include "nsview.h"
+#include "proc_parse.h"
+#include "reply.h"
+#include "tree_internal.h"
+#include "visibility.h"
+
+/* A namespace as ns/ lists it. */
+struct ns_entry {
+	uint64_t ino;
+	pid_t init;
+	uint64_t init_start;
+};
+
+void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name)
+{
+	struct node n = *dir;
+	struct ns_target t;
+	enum ns_file f = NF_INIT;
+	int r = 0;
+
+	if (strcmp(name, "pid") == 0)
+		n.kind = NODE_NS_PID_DIR;
+	else if ((r = ns_file_from_name(name, &f)) == 0)
+		n.kind = NODE_NS_FILE;
+	n.file = f;
+	/* dir->pid is the namespace's init: who may see it is decided before it is checked. */
+	if (r == 0)
+		r = check_visible(req, dir->pid);
+	if (r == 0)
+		r = nsview_target(dir, &t);
+	if (r == 0 && n.kind == NODE_NS_FILE && f == NF_PARENT && t.level == 0)
+		r = -ENOENT;
+	reply_node_or_err(req, r, &n, TTL_FOREVER);
+}
+
+void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
+{
+	struct node n = *dir;
+	struct ns_target t;
+	pid_t host;
+	int r = parse_pid_name(name, &n.nspid);
+
+	if (r == 0)
+		r = check_visible(req, dir->pid);
+	if (r == 0)
+		r = nsview_target(dir, &t);
+	if (r == 0)
+		r = nsview_reverse(&t, n.nspid, &host);
+	n.kind = NODE_NS_PID_LINK;
+	reply_node_or_err(req, r, &n, TTL_NONE);
+}
+
+/*
+ * Whether the reader may see namespace name, decided from what is known of it before anything
+ * about it is resolved, so that a hidden namespace costs what a missing one does: both ask a
+ * fresher pass (shared, and only if a process came since) before the answer.
+ */
+static int ns_name_visible(fuse_req_t req, const char *name)
+{
+	struct viewer v;
+	pid_t init;
+
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	if (v.scope != VIEWER_NS)
+		return v.scope == VIEWER_ALL ? 0 : -EACCES;
+	for (int fresher = 0; fresher < 2; fresher++) {
+		if (nsview_last_init(name, fresher, &init) == 0 &&
+		    viewer_check_process(&v, init) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+void lookup_in_ns_root(fuse_req_t req, const char *name)
+{
+	struct node n;
+	int r = ns_name_visible(req, name);
+
+	if (r == 0)
+		r = nsview_lookup(name, &n);
+	if (r == 0)
+		r = check_visible(req, n.pid);
+	reply_node_or_err(req, r, &n, TTL_NONE);
+}
+
+int parent_target(fuse_req_t req, const struct node *n, GString *out)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	struct ns_target t;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = check_visible(req, t.init);
+	if (r == 0)
+		r = nsview_model(&t, &m, &ns);
+	if (r == 0 && ns->level == 0)
+		r = -ENOENT;
+	if (r == 0)
+		g_string_printf(out, "../%" PRIu64, ns->parent);
+	return r;
+}
+
+int reverse_target(fuse_req_t req, const struct node *n, GString *out)
+{
+	struct ns_target t;
+	pid_t host;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = check_visible(req, t.init);
+	if (r == 0)
+		r = nsview_reverse(&t, n->nspid, &host);
+	/* The namespace was still the one the link was looked up in. */
+	if (r == 0)
+		r = nsview_target(n, &t);
+	if (r == 0)
+		g_string_printf(out, "../../../%d", host);
+	return r;
+}
+
+/* ns/: the namespaces at and below the top of what the viewer may see. */
+int list_visible_ns(struct dir_handle *h)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *top = NULL;
+	int r = 0;
+
+	h->ns_list = g_array_new(FALSE, FALSE, sizeof(struct ns_entry));
+	if (h->viewer.scope != VIEWER_NONE)
+		r = viewer_model(&h->viewer, &m, &top);
+	for (guint i = 0; r == 0 && top && i < m->order->len; i++) {
+		const struct ns_info *ns = g_ptr_array_index(m->order, i);
+		struct ns_entry e = {
+		    .ino = ns->ino, .init = ns->init, .init_start = ns->init_start};
+
+		if (ns->init > 0 && ns_model_is_below(m, top, ns->ino))
+			g_array_append_val(h->ns_list, e);
+	}
+	return r;
+}
+
+/* ns/<inode>/pid/: the PIDs in the namespace of its live members (zombies left out). */
+int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	int r = nsview_model(t, &m, &ns);
+
+	h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	for (guint i = 0; r == 0 && i < ns->members->len; i++) {
+		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, i));
+		pid_t nspid = ns_proc_pid_at(m, p, ns->level);
+
+		if (!ns_proc_is_zombie(p))
+			g_array_append_val(h->pids, nspid);
+	}
+	return r;
+}
+
+int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	const struct ns_entry *ns;
+	struct node n = {.kind = NODE_NS_DIR};
+
+	if (i >= h->ns_list->len)
+		return -1;
+	ns = &g_array_index(h->ns_list, struct ns_entry, i);
+	n.pid = ns->init;
+	/* An init gone since the /proc pass: its namespace is too. */
+	if (nsview_init_identity(ns->init, ns->init_start, &n.start) < 0)
+		return 0;
+	entry_set(e, numbered(h, ns->ino), &n);
+	return 1;
+}
+
+int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	struct node n = h->dir;
+
+	if (i > NF_COUNT)
+		return -1;
+	if (i == NF_COUNT) {
+		n.kind = NODE_NS_PID_DIR;
+		entry_set(e, "pid", &n);
+		return 1;
+	}
+	if (i == NF_PARENT && h->level == 0)
+		return 0;
+	n.kind = NODE_NS_FILE;
+	n.file = (unsigned)i;
+	entry_set(e, ns_file_name(n.file), &n);
+	return 1;
+}
+
+int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+{
+	struct node n = h->dir;
+
+	if (i >= h->pids->len)
+		return -1;
+	n.kind = NODE_NS_PID_LINK;
+	n.nspid = g_array_index(h->pids, pid_t, i);
+	entry_set(e, numbered(h, (uint64_t)n.nspid), &n);
+	return 1;
+}
+
+static GString *format_ns_file(enum ns_file f, const struct ns_model *m, const struct ns_info *ns)
+{
+	switch (f) {
+	case NF_INIT:
+		return format_ns_init(m, ns);
+	case NF_LEVEL:
+		return format_ns_level(m, ns);
+	case NF_CHILDREN:
+		return format_ns_children(m, ns);
+	case NF_PIDS:
+		return format_ns_pids(m, ns);
+	default:
+		return format_ns_json(m, ns);
+	}
+}
+
+int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns;
+	struct ns_target t;
+	int r = nsview_target(n, &t);
+
+	if (r == 0)
+		r = viewer_check_process(v, t.init);
+	if (r == 0)
+		r = nsview_model(&t, &m, &ns);
+	if (r < 0)
+		return r;
+	*out = format_ns_file((enum ns_file)n->file, m, ns);
+	/* The init outlived the computation: the namespace was the one the node names. */
+	r = nsview_target(n, &t);
+	if (r < 0) {
+		g_string_free(*out, TRUE);
+		*out = NULL;
+	}
+	return r;
+}

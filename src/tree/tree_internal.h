@@ -1,0 +1,87 @@
+/*
+ * What the files of the tree share: one file per directory of the mounted tree (dir_*.c), each
+ * answering LOOKUP, listing and content for its own entries; fs_ops.c dispatches to them by the
+ * kind of the node asked about, dir_handle.c keeps open directories.
+ */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "node.h"
+#include "nsmodel.h"
+#include "nsview.h"
+#include "visibility.h"
+
+struct dir_entry {
+	const char *name;
+	fuse_ino_t ino;
+	mode_t type;
+};
+
+/*
+ * What a directory listing walks, fixed at opendir so offsets keep their meaning: only what
+ * the reader may see, so offsets count nothing hidden, and only what it lists, so an open
+ * directory holds no whole model.
+ */
+struct dir_handle {
+	struct node dir;
+	struct viewer viewer;
+	GArray *pids;	 /* root: host PIDs; ns/<inode>/pid/: PIDs in that namespace */
+	GArray *ns_list; /* ns/: struct ns_entry (dir_ns.c) */
+	unsigned level;	 /* ns/<inode>/ */
+	bool counted;	 /* in its reader's quota */
+	char name[24];	 /* storage for a numeric entry name */
+};
+
+/* dir_handle.c */
+void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* At unmount: the directories whose RELEASEDIR never came. */
+void dir_handles_clear(void);
+void entry_set(struct dir_entry *e, const char *name, const struct node *n);
+const char *numbered(struct dir_handle *h, uint64_t v);
+
+/* dir_root.c */
+void lookup_in_root(fuse_req_t req, const char *name);
+void reply_view_file(fuse_req_t req, enum node_kind kind);
+int check_view(fuse_req_t req, const struct node *n);
+int self_target(fuse_req_t req, GString *out);
+int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top);
+int list_visible_pids(struct dir_handle *h);
+int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int tree_content(const struct viewer *v, GString **out);
+
+/* dir_pid.c */
+int check_visible(fuse_req_t req, pid_t pid);
+int check_pid_node(const struct node *n);
+void lookup_pid(fuse_req_t req, struct node *n);
+int fixed_size_now(const struct node *n, off_t *size);
+void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name);
+int pidns_target(fuse_req_t req, const struct node *n, GString *out);
+int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int pid_file_content(const struct viewer *v, const struct node *n, GString **out);
+
+/* dir_ns.c */
+void lookup_in_ns_root(fuse_req_t req, const char *name);
+void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name);
+void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name);
+int parent_target(fuse_req_t req, const struct node *n, GString *out);
+int reverse_target(fuse_req_t req, const struct node *n, GString *out);
+int list_visible_ns(struct dir_handle *h);
+int list_ns_pids(struct dir_handle *h, const struct ns_target *t);
+int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int ns_file_content(const struct viewer *v, const struct node *n, GString **out);
+
+/* dir_metrics.c */
+void lookup_in_metrics_dir(fuse_req_t req, const char *name);
+int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
+int metrics_content(const struct viewer *v, GString **out);
