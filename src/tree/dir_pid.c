@@ -124,8 +124,11 @@ int pidns_target(fuse_req_t req, const struct node *n, GString *out)
 
 	if (r == 0)
 		r = pidcache_model(n->pid, n->start, &m);
-	if (r == 0)
-		g_string_printf(out, "../ns/%" PRIu64, model_own(&m)->ns_ino);
+	if (r == 0) {
+		g_autofree char *target = format_pidns_target(&m);
+
+		g_string_assign(out, target);
+	}
 	return r;
 }
 
