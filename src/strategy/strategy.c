@@ -92,6 +92,11 @@ enum strategy_id strategy_active(void)
 	return active;
 }
 
+bool strategy_forks_per_process(void)
+{
+	return active == STRATEGY_CREDS;
+}
+
 /*
  * Count each strategy's answer under its own name: under auto, every one that was tried. A
  * refusal is no answer: the helpers' refusals are counted apart.

@@ -53,6 +53,11 @@ int strategy_select(enum strategy_id id);
  */
 const char *strategy_fallback(void);
 enum strategy_id strategy_active(void);
+/*
+ * Whether resolving a process forks a helper, so that a caller that could resolve early (a
+ * LOOKUP, which ls -l makes for every process listed) should wait for a read instead.
+ */
+bool strategy_forks_per_process(void);
 /* Whether a failure of one strategy may be overcome by the next one under auto. */
 bool strategy_error_is_final(int err);
 /* Run the selected strategy, or under auto each usable one in turn until one answers. */

@@ -106,19 +106,6 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 }
 
-void entry_set(struct dir_entry *e, const char *name, const struct node *n)
-{
-	e->name = name;
-	e->ino = node_ino(n);
-	e->type = node_type(n);
-}
-
-const char *numbered(struct dir_handle *h, uint64_t v)
-{
-	snprintf(h->name, sizeof(h->name), "%" PRIu64, v);
-	return h->name;
-}
-
 static int dir_entry_at(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	if (i < 2) {

@@ -11,15 +11,6 @@
 #include "tree_internal.h"
 #include "visibility.h"
 
-/* 0 if the request's reader may see process pid (a namespace's init, for ns nodes). */
-int check_visible(fuse_req_t req, pid_t pid)
-{
-	struct viewer v;
-
-	viewer_of(fuse_req_ctx(req)->pid, &v);
-	return viewer_check_process(&v, pid);
-}
-
 /* The directory still names the process it was looked up as. */
 int check_pid_node(const struct node *n)
 {
@@ -51,7 +42,7 @@ void lookup_pid(fuse_req_t req, struct node *n)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	if (strategy_active() == STRATEGY_CREDS || !pidcache_enabled()) {
+	if (strategy_forks_per_process() || !pidcache_enabled()) {
 		r = pidcache_identity(n->pid, &n->start);
 	} else if (v.scope == VIEWER_ALL) {
 		r = pidcache_identify(n->pid, &n->start, &fd);

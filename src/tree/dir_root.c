@@ -15,32 +15,6 @@
 #include "visibility.h"
 
 /*
- * tree and metrics/nspidfs.prom as the request's reader sees them: an inode per view, so no
- * page of one view is ever in another's page cache. The name means another inode to the next
- * reader, so it is kept only where every reader has the same view.
- */
-void reply_view_file(fuse_req_t req, enum node_kind kind)
-{
-	struct node n = {.kind = kind};
-	struct viewer v;
-
-	viewer_of(fuse_req_ctx(req)->pid, &v);
-	n.view = viewer_view(&v);
-	reply_node(req, &n, visibility_all() ? TTL_FOREVER : TTL_NONE);
-}
-
-/* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
-int check_view(fuse_req_t req, const struct node *n)
-{
-	struct viewer v;
-
-	if (n->kind != NODE_TREE && n->kind != NODE_METRICS_FILE)
-		return 0;
-	viewer_of(fuse_req_ctx(req)->pid, &v);
-	return viewer_view(&v) == n->view ? 0 : -ESTALE;
-}
-
-/*
  * Names whose meaning changes over time (a PID, a namespace inode, a PID inside a namespace)
  * get entry timeout 0, so every path walk asks again; the nodes below them carry the identity
  * they were looked up with in their inode numbers and may be cached.
@@ -78,25 +52,6 @@ int self_target(fuse_req_t req, GString *out)
 	if (ctx->pid <= 0 || proc_read_status(ctx->pid, &st) < 0)
 		return log_debug_ret(-ENOENT, "self: caller pid %d is not visible", ctx->pid);
 	g_string_printf(out, "%d", st.tgid);
-	return 0;
-}
-
-/* A model holding the viewer's namespace (a container started a moment ago included). */
-int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top)
-{
-	int r = 0;
-	struct ns_model *m = snapshot_get(&r);
-
-	if (m && !viewer_top(v, m)) {
-		struct ns_model *newer = snapshot_refresh(m, &r);
-
-		ns_model_unref(m);
-		m = newer;
-	}
-	if (!m)
-		return r;
-	*out = m;
-	*top = viewer_top(v, m);
 	return 0;
 }
 

@@ -1,15 +1,18 @@
 /*
  * What the files of the tree share: one file per directory of the mounted tree (dir_*.c), each
  * answering LOOKUP, listing and content for its own entries; fs_ops.c dispatches to them by the
- * kind of the node asked about, dir_handle.c keeps open directories.
+ * kind of the node asked about, dir_handle.c keeps open directories, and reader.c answers what
+ * they all ask about the reader.
  */
 #pragma once
 
 #include <fuse_lowlevel.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -39,27 +42,43 @@ struct dir_handle {
 	char name[24];	 /* storage for a numeric entry name */
 };
 
+/* An entry of a listing: its name, and the node it names. */
+static inline void entry_set(struct dir_entry *e, const char *name, const struct node *n)
+{
+	e->name = name;
+	e->ino = node_ino(n);
+	e->type = node_type(n);
+}
+
+/* A number as an entry's name, in the handle's buffer. */
+static inline const char *numbered(struct dir_handle *h, uint64_t v)
+{
+	snprintf(h->name, sizeof(h->name), "%" PRIu64, v);
+	return h->name;
+}
+
+/* reader.c */
+int check_visible(fuse_req_t req, pid_t pid);
+void reply_view_file(fuse_req_t req, enum node_kind kind);
+/* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
+int check_view(fuse_req_t req, const struct node *n);
+int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top);
+
 /* dir_handle.c */
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 /* At unmount: the directories whose RELEASEDIR never came. */
 void dir_handles_clear(void);
-void entry_set(struct dir_entry *e, const char *name, const struct node *n);
-const char *numbered(struct dir_handle *h, uint64_t v);
 
 /* dir_root.c */
 void lookup_in_root(fuse_req_t req, const char *name);
-void reply_view_file(fuse_req_t req, enum node_kind kind);
-int check_view(fuse_req_t req, const struct node *n);
 int self_target(fuse_req_t req, GString *out);
-int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top);
 int list_visible_pids(struct dir_handle *h);
 int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
 int tree_content(const struct viewer *v, GString **out);
 
 /* dir_pid.c */
-int check_visible(fuse_req_t req, pid_t pid);
 int check_pid_node(const struct node *n);
 void lookup_pid(fuse_req_t req, struct node *n);
 int fixed_size_now(const struct node *n, off_t *size);
