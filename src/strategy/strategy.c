@@ -140,7 +140,22 @@ static bool forbidden(unsigned id)
  * the fallbacks are asked only when creds refused. A refusal that nothing else answered is
  * -EAGAIN: the reader may try again later.
  */
-int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
+/* One question for the strategies: a translation (m set) or a reverse lookup. */
+struct question {
+	const struct pidns_chain *chain;
+	pid_t pid;
+	struct proc_model *m;
+	const struct ns_ref *ns;
+	pid_t *host;
+};
+
+static int ask(enum strategy_id i, const struct question *q)
+{
+	return q->m ? strategies[i]->translate(q->chain, q->pid, q->m)
+		    : strategies[i]->reverse(q->ns, q->pid, q->host);
+}
+
+static int ask_in_order(const struct question *q)
 {
 	int r = -ENOTSUP;
 
@@ -151,32 +166,24 @@ int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_m
 			break;
 		if (forbidden(i))
 			return -EWOULDBLOCK;
-		r = counted(i, strategies[i]->translate(chain, pid, m));
+		r = counted(i, ask(i, q));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;
-		g_debug("pid %d: strategy %s failed (%s), trying the next", pid, strategy_names[i],
-			g_strerror(-r));
+		g_debug("pid %d of namespace %" G_GUINT64_FORMAT
+			": strategy %s failed (%s), trying "
+			"the next",
+			q->pid, q->m ? q->chain->ino[q->chain->depth - 1] : q->ns->ino,
+			strategy_names[i], g_strerror(-r));
 	}
 	return r == STRATEGY_REFUSED ? -EAGAIN : r;
 }
 
+int strategy_translate(const struct pidns_chain *chain, pid_t pid, struct proc_model *m)
+{
+	return ask_in_order(&(struct question){.chain = chain, .pid = pid, .m = m});
+}
+
 int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 {
-	int r = -ENOTSUP;
-
-	for (unsigned k = 0; k < order_len; k++) {
-		enum strategy_id i = order[k];
-
-		if (k == 1 && active == STRATEGY_CREDS && r != STRATEGY_REFUSED)
-			break;
-		if (forbidden(i))
-			return -EWOULDBLOCK;
-		r = counted(i, strategies[i]->reverse(ns, nspid, host));
-		if (r == 0 || strategy_error_is_final(r))
-			return r;
-		g_debug("pid %d of namespace %" G_GUINT64_FORMAT ": strategy %s failed (%s), "
-			"trying the next",
-			nspid, ns->ino, strategy_names[i], g_strerror(-r));
-	}
-	return r == STRATEGY_REFUSED ? -EAGAIN : r;
+	return ask_in_order(&(struct question){.ns = ns, .pid = nspid, .host = host});
 }
