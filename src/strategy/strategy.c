@@ -169,8 +169,7 @@ static int ask_in_order(const struct question *q)
 		r = counted(i, ask(i, q));
 		if (r == 0 || strategy_error_is_final(r))
 			return r;
-		g_debug("pid %d of namespace %" G_GUINT64_FORMAT
-			": strategy %s failed (%s), trying "
+		g_debug("pid %d, namespace %" G_GUINT64_FORMAT ": strategy %s failed (%s), trying "
 			"the next",
 			q->pid, q->m ? q->chain->ino[q->chain->depth - 1] : q->ns->ino,
 			strategy_names[i], g_strerror(-r));
