@@ -196,7 +196,7 @@ server_of() {
 
 B=$(podman --runtime=runc run -d --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
 	-v "$MNT:/nspidfs:ro" --rootfs "$ROOTFS" /bin/sleep 600) && CONTAINERS+=("$B")
-podman exec -d "$B" sh -c 'n=0 e=0; while [ ! -e /tmp/stop ]; do
+podman exec -d "$B" >/dev/null sh -c 'n=0 e=0; while [ ! -e /tmp/stop ]; do
 	if cat /nspidfs/self/level >/dev/null 2>/tmp/last; then n=$((n + 1));
 	else e=$((e + 1)); cat /tmp/last >>/tmp/errors; fi; echo "$n $e" >/tmp/count; done
 	echo done >/tmp/finished'

@@ -74,8 +74,13 @@ static int ns_name_visible(fuse_req_t req, const char *name)
 	if (v.scope != VIEWER_NS)
 		return v.scope == VIEWER_ALL ? 0 : -EACCES;
 	for (int fresher = 0; fresher < 2; fresher++) {
-		if (nsview_last_init(name, fresher, &init) == 0 &&
-		    viewer_check_process(&v, init) == 0)
+		bool known = nsview_last_init(name, fresher, &init) == 0;
+
+		/*
+		 * A name with no init is checked against the daemon's PID 1, which a reader of
+		 * another namespace never sees: the check a hidden name's init gets, at its cost.
+		 */
+		if (viewer_check_process(&v, known ? init : 1) == 0 && known)
 			return 0;
 	}
 	return -ENOENT;
