@@ -156,6 +156,15 @@ void harness_strategy_alone(const char *strategy)
 		unsetenv("NSPIDFS_TEST_NO_FALLBACK");
 }
 
+bool daemon_start_strategy(struct daemon *d, const char *strategy, const char *extra)
+{
+	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
+	const char *args[] = {arg, HARNESS_NO_RATE_CAP, extra, NULL};
+
+	harness_strategy_alone(strategy);
+	return daemon_start(d, args);
+}
+
 char *daemon_warnings(const struct daemon *d)
 {
 	g_autofree char *log = NULL;

@@ -45,6 +45,8 @@ char *daemon_warnings(const struct daemon *d);
  */
 #define HARNESS_NO_RATE_CAP "--helper-rate=10000"
 void harness_strategy_alone(const char *strategy);
+/* daemon_start() for a strategy's own answers, as above, with one more argument (or NULL). */
+bool daemon_start_strategy(struct daemon *d, const char *strategy, const char *extra);
 
 /*
  * Whether a child of the daemon is its creds helper spawner, which lives as long as the daemon

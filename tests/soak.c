@@ -367,8 +367,6 @@ int main(int argc, char **argv)
 {
 	const char *strategy = argc > 1 ? argv[1] : "auto";
 	unsigned seconds = argc > 2 ? (unsigned)atoi(argv[2]) : 60;
-	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, HARNESS_NO_RATE_CAP, NULL};
 	pthread_t churn, readers[READERS];
 	unsigned fds0, fds1, leftover, cached, spawner;
 	long rss0, rss1;
@@ -378,8 +376,7 @@ int main(int argc, char **argv)
 
 	harness_init();
 	other_errnos = g_hash_table_new(NULL, NULL);
-	harness_strategy_alone(strategy);
-	if (!daemon_start(&d, args))
+	if (!daemon_start_strategy(&d, strategy, NULL))
 		return 1;
 	rss0 = rss_kib(d.server);
 	fds0 = fd_count(d.server);

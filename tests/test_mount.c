@@ -34,21 +34,16 @@ static struct nstree tree;
 
 static int setup(void **state)
 {
-	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, HARNESS_NO_RATE_CAP, NULL};
-
 	nstree_build_standard(&tree);
-	harness_strategy_alone(strategy);
-	return daemon_start(&d, args) ? 0 : -1;
+	return daemon_start_strategy(&d, strategy, NULL) ? 0 : -1;
 }
 
+/* daemon_stop() prints the daemon's log if it failed. */
 static int teardown(void **state)
 {
 	int status = daemon_stop(&d);
 
 	nstree_destroy(&tree);
-	if (status != 0)
-		fprintf(stderr, "daemon exit status %d after SIGTERM\n", status);
 	return status == 0 ? 0 : -1;
 }
 

@@ -31,22 +31,17 @@ static struct nstree tree;
 
 static int setup(void **state)
 {
-	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	/* Every read sees a fresh /proc pass; test_snapshot_validity covers the reuse. */
-	const char *args[] = {arg, "--snapshot-ms=0", HARNESS_NO_RATE_CAP, NULL};
-
 	nstree_build_standard(&tree);
-	harness_strategy_alone(strategy);
-	return daemon_start(&d, args) ? 0 : -1;
+	/* Every read sees a fresh /proc pass; test_snapshot_validity covers the reuse. */
+	return daemon_start_strategy(&d, strategy, "--snapshot-ms=0") ? 0 : -1;
 }
 
+/* daemon_stop() prints the daemon's log if it failed. */
 static int teardown(void **state)
 {
 	int status = daemon_stop(&d);
 
 	nstree_destroy(&tree);
-	if (status != 0)
-		fprintf(stderr, "daemon exit status %d after SIGTERM\n", status);
 	return status == 0 ? 0 : -1;
 }
 
@@ -541,12 +536,10 @@ static void test_reverse_lookup_exit_race(void **state)
  */
 static void test_snapshot_validity(void **state)
 {
-	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, "--snapshot-ms=60000", HARNESS_NO_RATE_CAP, NULL};
 	struct daemon slow;
 	int idx;
 
-	assert_true(daemon_start(&slow, args));
+	assert_true(daemon_start_strategy(&slow, strategy, "--snapshot-ms=60000"));
 	g_autofree char *nsdir = g_strdup_printf("%s/ns", slow.mnt);
 	g_autofree char *first = g_strdup_printf("%" PRIu64, kernel_ns_ino(tree.m[0].host));
 

@@ -27,12 +27,8 @@ static int setup(void **state)
 {
 	nstree_build_standard(&tree);
 	for (size_t i = 0; i < N_STRATEGIES; i++) {
-		g_autofree char *arg = g_strdup_printf("--strategy=%s", strategies[i]);
-		const char *args[] = {arg, HARNESS_NO_RATE_CAP, NULL};
-
 		/* creds's own answers: it must not hand a read to ioctl or status. */
-		harness_strategy_alone(strategies[i]);
-		if (!daemon_start(&daemons[i], args))
+		if (!daemon_start_strategy(&daemons[i], strategies[i], NULL))
 			return -1;
 	}
 	return 0;
