@@ -192,6 +192,9 @@ expect_fail "a missing --config file is a configuration error" 2 "$T/missing.con
 printf '[nspidfs]\nstrategy=auto\nno_such_key=1\n' >"$T/unknown.conf"
 expect_fail "an unknown configuration key is a configuration error" 2 'unknown key "no_such_key"' \
 	"$BIN" -f --config="$T/unknown.conf" "$MNT"
+printf '[nspid]\nstrategy=auto\n' >"$T/section.conf"
+expect_fail "a misspelled section is a configuration error" 2 'unknown section [nspid]' \
+	"$BIN" -f --config="$T/section.conf" "$MNT"
 
 expect_fail "--snapshot-ms out of range is a usage error" 2 "--snapshot-ms" \
 	"$BIN" -f --snapshot-ms=-1 "$MNT"

@@ -735,6 +735,15 @@ static void test_config_unknown_key(void **state)
 	expect_config_failure("[nspidfs]\nhelper-timeout=5\n", 0, 0, "helper-timeout");
 }
 
+/* A misspelled or extra section is an error, not settings silently lost. */
+static void test_config_unknown_section(void **state)
+{
+	(void)state;
+	expect_config_failure("[nspid]\nstrategy=creds\n", 0, 0, "[nspid]");
+	expect_config_failure("[nspidfs]\nstrategy=creds\n[extra]\nx=1\n", 0, 0, "[extra]");
+	expect_config_failure("[NSPIDFS]\ndebug=true\n", 0, 0, "[NSPIDFS]");
+}
+
 static void test_config_bad_integer(void **state)
 {
 	(void)state;
@@ -830,12 +839,12 @@ static void test_config_bad_debug(void **state)
 			      G_KEY_FILE_ERROR_INVALID_VALUE, "debug");
 }
 
-/* Keys outside [nspidfs] are not ours: the file is read, the defaults stay. */
+/* A file without [nspidfs] (comments only) sets nothing: the defaults stay. */
 static void test_config_missing_group(void **state)
 {
 	struct nspidfs_options o;
 	g_autoptr(GError) err = NULL;
-	char *path = write_conf("[other]\nmax_helpers=0\nfoo=bar\n");
+	char *path = write_conf("# nothing set here\n");
 
 	(void)state;
 	assert_true(PARSE(&o, &err, "-c", path));
@@ -957,6 +966,7 @@ int main(void)
 	    cmocka_unit_test(test_config_each_key_alone),
 	    cmocka_unit_test(test_config_cli_overrides),
 	    cmocka_unit_test(test_config_unknown_key),
+	    cmocka_unit_test(test_config_unknown_section),
 	    cmocka_unit_test(test_config_bad_integer),
 	    cmocka_unit_test(test_config_out_of_range),
 	    cmocka_unit_test(test_config_range_limits),

@@ -184,6 +184,23 @@ static const char *const known_keys[] = {
     NULL,
 };
 
+/* A misspelled section would otherwise take its settings with it, silently. */
+static bool check_groups(GKeyFile *kf, GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
+	for (char **g = groups; g && *g; g++) {
+		if (strcmp(*g, NSPIDFS_CONFIG_GROUP) != 0) {
+			g_set_error(
+			    error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+			    "unknown section [%s]: settings belong in [" NSPIDFS_CONFIG_GROUP "]",
+			    *g);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool check_keys(GKeyFile *kf, GError **error)
 {
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, NSPIDFS_CONFIG_GROUP, NULL, NULL);
@@ -208,7 +225,7 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	g_autoptr(GError) err = NULL;
 	gboolean debug;
 
-	if (!check_keys(kf, error))
+	if (!check_groups(kf, error) || !check_keys(kf, error))
 		return false;
 	if (mp) {
 		g_free(o->mountpoint);
