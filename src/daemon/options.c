@@ -81,7 +81,7 @@ static GOptionContext *make_context(struct cli *c)
 	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
 	     "Creds helpers running at once, at most (default 4)", "N"},
 	    {"helper-rate", 0, 0, G_OPTION_ARG_INT, &c->helper_rate,
-	     "Creds helpers forked a second for one container's namespaces, at most (default 50)",
+	     "Creds helpers started a second for one container's namespaces, at most (default 50)",
 	     "N"},
 	    {"helper-suspend", 0, 0, G_OPTION_ARG_INT, &c->helper_suspend_ms,
 	     "Milliseconds no creds helper enters a namespace after one was killed, stopped or "
@@ -104,8 +104,12 @@ static GOptionContext *make_context(struct cli *c)
 	GOptionContext *ctx = g_option_context_new(NULL);
 
 	g_option_context_set_summary(ctx, summary);
-	g_option_context_set_description(ctx, "See nspidfs(8) for the file formats, strategies "
-					      "and configuration keys.");
+	g_option_context_set_description(
+	    ctx, "SIGTERM, SIGINT or fusermount3 -u unmount and stop. SIGHUP reloads: the binary "
+		 "now at nspidfs's path, with the configuration read again, takes over the same "
+		 "mount.\n"
+		 "See nspidfs(8) for the file formats, strategies, restarts and configuration "
+		 "keys.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_strict_posix(ctx, FALSE);
 	return ctx;
