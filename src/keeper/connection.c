@@ -18,6 +18,11 @@
 /* Room for a FUSE_INIT read: the kernel refuses buffers smaller than a request can be. */
 #define INIT_READ_BUFFER ((256 + 1) * 4096)
 
+int connection_fd(const struct connection *c)
+{
+	return c->se ? fuse_session_fd(c->se) : -1;
+}
+
 static int save_init(const void *init, size_t len)
 {
 	int fd = memfd_create("nspidfs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -41,7 +46,7 @@ static int save_init(const void *init, size_t len)
 static int read_init(struct connection *c)
 {
 	g_autofree char *buf = g_malloc(INIT_READ_BUFFER);
-	int fd = fuse_session_fd(c->se);
+	int fd = connection_fd(c);
 	ssize_t n;
 
 	do
@@ -56,20 +61,30 @@ static int read_init(struct connection *c)
 	return c->init_fd < 0 ? c->init_fd : 0;
 }
 
-bool connection_open(struct connection *c)
+/*
+ * A session that only holds the connection (the keeper answers no request): mounted at
+ * where, or, for "/dev/fd/N", given that descriptor.
+ */
+static bool session_mount(struct connection *c, const char *where)
 {
 	static const struct fuse_lowlevel_ops no_ops;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	int r;
 
 	fuse_args_for(c->o, &args);
 	c->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
 	fuse_opt_free_args(&args);
-	if (!c->se)
-		return false;
-	if (fuse_session_mount(c->se, c->mountpoint) != 0) {
+	if (c->se && fuse_session_mount(c->se, where) == 0)
+		return true;
+	g_clear_pointer(&c->se, fuse_session_destroy);
+	return false;
+}
+
+bool connection_open(struct connection *c)
+{
+	int r;
+
+	if (!session_mount(c, c->mountpoint)) {
 		g_printerr("nspidfs: cannot mount at %s\n", c->o->mountpoint);
-		g_clear_pointer(&c->se, fuse_session_destroy);
 		return false;
 	}
 	r = read_init(c);
@@ -83,7 +98,7 @@ bool connection_open(struct connection *c)
 
 enum conn_state connection_state(const struct connection *c)
 {
-	struct pollfd p = {.fd = c->se ? fuse_session_fd(c->se) : -1};
+	struct pollfd p = {.fd = connection_fd(c)};
 	struct statvfs vfs;
 
 	if (c->resend && c->se && poll(&p, 1, 0) == 0)
@@ -101,7 +116,7 @@ enum conn_state connection_state(const struct connection *c)
  */
 void connection_store(struct connection *c)
 {
-	int fuse_fd = fuse_session_fd(c->se), r;
+	int fuse_fd = connection_fd(c), r;
 
 	/* Without resend, a server's crash must end its connection, which a store would keep. */
 	if (!notify_available() || !c->resend)
@@ -128,8 +143,6 @@ void connection_store(struct connection *c)
  */
 bool connection_adopt(struct connection *c, const struct handover *h, unsigned *generation)
 {
-	static const struct fuse_lowlevel_ops no_ops;
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	g_autofree char *dev = g_strdup_printf("/dev/fd/%d", h->fd[HANDOVER_FUSE]);
 	guint8 init[4096];
 	ssize_t n = pread(h->fd[HANDOVER_INIT], init, sizeof(init), 0);
@@ -142,10 +155,7 @@ bool connection_adopt(struct connection *c, const struct handover *h, unsigned *
 		return false;
 	}
 	c->resend = adopt_init_has_resend(init, (size_t)n) && !adopt_resend_disabled_for_test();
-	fuse_args_for(c->o, &args);
-	c->se = fuse_session_new(&args, &no_ops, sizeof(no_ops), NULL);
-	fuse_opt_free_args(&args);
-	if (!c->se || fuse_session_mount(c->se, dev) != 0) {
+	if (!session_mount(c, dev)) {
 		g_printerr("nspidfs: cannot take the handed FUSE connection\n");
 		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
 		return false;
@@ -200,14 +210,9 @@ void connection_let_go(struct connection *c)
 {
 	int idle = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 
-	if (idle < 0 || dup3(idle, fuse_session_fd(c->se), O_CLOEXEC) < 0)
+	if (idle < 0 || dup3(idle, connection_fd(c), O_CLOEXEC) < 0)
 		g_warning("cannot let go of the FUSE connection: %s", g_strerror(errno));
 	nspidfs_close_fd(idle);
-}
-
-int connection_fd(const struct connection *c)
-{
-	return c->se ? fuse_session_fd(c->se) : -1;
 }
 
 int connection_resend(const struct connection *c)

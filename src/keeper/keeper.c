@@ -23,9 +23,7 @@
 #define MAX_FAILURES   8
 #define MAX_BACKOFF_MS 2000
 /* How long a server may take to stop on SIGTERM before SIGKILL. */
-#define STOP_GRACE_MS 10000
-/* Room for a FUSE_INIT read: the kernel refuses buffers smaller than a request can be. */
-#define INIT_READ_BUFFER   ((256 + 1) * 4096)
+#define STOP_GRACE_MS	   10000
 #define SERVER_EXIT_ORPHAN 126
 
 /* A server process and what the keeper knows of it. */
@@ -64,7 +62,7 @@ static const char exec_failed[] = "nspidfs: cannot execute the server's binary\n
 static void __attribute__((noreturn)) exec_server(const struct keeper *k, pid_t keeper, int exe_fd,
 						  int ready_wr, char **env, char *pid_slot)
 {
-	int from[HANDOVER_COUNT] = {fuse_session_fd(k->conn.se), k->conn.init_fd, ready_wr};
+	int from[HANDOVER_COUNT] = {connection_fd(&k->conn), k->conn.init_fd, ready_wr};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
@@ -267,7 +265,7 @@ static void resend(struct keeper *k)
 
 	if (!k->conn.resend || connection_state(&k->conn) != CONN_ALIVE)
 		return;
-	r = adopt_notify_resend(fuse_session_fd(k->conn.se));
+	r = connection_resend(&k->conn);
 	if (r < 0)
 		g_warning("FUSE_NOTIFY_RESEND refused: %s", g_strerror(-r));
 }
@@ -576,6 +574,7 @@ out:
 	server_clear(&k.old);
 	nspidfs_close_fd(k.user_ready);
 	connection_close(&k.conn);
+	nspidfs_close_fd(k.conn.state_fd);
 	nspidfs_close_fd(k.exe_fd);
 	nspidfs_close_fd(k.next_exe);
 	g_free(k.exe_path);
