@@ -300,7 +300,7 @@ static bool server_ended(struct keeper *k, unsigned generation, bool was_ready, 
 	char how[96];
 	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-	k->kill_at = 0;
+	/* Stopping: the grace period still runs for a reload's servers, if any are left. */
 	if (k->stopping)
 		return false;
 	describe(status, how, sizeof(how));
@@ -546,14 +546,19 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
 	if (k.user_ready >= 0)
 		fcntl(k.user_ready, F_SETFD, FD_CLOEXEC);
-	/* libfuse chdir()s to / and unmounts by this string: it must be absolute. */
-	k.conn.mountpoint = realpath(o->mountpoint, NULL);
+	/*
+	 * libfuse chdir()s to / and unmounts by this string: it must be absolute. An adopted
+	 * connection's mount answers nothing until a server runs: canonicalised as text, as
+	 * realpath() would stat it and wait.
+	 */
+	k.conn.mountpoint =
+	    h ? g_canonicalize_filename(o->mountpoint, NULL) : realpath(o->mountpoint, NULL);
 	if (!k.conn.mountpoint ||
 	    !(h ? connection_adopt(&k.conn, h, &k.generation) : connection_open(&k.conn))) {
 		if (!k.conn.mountpoint)
 			g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
 		connection_close(&k.conn);
-		free(k.conn.mountpoint);
+		g_free(k.conn.mountpoint);
 		return 1;
 	}
 	if (!h)
@@ -578,6 +583,6 @@ out:
 	nspidfs_close_fd(k.exe_fd);
 	nspidfs_close_fd(k.next_exe);
 	g_free(k.exe_path);
-	free(k.conn.mountpoint);
+	g_free(k.conn.mountpoint); /* GLib allocates with malloc() */
 	return k.status;
 }
