@@ -162,9 +162,6 @@ static int serve(const struct nspidfs_options *o, const struct handover *h)
 		goto out_signals;
 	}
 	dispatch_start(o->single_thread ? 0 : o->max_threads);
-	/* Before the first read: what a dead server left unanswered comes back first. */
-	if (adopt_can_resend() && (r = adopt_resend()) < 0)
-		g_warning("FUSE_NOTIFY_RESEND refused: %s", g_strerror(-r));
 	signal_ready(h->fd[HANDOVER_READY]);
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
 	r = dispatch_loop(se, o->spin_us);

@@ -561,7 +561,10 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 		g_free(k.conn.mountpoint);
 		return 1;
 	}
-	if (!h)
+	/* What the dead keeper's servers read and never answered comes back for ours. */
+	if (h)
+		resend(&k);
+	else
 		connection_store(&k.conn);
 	log_mode(&k);
 	if (fuse_daemonize(o->foreground) != 0 || !setup_signals(&k)) {

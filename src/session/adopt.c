@@ -29,7 +29,6 @@ static struct {
 	bool init_fed;
 	enum init_state init_state;
 	int init_errno;
-	bool resend;
 	uint64_t tag;
 	GMutex lock;
 	GCond reopened;
@@ -395,8 +394,6 @@ int adopt_attach(struct fuse_session *se, int fuse_fd, int init_fd, unsigned gen
 	/* 1..65535: a tag of 0 would let an untagged fh pass for ours. */
 	st.tag =
 	    generation ? (generation - 1) % 0xffff + 1 : (uint64_t)g_random_int_range(1, 0x10000);
-	st.resend =
-	    adopt_init_has_resend(st.init, st.init_len) && !adopt_resend_disabled_for_test();
 	st.foreign = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	r = fuse_session_custom_io(se, &io, fuse_fd);
 	if (r < 0) {
@@ -433,22 +430,12 @@ int adopt_replay_init(struct fuse_session *se)
 	}
 }
 
-bool adopt_can_resend(void)
-{
-	return st.resend;
-}
-
 int adopt_notify_resend(int fuse_fd)
 {
 	struct fuse_out_header h = {
 	    .len = sizeof(h), .error = NSPIDFS_FUSE_NOTIFY_RESEND, .unique = 0};
 
 	return write(fuse_fd, &h, sizeof(h)) < 0 ? -errno : 0;
-}
-
-int adopt_resend(void)
-{
-	return adopt_notify_resend(st.fd);
 }
 
 void adopt_replying_open(bool on)

@@ -9,6 +9,8 @@
  *   server) and refuses it with ENOENT otherwise, which is fine.
  * - RESEND (Linux 6.9+): requests a dead server read but never answered come back, with
  *   FUSE_UNIQUE_RESEND set in their unique, which libfuse 3.14 copies into the reply as it is.
+ *   The keeper asks for them (a server dies, or it adopts a connection whose servers died),
+ *   not a new server: another server may be serving already, whose requests would come twice.
  * - File handles: an open file's fh was made by the server that answered its OPEN, and means
  *   nothing (or, worse, another file) to the next one. Each server tags the fh it hands out
  *   with its generation in the top 16 bits; a READ or READDIR with another generation's fh
@@ -40,10 +42,7 @@ bool adopt_resend_disabled_for_test(void);
 int adopt_attach(struct fuse_session *se, int fuse_fd, int init_fd, unsigned generation);
 /* Feed the saved INIT through the session; 0 once the session is initialised. */
 int adopt_replay_init(struct fuse_session *se);
-/* Whether the kernel can resend, and ask it to: before the first read from the device. */
-bool adopt_can_resend(void);
-int adopt_resend(void);
-/* The same on any descriptor of a connection (the keeper's, after a server died). */
+/* Ask the kernel to resend what was read and not answered, on a descriptor of a connection. */
 int adopt_notify_resend(int fuse_fd);
 /* Around an OPEN or OPENDIR handler, on its thread: its reply carries an fh to tag. */
 void adopt_replying_open(bool on);
