@@ -45,10 +45,17 @@ static void model_nested(struct proc_model *m)
 	set_level(m, 2, UINT64_C(4026532400), 5, 3300);
 }
 
-/* Format f and compare the whole text, length included. */
-static void expect_file(const struct proc_model *m, enum pid_file f, const char *expected)
+typedef GString *(*pid_format)(const struct proc_model *m);
+
+/* Every formatter of a file of <pid>/, the JSON and the pidns link's target included. */
+static const pid_format all_formats[] = {format_pid_init,    format_pid_nspid, format_pid_ancestors,
+					 format_pid_ns,	     format_pid_level, format_pid_json,
+					 format_pidns_target};
+
+/* Format with f and compare the whole text, length included. */
+static void expect_file(const struct proc_model *m, pid_format f, const char *expected)
 {
-	GString *s = format_pid_file(f, m);
+	GString *s = f(m);
 
 	assert_non_null(s);
 	assert_string_equal(s->str, expected);
@@ -71,11 +78,11 @@ static void test_host_process(void **state)
 
 	(void)state;
 	model_host(&m);
-	expect_file(&m, PF_INIT, "1\n");
-	expect_file(&m, PF_NSPID, "3312\n");
-	expect_file(&m, PF_NS, "4026531836\n");
-	expect_file(&m, PF_LEVEL, "0\n");
-	expect_file(&m, PF_ANCESTORS, "0 4026531836 3312 1\n");
+	expect_file(&m, format_pid_init, "1\n");
+	expect_file(&m, format_pid_nspid, "3312\n");
+	expect_file(&m, format_pid_ns, "4026531836\n");
+	expect_file(&m, format_pid_level, "0\n");
+	expect_file(&m, format_pid_ancestors, "0 4026531836 3312 1\n");
 }
 
 static void test_nested_process(void **state)
@@ -84,11 +91,11 @@ static void test_nested_process(void **state)
 
 	(void)state;
 	model_nested(&m);
-	expect_file(&m, PF_INIT, "3300\n");
-	expect_file(&m, PF_NSPID, "5\n");
-	expect_file(&m, PF_NS, "4026532400\n");
-	expect_file(&m, PF_LEVEL, "2\n");
-	expect_file(&m, PF_ANCESTORS,
+	expect_file(&m, format_pid_init, "3300\n");
+	expect_file(&m, format_pid_nspid, "5\n");
+	expect_file(&m, format_pid_ns, "4026532400\n");
+	expect_file(&m, format_pid_level, "2\n");
+	expect_file(&m, format_pid_ancestors,
 		    "0 4026531836 3312 1\n"
 		    "1 4026532306 40 3244\n"
 		    "2 4026532400 5 3300\n");
@@ -103,11 +110,11 @@ static void test_own_level_used(void **state)
 	model_init(&m, 777, 2);
 	set_level(&m, 0, HOST_NS, 777, 1);
 	set_level(&m, 1, UINT64_C(4026532999), 1, 777);
-	expect_file(&m, PF_INIT, "777\n");
-	expect_file(&m, PF_NSPID, "1\n");
-	expect_file(&m, PF_NS, "4026532999\n");
-	expect_file(&m, PF_LEVEL, "1\n");
-	expect_file(&m, PF_ANCESTORS,
+	expect_file(&m, format_pid_init, "777\n");
+	expect_file(&m, format_pid_nspid, "1\n");
+	expect_file(&m, format_pid_ns, "4026532999\n");
+	expect_file(&m, format_pid_level, "1\n");
+	expect_file(&m, format_pid_ancestors,
 		    "0 4026531836 777 1\n"
 		    "1 4026532999 1 777\n");
 }
@@ -130,17 +137,17 @@ static void test_max_depth(void **state)
 				       100 + (int)k);
 	}
 
-	s = format_pid_file(PF_ANCESTORS, &m);
+	s = format_pid_ancestors(&m);
 	assert_int_equal(count_lines(s->str), 33);
 	assert_string_equal(s->str, expected->str);
 	assert_true(g_str_has_suffix(s->str, "\n32 4026532338 3999968 132\n"));
 	g_string_free(s, TRUE);
 	g_string_free(expected, TRUE);
 
-	expect_file(&m, PF_LEVEL, "32\n");
-	expect_file(&m, PF_NSPID, "3999968\n");
-	expect_file(&m, PF_INIT, "132\n");
-	expect_file(&m, PF_NS, "4026532338\n");
+	expect_file(&m, format_pid_level, "32\n");
+	expect_file(&m, format_pid_nspid, "3999968\n");
+	expect_file(&m, format_pid_init, "132\n");
+	expect_file(&m, format_pid_ns, "4026532338\n");
 }
 
 /* Namespace inodes are 64-bit: nothing may be truncated to 32 bits. */
@@ -153,14 +160,14 @@ static void test_wide_ns_inode(void **state)
 	set_level(&m, 0, HOST_NS, 3312, 1);
 	set_level(&m, 1, UINT64_MAX, 40, 3244);
 	set_level(&m, 2, (UINT64_C(1) << 32) + 5, 5, 3300);
-	expect_file(&m, PF_NS, "4294967301\n");
-	expect_file(&m, PF_ANCESTORS,
+	expect_file(&m, format_pid_ns, "4294967301\n");
+	expect_file(&m, format_pid_ancestors,
 		    "0 4026531836 3312 1\n"
 		    "1 18446744073709551615 40 3244\n"
 		    "2 4294967301 5 3300\n");
 
 	set_level(&m, 2, UINT64_C(0x123456789abcdef0), 5, 3300);
-	expect_file(&m, PF_NS, "1311768467463790320\n");
+	expect_file(&m, format_pid_ns, "1311768467463790320\n");
 }
 
 /* The largest PID the kernel hands out (PID_MAX_LIMIT - 1). */
@@ -172,21 +179,11 @@ static void test_large_pids(void **state)
 	model_init(&m, 4194303, 2);
 	set_level(&m, 0, HOST_NS, 4194303, 1);
 	set_level(&m, 1, UINT64_C(4026532306), 4194302, 4194301);
-	expect_file(&m, PF_INIT, "4194301\n");
-	expect_file(&m, PF_NSPID, "4194302\n");
-	expect_file(&m, PF_ANCESTORS,
+	expect_file(&m, format_pid_init, "4194301\n");
+	expect_file(&m, format_pid_nspid, "4194302\n");
+	expect_file(&m, format_pid_ancestors,
 		    "0 4026531836 4194303 1\n"
 		    "1 4026532306 4194302 4194301\n");
-}
-
-/* PF_COUNT is not a file: an empty text, not a crash. */
-static void test_count_is_empty(void **state)
-{
-	struct proc_model m;
-
-	(void)state;
-	model_nested(&m);
-	expect_file(&m, PF_COUNT, "");
 }
 
 /* The model is only read: formatting twice gives the same text. */
@@ -197,8 +194,8 @@ static void test_model_unchanged(void **state)
 	(void)state;
 	model_nested(&m);
 	memcpy(&copy, &m, sizeof(m));
-	for (int f = PF_INIT; f <= PF_COUNT; f++)
-		g_string_free(format_pid_file((enum pid_file)f, &m), TRUE);
+	for (size_t f = 0; f < G_N_ELEMENTS(all_formats); f++)
+		g_string_free(all_formats[f](&m), TRUE);
 	assert_memory_equal(&m, &copy, sizeof(m));
 }
 
@@ -279,17 +276,12 @@ static void test_json_unterminated_comm(void **state)
 static void test_pidns_target(void **state)
 {
 	struct proc_model m;
-	char *target;
 
 	(void)state;
 	model_nested(&m);
-	target = format_pidns_target(&m);
-	assert_string_equal(target, "../ns/4026532400");
-	g_free(target);
+	expect_file(&m, format_pidns_target, "../ns/4026532400");
 	model_host(&m);
-	target = format_pidns_target(&m);
-	assert_string_equal(target, "../ns/4026531836");
-	g_free(target);
+	expect_file(&m, format_pidns_target, "../ns/4026531836");
 }
 
 int main(void)
@@ -301,7 +293,6 @@ int main(void)
 	    cmocka_unit_test(test_max_depth),
 	    cmocka_unit_test(test_wide_ns_inode),
 	    cmocka_unit_test(test_large_pids),
-	    cmocka_unit_test(test_count_is_empty),
 	    cmocka_unit_test(test_model_unchanged),
 	    cmocka_unit_test(test_json_nested),
 	    cmocka_unit_test(test_json_host),

@@ -1,4 +1,7 @@
-/* Unit tests for the inode number encoding of the tree (node.c). */
+/*
+ * Unit tests for the inode number encoding of the tree (node.c), and for the classes the tables
+ * of the directories give their nodes (node_class.c).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "node_class.h"
 
 #define START_MASK	((UINT64_C(1) << NODE_START_BITS) - 1)
 #define LINK_START_MASK ((UINT64_C(1) << NODE_LINK_START_BITS) - 1)
@@ -19,15 +23,25 @@
 #define LOW_MASK      (((fuse_ino_t)1 << KIND_SHIFT) - 1)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Kinds outside kind 0 in the top bits: pid dir, pid files, ns dir, ns files, ns pid dir, link. */
-#define NON_FIXED_KINDS (1 + PF_COUNT + 1 + NF_COUNT + 1 + 1)
-/* Every node of one process or namespace: the six fixed nodes and all the others. */
-#define ALL_NODES (6 + NON_FIXED_KINDS)
+/*
+ * Kinds outside kind 0 in the top bits: pid dir, pid files, ns dir, ns files, ns pid dir, link,
+ * and the two views. The codec numbers every file its capacity allows, in tables or not yet.
+ */
+#define NON_FIXED_KINDS (1 + PID_FILES_MAX + 1 + NS_FILES_MAX + 1 + 1 + 2)
+/* The two kinds of a view's tree and metrics file (kind 0 is the whole host's view). */
+#define VIEW_KIND_TREE	  18
+#define VIEW_KIND_METRICS 19
+/* Every node of one process or namespace: the six fixed nodes and all the others but views. */
+#define ALL_NODES (6 + NON_FIXED_KINDS - 2)
 
-static const enum pid_file all_files[] = {PF_INIT,  PF_NSPID, PF_ANCESTORS, PF_NS,
-					  PF_LEVEL, PF_PIDNS, PF_JSON};
-static const enum ns_file all_ns_files[] = {NF_INIT,	 NF_LEVEL, NF_PARENT,
-					    NF_CHILDREN, NF_PIDS,  NF_JSON};
+/* A file by its name, as the tables of dir_pid.c and dir_ns.c know it. */
+#define PID_FILE(name) ((unsigned)pid_file_find(name))
+#define NS_FILE(name)  ((unsigned)ns_file_find(name))
+
+static bool is_view_kind(fuse_ino_t kind)
+{
+	return kind == VIEW_KIND_TREE || kind == VIEW_KIND_METRICS;
+}
 
 static const pid_t pids[] = {1, 2, 3312, 65536, 4194303};
 static const uint64_t starts[] = {
@@ -62,12 +76,12 @@ static size_t all_nodes(pid_t pid, uint64_t start, pid_t nspid, struct node *out
 
 	for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
 		out[n++] = (struct node){.kind = simple[i], .pid = pid, .start = start};
-	for (size_t f = 0; f < ARRAY_SIZE(all_files); f++)
-		out[n++] = (struct node){
-		    .kind = NODE_PID_FILE, .file = all_files[f], .pid = pid, .start = start};
-	for (size_t f = 0; f < ARRAY_SIZE(all_ns_files); f++)
-		out[n++] = (struct node){
-		    .kind = NODE_NS_FILE, .file = all_ns_files[f], .pid = pid, .start = start};
+	for (unsigned f = 0; f < PID_FILES_MAX; f++)
+		out[n++] =
+		    (struct node){.kind = NODE_PID_FILE, .file = f, .pid = pid, .start = start};
+	for (unsigned f = 0; f < NS_FILES_MAX; f++)
+		out[n++] =
+		    (struct node){.kind = NODE_NS_FILE, .file = f, .pid = pid, .start = start};
 	out[n++] =
 	    (struct node){.kind = NODE_NS_PID_LINK, .pid = pid, .start = start, .nspid = nspid};
 	return n;
@@ -137,7 +151,7 @@ static void test_fixed_nodes(void **state)
 		n.pid = PID_MAX;
 		n.start = UINT64_MAX;
 		n.nspid = 17;
-		n.file = PF_JSON;
+		n.file = PID_FILE("json");
 		assert_int_equal(node_ino(&n), cases[i].ino);
 
 		out = decode(cases[i].ino);
@@ -207,18 +221,17 @@ static void test_pid_dir_round_trip(void **state)
 static void test_pid_file_round_trip(void **state)
 {
 	(void)state;
-	assert_int_equal(ARRAY_SIZE(all_files), PF_COUNT);
-	for (size_t f = 0; f < ARRAY_SIZE(all_files); f++) {
+	for (unsigned f = 0; f < PID_FILES_MAX; f++) {
 		for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
 			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
 				struct node n = {.kind = NODE_PID_FILE,
-						 .file = all_files[f],
+						 .file = f,
 						 .pid = pids[i],
 						 .start = starts[j]};
 				struct node out = decode(node_ino(&n));
 
 				assert_int_equal(out.kind, NODE_PID_FILE);
-				assert_int_equal(out.file, all_files[f]);
+				assert_int_equal(out.file, f);
 				assert_int_equal(out.pid, pids[i]);
 				assert_true(out.start == node_start_bits(starts[j]));
 				assert_int_equal(out.nspid, 0);
@@ -253,18 +266,17 @@ static void test_ns_dir_round_trip(void **state)
 static void test_ns_file_round_trip(void **state)
 {
 	(void)state;
-	assert_int_equal(ARRAY_SIZE(all_ns_files), NF_COUNT);
-	for (size_t f = 0; f < ARRAY_SIZE(all_ns_files); f++) {
+	for (unsigned f = 0; f < NS_FILES_MAX; f++) {
 		for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
 			for (size_t j = 0; j < ARRAY_SIZE(starts); j++) {
 				struct node n = {.kind = NODE_NS_FILE,
-						 .file = all_ns_files[f],
+						 .file = f,
 						 .pid = pids[i],
 						 .start = starts[j]};
 				struct node out = decode(node_ino(&n));
 
 				assert_int_equal(out.kind, NODE_NS_FILE);
-				assert_int_equal(out.file, all_ns_files[f]);
+				assert_int_equal(out.file, f);
 				assert_int_equal(out.pid, pids[i]);
 				assert_true(out.start == node_start_bits(starts[j]));
 				assert_int_equal(out.nspid, 0);
@@ -395,13 +407,13 @@ static void test_start_time_changes_ino(void **state)
 	b.start = 72822;
 	assert_true(node_ino(&a) != node_ino(&b));
 	a.kind = b.kind = NODE_PID_FILE;
-	a.file = b.file = PF_NSPID;
+	a.file = b.file = PID_FILE("nspid");
 	assert_true(node_ino(&a) != node_ino(&b));
 	a.kind = b.kind = NODE_NS_DIR;
 	a.file = b.file = 0;
 	assert_true(node_ino(&a) != node_ino(&b));
 	a.kind = b.kind = NODE_NS_FILE;
-	a.file = b.file = NF_PIDS;
+	a.file = b.file = NS_FILE("pids");
 	assert_true(node_ino(&a) != node_ino(&b));
 	a.kind = b.kind = NODE_NS_PID_DIR;
 	a.file = b.file = 0;
@@ -409,7 +421,7 @@ static void test_start_time_changes_ino(void **state)
 
 	/* Another PID with the same start time, too. */
 	a.kind = NODE_PID_FILE;
-	a.file = PF_NSPID;
+	a.file = PID_FILE("nspid");
 	c = a;
 	c.pid = 3313;
 	assert_true(node_ino(&a) != node_ino(&c));
@@ -473,10 +485,14 @@ static void test_node_type(void **state)
 			want = S_IFDIR;
 			break;
 		case NODE_PID_FILE:
-			want = nodes[i].file == PF_PIDNS ? S_IFLNK : S_IFREG;
+			if (nodes[i].file >= pid_file_count())
+				continue; /* no file yet */
+			want = nodes[i].file == PID_FILE("pidns") ? S_IFLNK : S_IFREG;
 			break;
 		case NODE_NS_FILE:
-			want = nodes[i].file == NF_PARENT ? S_IFLNK : S_IFREG;
+			if (nodes[i].file >= ns_file_count())
+				continue;
+			want = nodes[i].file == NS_FILE("parent") ? S_IFLNK : S_IFREG;
 			break;
 		case NODE_TREE:
 		default:
@@ -522,15 +538,18 @@ static void test_node_type_explicit(void **state)
 	n.kind = NODE_NS_PID_LINK;
 	assert_int_equal(node_type(&n), S_IFLNK);
 
+	/* The links among the files, by name; every other file is a regular one. */
 	n.kind = NODE_PID_FILE;
-	for (unsigned f = 0; f < PF_COUNT; f++) {
+	for (unsigned f = 0; f < pid_file_count(); f++) {
 		n.file = f;
-		assert_int_equal(node_type(&n), f == PF_PIDNS ? S_IFLNK : S_IFREG);
+		assert_int_equal(node_type(&n),
+				 strcmp(pid_file_class(f)->name, "pidns") == 0 ? S_IFLNK : S_IFREG);
 	}
 	n.kind = NODE_NS_FILE;
-	for (unsigned f = 0; f < NF_COUNT; f++) {
+	for (unsigned f = 0; f < ns_file_count(); f++) {
 		n.file = f;
-		assert_int_equal(node_type(&n), f == NF_PARENT ? S_IFLNK : S_IFREG);
+		assert_int_equal(node_type(&n),
+				 strcmp(ns_file_class(f)->name, "parent") == 0 ? S_IFLNK : S_IFREG);
 	}
 }
 
@@ -644,9 +663,13 @@ static void test_kinds_contiguous(void **state)
 			continue;
 		}
 		assert_true(kind >= 1 && kind <= NON_FIXED_KINDS);
+		assert_false(is_view_kind(kind));
 		assert_false(seen[kind]);
 		seen[kind] = true;
 	}
+	seen[node_ino(&(struct node){.kind = NODE_TREE, .view = 4026531836}) >> KIND_SHIFT] = true;
+	seen[node_ino(&(struct node){.kind = NODE_METRICS_FILE, .view = 4026531836}) >>
+	     KIND_SHIFT] = true;
 	for (fuse_ino_t k = 1; k <= NON_FIXED_KINDS; k++)
 		assert_true(seen[k]);
 }
@@ -686,8 +709,10 @@ static void test_from_ino_rejects(void **state)
 		expect_enoent((k << KIND_SHIFT) | LOW_MASK);
 	}
 
-	/* PID 0 in every non-fixed kind, whatever the start (and nspid). */
+	/* PID 0 in every non-fixed kind but a view's, whatever the start (and nspid). */
 	for (fuse_ino_t k = 1; k <= NON_FIXED_KINDS; k++) {
+		if (is_view_kind(k))
+			continue;
 		expect_enoent(k << KIND_SHIFT);
 		expect_enoent((k << KIND_SHIFT) | 72821);
 		expect_enoent((k << KIND_SHIFT) | START_MASK);
@@ -752,6 +777,8 @@ static void test_from_ino_layout(void **state)
 
 	/* Each kind 1..max decodes with a PID (and an nspid for the link), and encodes back. */
 	for (fuse_ino_t k = 1; k <= max_kind; k++) {
+		if (is_view_kind(k))
+			continue;
 		fuse_ino_t ino = (k << KIND_SHIFT) | ((fuse_ino_t)7 << NODE_START_BITS) |
 				 ((fuse_ino_t)3 << NODE_LINK_START_BITS) | 9;
 
@@ -774,31 +801,100 @@ static void test_from_ino_layout(void **state)
 	assert_true(out.start == 0);
 }
 
-static void test_pid_file_names(void **state)
+/*
+ * The numbers the kernel holds across a reload to a newer binary: those of every file that
+ * exists now must never change, whatever files are added.
+ */
+static void test_inode_numbers_stable(void **state)
 {
 	static const struct {
-		enum pid_file f;
+		enum node_kind kind;
 		const char *name;
+		fuse_ino_t kind_bits;
 	} cases[] = {
-	    {PF_INIT, "init"},	 {PF_NSPID, "nspid"}, {PF_ANCESTORS, "ancestors"}, {PF_NS, "ns"},
-	    {PF_LEVEL, "level"}, {PF_PIDNS, "pidns"}, {PF_JSON, "json"},
+	    {NODE_PID_FILE, "init", 2},	     {NODE_PID_FILE, "nspid", 3},
+	    {NODE_PID_FILE, "ancestors", 4}, {NODE_PID_FILE, "ns", 5},
+	    {NODE_PID_FILE, "level", 6},     {NODE_PID_FILE, "pidns", 7},
+	    {NODE_PID_FILE, "json", 8},	     {NODE_NS_FILE, "init", 12},
+	    {NODE_NS_FILE, "level", 13},     {NODE_NS_FILE, "parent", 14},
+	    {NODE_NS_FILE, "children", 15},  {NODE_NS_FILE, "pids", 16},
+	    {NODE_NS_FILE, "json", 17},
 	};
+	static const struct {
+		enum node_kind kind;
+		fuse_ino_t kind_bits;
+	} dirs[] = {{NODE_PID_DIR, 1}, {NODE_NS_DIR, 9}, {NODE_NS_PID_DIR, 10}};
+	fuse_ino_t low = ((fuse_ino_t)3312 << NODE_START_BITS) | 72821;
 
 	(void)state;
-	assert_int_equal(ARRAY_SIZE(cases), PF_COUNT);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		enum pid_file f = PF_COUNT;
+		int f = cases[i].kind == NODE_PID_FILE ? pid_file_find(cases[i].name)
+						       : ns_file_find(cases[i].name);
+		struct node n = {.kind = cases[i].kind, .pid = 3312, .start = 72821};
 
-		assert_non_null(pid_file_name(cases[i].f));
-		assert_string_equal(pid_file_name(cases[i].f), cases[i].name);
-		assert_int_equal(pid_file_from_name(cases[i].name, &f), 0);
-		assert_int_equal(f, cases[i].f);
+		if (f < 0)
+			fail_msg("%s: no such file", cases[i].name);
+		n.file = (unsigned)f;
+		if (node_ino(&n) != ((cases[i].kind_bits << KIND_SHIFT) | low))
+			fail_msg("%s moved to %#llx", cases[i].name,
+				 (unsigned long long)node_ino(&n));
 	}
-	assert_null(pid_file_name(PF_COUNT));
-	assert_null(pid_file_name((enum pid_file)(PF_COUNT + 1)));
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		struct node n = {.kind = dirs[i].kind, .pid = 3312, .start = 72821};
+
+		assert_true(node_ino(&n) == ((dirs[i].kind_bits << KIND_SHIFT) | low));
+	}
+	/* Files added later go after the views, not in their place. */
+	assert_true(node_ino(&(struct node){.kind = NODE_PID_FILE, .file = 7, .pid = 1}) >>
+			KIND_SHIFT ==
+		    20);
+	assert_true(node_ino(&(struct node){.kind = NODE_NS_FILE, .file = 6, .pid = 1}) >>
+			KIND_SHIFT ==
+		    20 + PID_FILES_MAX - 7);
 }
 
-static void test_pid_file_from_name_rejects(void **state)
+/* Each file's name finds its row, and its row has that name; all names differ. */
+static void test_file_names(void **state)
+{
+	static const char *const pid_names[] = {"init",	 "nspid", "ancestors", "ns",
+						"level", "pidns", "json"};
+	static const char *const ns_names[] = {"init",	   "level", "parent",
+					       "children", "pids",  "json"};
+
+	(void)state;
+	assert_int_equal(pid_file_count(), ARRAY_SIZE(pid_names));
+	for (unsigned i = 0; i < ARRAY_SIZE(pid_names); i++) {
+		assert_int_equal(pid_file_find(pid_names[i]), i);
+		assert_string_equal(pid_file_class(i)->name, pid_names[i]);
+	}
+	assert_null(pid_file_class((unsigned)pid_file_count()));
+	assert_null(pid_file_class(PID_FILES_MAX));
+	assert_int_equal(ns_file_count(), ARRAY_SIZE(ns_names));
+	for (unsigned i = 0; i < ARRAY_SIZE(ns_names); i++) {
+		assert_int_equal(ns_file_find(ns_names[i]), i);
+		assert_string_equal(ns_file_class(i)->name, ns_names[i]);
+	}
+	assert_null(ns_file_class((unsigned)ns_file_count()));
+	assert_null(ns_file_class(NS_FILES_MAX));
+}
+
+/* A file index the codec numbers but no table holds names no node. */
+static void test_file_past_table_is_no_node(void **state)
+{
+	const struct node_class *c;
+	struct node n = {.kind = NODE_PID_FILE, .pid = 42, .file = (unsigned)pid_file_count()};
+	struct node out;
+
+	(void)state;
+	assert_int_equal(node_decode(node_ino(&n), &out, &c), -ENOENT);
+	n = (struct node){.kind = NODE_NS_FILE, .pid = 42, .file = (unsigned)ns_file_count()};
+	assert_int_equal(node_decode(node_ino(&n), &out, &c), -ENOENT);
+	n.file = 0;
+	assert_int_equal(node_decode(node_ino(&n), &out, &c), 0);
+	assert_ptr_equal(c, ns_file_class(0));
+}
+
+static void test_pid_file_find_rejects(void **state)
 {
 	static const char *const names[] = {
 	    "",	      "INIT",  "Init", "init/",	   "/init",  "init ",	 " init", "..",	   ".",
@@ -808,46 +904,12 @@ static void test_pid_file_from_name_rejects(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		enum pid_file f = PF_COUNT;
-
-		if (pid_file_from_name(names[i], &f) != -ENOENT)
-			fail_msg("pid_file_from_name(\"%s\") did not answer -ENOENT", names[i]);
-		assert_int_equal(f, PF_COUNT);
+		if (pid_file_find(names[i]) != -ENOENT)
+			fail_msg("pid_file_find(\"%s\") did not answer -ENOENT", names[i]);
 	}
 }
 
-static void test_ns_file_names(void **state)
-{
-	static const struct {
-		enum ns_file f;
-		const char *name;
-	} cases[] = {
-	    {NF_INIT, "init"},	       {NF_LEVEL, "level"}, {NF_PARENT, "parent"},
-	    {NF_CHILDREN, "children"}, {NF_PIDS, "pids"},   {NF_JSON, "json"},
-	};
-
-	(void)state;
-	assert_int_equal(ARRAY_SIZE(cases), NF_COUNT);
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		enum ns_file f = NF_COUNT;
-
-		assert_non_null(ns_file_name(cases[i].f));
-		assert_string_equal(ns_file_name(cases[i].f), cases[i].name);
-		assert_int_equal(ns_file_from_name(cases[i].name, &f), 0);
-		assert_int_equal(f, cases[i].f);
-		/* And back: the name of the file found is the name looked up. */
-		assert_string_equal(ns_file_name(f), cases[i].name);
-	}
-	/* Every ns file has a name, all different. */
-	for (unsigned i = 0; i < NF_COUNT; i++)
-		for (unsigned j = i + 1; j < NF_COUNT; j++)
-			assert_string_not_equal(ns_file_name((enum ns_file)i),
-						ns_file_name((enum ns_file)j));
-	assert_null(ns_file_name(NF_COUNT));
-	assert_null(ns_file_name((enum ns_file)(NF_COUNT + 1)));
-}
-
-static void test_ns_file_from_name_rejects(void **state)
+static void test_ns_file_find_rejects(void **state)
 {
 	static const char *const names[] = {
 	    "",		 "INIT",      "Init",  "init/",	  "/init", "init ", " init",
@@ -858,11 +920,8 @@ static void test_ns_file_from_name_rejects(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		enum ns_file f = NF_COUNT;
-
-		if (ns_file_from_name(names[i], &f) != -ENOENT)
-			fail_msg("ns_file_from_name(\"%s\") did not answer -ENOENT", names[i]);
-		assert_int_equal(f, NF_COUNT);
+		if (ns_file_find(names[i]) != -ENOENT)
+			fail_msg("ns_file_find(\"%s\") did not answer -ENOENT", names[i]);
 	}
 }
 
@@ -891,10 +950,11 @@ int main(void)
 	    cmocka_unit_test(test_from_ino_rejects_link_zeros),
 	    cmocka_unit_test(test_from_ino_rejects_pid_zero),
 	    cmocka_unit_test(test_from_ino_layout),
-	    cmocka_unit_test(test_pid_file_names),
-	    cmocka_unit_test(test_pid_file_from_name_rejects),
-	    cmocka_unit_test(test_ns_file_names),
-	    cmocka_unit_test(test_ns_file_from_name_rejects),
+	    cmocka_unit_test(test_inode_numbers_stable),
+	    cmocka_unit_test(test_file_names),
+	    cmocka_unit_test(test_file_past_table_is_no_node),
+	    cmocka_unit_test(test_pid_file_find_rejects),
+	    cmocka_unit_test(test_ns_file_find_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,44 +1,50 @@
 #include "format.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "json.h"
 
-static void format_ancestors(GString *s, const struct proc_model *m)
+static G_GNUC_PRINTF(1, 2) GString *printed(const char *fmt, ...)
 {
+	GString *s = g_string_sized_new(24);
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_string_append_vprintf(s, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+GString *format_pid_init(const struct proc_model *m)
+{
+	return printed("%d\n", model_own(m)->init);
+}
+
+GString *format_pid_nspid(const struct proc_model *m)
+{
+	return printed("%d\n", model_own(m)->pid);
+}
+
+GString *format_pid_ancestors(const struct proc_model *m)
+{
+	GString *s = g_string_sized_new(64);
+
 	for (unsigned k = 0; k < m->depth; k++)
 		g_string_append_printf(s, "%u %" PRIu64 " %d %d\n", k, m->lv[k].ns_ino,
 				       m->lv[k].pid, m->lv[k].init);
+	return s;
 }
 
-GString *format_pid_file(enum pid_file f, const struct proc_model *m)
+GString *format_pid_ns(const struct proc_model *m)
 {
-	const struct pidns_level *own = model_own(m);
-	GString *s = g_string_sized_new(64);
+	return printed("%" PRIu64 "\n", model_own(m)->ns_ino);
+}
 
-	switch (f) {
-	case PF_INIT:
-		g_string_append_printf(s, "%d\n", own->init);
-		break;
-	case PF_NSPID:
-		g_string_append_printf(s, "%d\n", own->pid);
-		break;
-	case PF_ANCESTORS:
-		format_ancestors(s, m);
-		break;
-	case PF_NS:
-		g_string_append_printf(s, "%" PRIu64 "\n", own->ns_ino);
-		break;
-	case PF_LEVEL:
-		g_string_append_printf(s, "%u\n", m->depth - 1);
-		break;
-	case PF_PIDNS: /* a symlink, and JSON has its own formatter */
-	case PF_JSON:
-	case PF_COUNT:
-		break;
-	}
-	return s;
+GString *format_pid_level(const struct proc_model *m)
+{
+	return printed("%u\n", m->depth - 1);
 }
 
 static void json_ancestors(GString *s, const struct proc_model *m)
@@ -51,7 +57,6 @@ static void json_ancestors(GString *s, const struct proc_model *m)
 	g_string_append(s, "]");
 }
 
-/* Apart from format_pid_file(): enum pid_file, in node.h, has no JSON file (yet). */
 GString *format_pid_json(const struct proc_model *m)
 {
 	const struct pidns_level *own = model_own(m);
@@ -69,7 +74,7 @@ GString *format_pid_json(const struct proc_model *m)
 }
 
 /* Relative, so that it resolves inside whatever mount point the tree is at. */
-char *format_pidns_target(const struct proc_model *m)
+GString *format_pidns_target(const struct proc_model *m)
 {
-	return g_strdup_printf("../ns/%" PRIu64, model_own(m)->ns_ino);
+	return printed("../ns/%" PRIu64, model_own(m)->ns_ino);
 }

@@ -4,10 +4,15 @@
 #include <glib.h>
 
 #include "model.h"
-#include "node.h"
 
-GString *format_pid_file(enum pid_file f, const struct proc_model *m);
+/* The files of <pid>/, each a line: see the README for their formats. */
+GString *format_pid_init(const struct proc_model *m);
+GString *format_pid_nspid(const struct proc_model *m);
+/* "LEVEL NS PID INIT" a line, from the root namespace down to the process's own. */
+GString *format_pid_ancestors(const struct proc_model *m);
+GString *format_pid_ns(const struct proc_model *m);
+GString *format_pid_level(const struct proc_model *m);
 /* The process as one JSON object and a newline. */
 GString *format_pid_json(const struct proc_model *m);
 /* Target of the <pid>/pidns symlink: its own namespace's directory. */
-char *format_pidns_target(const struct proc_model *m);
+GString *format_pidns_target(const struct proc_model *m);

@@ -81,6 +81,14 @@ static void json_pids(GString *s, const struct ns_model *m, const struct ns_info
 	g_string_append(s, "]");
 }
 
+GString *format_ns_parent_target(const struct ns_model *m, const struct ns_info *ns)
+{
+	GString *s = g_string_sized_new(32);
+
+	g_string_printf(s, "../%" PRIu64, ns->parent);
+	return s;
+}
+
 GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns)
 {
 	GString *s = g_string_sized_new(256);

@@ -8,8 +8,8 @@
 
 #include <fcntl.h>
 
-#include "format.h"
 #include "handle.h"
+#include "node_class.h"
 #include "pagecache.h"
 #include "pidcache.h"
 #include "proc_parse.h"
@@ -36,7 +36,7 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct proc_model m;
 	struct node dir, n;
-	enum pid_file f;
+	int f;
 
 	if (node_from_ino(parent, &dir) < 0)
 		return false;
@@ -59,12 +59,12 @@ bool fs_fast_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		reply_node(req, &n, pid_dir_ttl());
 		return true;
 	}
-	if (dir.kind != NODE_PID_DIR || pid_file_from_name(name, &f) < 0 ||
-	    !cached_model(&dir, &m) || !cached_visible(req, &m))
+	if (dir.kind != NODE_PID_DIR || (f = pid_file_find(name)) < 0 || !cached_model(&dir, &m) ||
+	    !cached_visible(req, &m))
 		return false;
 	n = dir;
 	n.kind = NODE_PID_FILE;
-	n.file = f;
+	n.file = (unsigned)f;
 	if (node_content_is_fixed(&n)) {
 		pagecache_looked_up(node_ino(&n));
 		reply_file(req, &n, fixed_file_size(&n, &m));
@@ -79,7 +79,7 @@ bool fs_fast_getattr(fuse_req_t req, fuse_ino_t ino)
 	struct node n;
 	struct stat st;
 
-	if (node_from_ino(ino, &n) < 0 || node_attrs_change(&n))
+	if (node_from_ino(ino, &n) < 0 || !node_class_of(&n) || node_attrs_change(&n))
 		return false;
 	node_fill_attr(&n, ino, &st);
 	if (node_content_is_fixed(&n)) {
@@ -103,7 +103,7 @@ bool fs_fast_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, boo
 	    (fi->flags & O_ACCMODE) != O_RDONLY || !cached_model(&n, &m) ||
 	    !viewer_cached(fuse_req_ctx(req)->pid, &v) || viewer_check_model(&v, &m) < 0)
 		return false;
-	text = format_pid_file((enum pid_file)n.file, &m);
+	text = pid_file_text(&n, &m);
 	r = handle_new(text, viewer_view(&v), ino, &fi->fh);
 	if (r < 0) {
 		fuse_reply_err(req, -r);

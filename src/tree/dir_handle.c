@@ -51,48 +51,19 @@ void dir_handles_clear(void)
 	g_clear_pointer(&open_dirs, g_hash_table_unref);
 }
 
-static int dir_handle_fill(struct dir_handle *h)
-{
-	struct ns_target t;
-	int r = 0;
-
-	switch (h->dir.kind) {
-	case NODE_ROOT:
-		return list_visible_pids(h);
-	case NODE_PID_DIR:
-		r = viewer_check_process(&h->viewer, h->dir.pid);
-		return r < 0 ? r : check_pid_node(&h->dir);
-	case NODE_NS_ROOT:
-		return list_visible_ns(h);
-	case NODE_NS_DIR:
-		r = viewer_check_process(&h->viewer, h->dir.pid);
-		if (r == 0)
-			r = nsview_target(&h->dir, &t);
-		h->level = t.level;
-		return r;
-	case NODE_NS_PID_DIR:
-		r = viewer_check_process(&h->viewer, h->dir.pid);
-		if (r == 0)
-			r = nsview_target(&h->dir, &t);
-		return r < 0 ? r : list_ns_pids(h, &t);
-	case NODE_METRICS_DIR:
-		return 0;
-	default:
-		return -ENOTDIR;
-	}
-}
-
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dir_handle *h = g_new0(struct dir_handle, 1);
-	int r = node_from_ino(ino, &h->dir);
+	int r = node_decode(ino, &h->dir, &h->class);
 
 	viewer_of(fuse_req_ctx(req)->pid, &h->viewer);
+	if (r == 0 && h->class->cache != NC_DIR)
+		r = -ENOTDIR;
 	if (r == 0)
 		r = quota_take(viewer_view(&h->viewer));
 	h->counted = r == 0;
 	if (r == 0)
-		r = dir_handle_fill(h);
+		r = h->class->open_dir(h);
 	if (r < 0) {
 		dir_handle_free(h);
 		fuse_reply_err(req, -r);
@@ -114,22 +85,7 @@ static int dir_entry_at(struct dir_handle *h, size_t i, struct dir_entry *e)
 		e->type = S_IFDIR;
 		return 1;
 	}
-	switch (h->dir.kind) {
-	case NODE_ROOT:
-		return root_entry(h, i - 2, e);
-	case NODE_PID_DIR:
-		return pid_dir_entry(h, i - 2, e);
-	case NODE_NS_ROOT:
-		return ns_root_entry(h, i - 2, e);
-	case NODE_NS_DIR:
-		return ns_dir_entry(h, i - 2, e);
-	case NODE_NS_PID_DIR:
-		return ns_pid_dir_entry(h, i - 2, e);
-	case NODE_METRICS_DIR:
-		return metrics_dir_entry(h, i - 2, e);
-	default:
-		return -1;
-	}
+	return h->class->entry(h, i - 2, e);
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)

@@ -4,24 +4,27 @@
 
 #include "metrics.h"
 #include "node.h"
+#include "node_class.h"
 #include "tree_internal.h"
 #include "visibility.h"
 
-void lookup_in_metrics_dir(fuse_req_t req, const char *name)
+static void lookup_in_metrics_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
-	if (strcmp(name, METRICS_FILE_NAME) == 0)
-		reply_view_file(req, NODE_METRICS_FILE);
+	struct node n = {.kind = NODE_METRICS_FILE};
+
+	if (strcmp(name, metrics_file_class.name) == 0)
+		reply_view_file(req, &n);
 	else
 		fuse_reply_err(req, ENOENT);
 }
 
-int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	struct node n = {.kind = NODE_METRICS_FILE, .view = viewer_view(&h->viewer)};
 
 	if (i > 0)
 		return -1;
-	entry_set(e, METRICS_FILE_NAME, &n);
+	entry_set(e, metrics_file_class.name, &n);
 	return 1;
 }
 
@@ -29,7 +32,7 @@ int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
  * The namespaces the reader may see, as tree shows them; the daemon's own counters only for a
  * reader who sees the whole host. Timed from before the /proc pass.
  */
-int metrics_content(const struct viewer *v, GString **out)
+static int metrics_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	gint64 began = g_get_monotonic_time();
 	g_autoptr(ns_model) m = NULL;
@@ -41,3 +44,23 @@ int metrics_content(const struct viewer *v, GString **out)
 	*out = top ? metrics_text(m, top, v->scope == VIEWER_ALL, began) : g_string_new("");
 	return 0;
 }
+
+static int open_metrics_dir(struct dir_handle *h)
+{
+	return 0;
+}
+
+const struct node_class metrics_dir_class = {
+    .name = "metrics",
+    .cache = NC_DIR,
+    .lookup = lookup_in_metrics_dir,
+    .open_dir = open_metrics_dir,
+    .entry = metrics_dir_entry,
+};
+
+const struct node_class metrics_file_class = {
+    .name = "nspidfs.prom",
+    .cache = NC_CHANGING,
+    .per_view = true,
+    .content = metrics_content,
+};

@@ -8,6 +8,7 @@
 
 #include "format_ns.h"
 #include "node.h"
+#include "node_class.h"
 #include "nsview.h"
 #include "proc_parse.h"
 #include "reply.h"
@@ -21,29 +22,80 @@ struct ns_entry {
 	uint64_t init_start;
 };
 
-void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name)
+/* A file of ns/<inode>/: its text, from the namespace's model. */
+struct ns_file {
+	struct node_class class;
+	GString *(*format)(const struct ns_model *m, const struct ns_info *ns);
+	bool nested_only; /* not in the daemon's own namespace's directory */
+};
+
+static int ns_file_content(const struct viewer *v, const struct node *n, GString **out);
+
+#define NS_FILE(name_, cache_, format_, nested_only_)                                              \
+	{                                                                                          \
+		.class = {.name = (name_), .cache = (cache_), .content = ns_file_content},         \
+		.format = (format_), .nested_only = (nested_only_),                                \
+	}
+
+/* Append only: a row's index is in its inode numbers (node.h). */
+static const struct ns_file ns_files[] = {
+    NS_FILE("init", NC_CHANGING, format_ns_init, false),
+    NS_FILE("level", NC_CHANGING, format_ns_level, false),
+    NS_FILE("parent", NC_LINK, format_ns_parent_target, true),
+    NS_FILE("children", NC_CHANGING, format_ns_children, false),
+    NS_FILE("pids", NC_CHANGING, format_ns_pids, false),
+    NS_FILE("json", NC_CHANGING, format_ns_json, false),
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(ns_files) <= NS_FILES_MAX);
+
+size_t ns_file_count(void)
+{
+	return G_N_ELEMENTS(ns_files);
+}
+
+const struct node_class *ns_file_class(unsigned file)
+{
+	return file < G_N_ELEMENTS(ns_files) ? &ns_files[file].class : NULL;
+}
+
+int ns_file_find(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(ns_files); i++) {
+		if (strcmp(name, ns_files[i].class.name) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/* Whether file is in the directory of a namespace at level. */
+static bool ns_file_present(unsigned file, unsigned level)
+{
+	return !ns_files[file].nested_only || level > 0;
+}
+
+static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = *dir;
 	struct ns_target t;
-	enum ns_file f = NF_INIT;
-	int r = 0;
+	int f = 0, r = 0;
 
-	if (strcmp(name, "pid") == 0)
+	if (strcmp(name, ns_pid_dir_class.name) == 0)
 		n.kind = NODE_NS_PID_DIR;
-	else if ((r = ns_file_from_name(name, &f)) == 0)
+	else if ((r = f = ns_file_find(name)) >= 0)
 		n.kind = NODE_NS_FILE;
-	n.file = f;
+	n.file = (unsigned)MAX(f, 0);
 	/* dir->pid is the namespace's init: who may see it is decided before it is checked. */
-	if (r == 0)
+	if (r >= 0)
 		r = check_visible(req, dir->pid);
 	if (r == 0)
 		r = nsview_target(dir, &t);
-	if (r == 0 && n.kind == NODE_NS_FILE && f == NF_PARENT && t.level == 0)
+	if (r == 0 && n.kind == NODE_NS_FILE && !ns_file_present(n.file, t.level))
 		r = -ENOENT;
 	reply_node_or_err(req, r, &n, TTL_FOREVER);
 }
 
-void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
+static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = *dir;
 	struct ns_target t;
@@ -86,7 +138,7 @@ static int ns_name_visible(fuse_req_t req, const char *name)
 	return -ENOENT;
 }
 
-void lookup_in_ns_root(fuse_req_t req, const char *name)
+static void lookup_in_ns_root(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n;
 	int r = ns_name_visible(req, name);
@@ -98,44 +150,28 @@ void lookup_in_ns_root(fuse_req_t req, const char *name)
 	reply_node_or_err(req, r, &n, TTL_NONE);
 }
 
-int parent_target(fuse_req_t req, const struct node *n, GString *out)
-{
-	g_autoptr(ns_model) m = NULL;
-	const struct ns_info *ns;
-	struct ns_target t;
-	int r = nsview_target(n, &t);
-
-	if (r == 0)
-		r = check_visible(req, t.init);
-	if (r == 0)
-		r = nsview_model(&t, &m, &ns);
-	if (r == 0 && ns->level == 0)
-		r = -ENOENT;
-	if (r == 0)
-		g_string_printf(out, "../%" PRIu64, ns->parent);
-	return r;
-}
-
-int reverse_target(fuse_req_t req, const struct node *n, GString *out)
+static int reverse_target(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct ns_target t;
 	pid_t host;
 	int r = nsview_target(n, &t);
 
 	if (r == 0)
-		r = check_visible(req, t.init);
+		r = viewer_check_process(v, t.init);
 	if (r == 0)
 		r = nsview_reverse(&t, n->nspid, &host);
 	/* The namespace was still the one the link was looked up in. */
 	if (r == 0)
 		r = nsview_target(n, &t);
 	if (r == 0)
-		g_string_printf(out, "../../../%d", host);
+		*out = g_string_new(NULL);
+	if (r == 0)
+		g_string_printf(*out, "../../../%d", host);
 	return r;
 }
 
 /* ns/: the namespaces at and below the top of what the viewer may see. */
-int list_visible_ns(struct dir_handle *h)
+static int list_visible_ns(struct dir_handle *h)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *top = NULL;
@@ -156,7 +192,7 @@ int list_visible_ns(struct dir_handle *h)
 }
 
 /* ns/<inode>/pid/: the PIDs in the namespace of its live members (zombies left out). */
-int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
+static int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
@@ -173,7 +209,7 @@ int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
 	return r;
 }
 
-int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	const struct ns_entry *ns;
 	struct node n = {.kind = NODE_NS_DIR};
@@ -189,26 +225,26 @@ int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	return 1;
 }
 
-int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	struct node n = h->dir;
 
-	if (i > NF_COUNT)
+	if (i > G_N_ELEMENTS(ns_files))
 		return -1;
-	if (i == NF_COUNT) {
+	if (i == G_N_ELEMENTS(ns_files)) {
 		n.kind = NODE_NS_PID_DIR;
-		entry_set(e, "pid", &n);
+		entry_set(e, ns_pid_dir_class.name, &n);
 		return 1;
 	}
-	if (i == NF_PARENT && h->level == 0)
+	if (!ns_file_present((unsigned)i, h->level))
 		return 0;
 	n.kind = NODE_NS_FILE;
 	n.file = (unsigned)i;
-	entry_set(e, ns_file_name(n.file), &n);
+	entry_set(e, ns_files[i].class.name, &n);
 	return 1;
 }
 
-int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	struct node n = h->dir;
 
@@ -220,23 +256,7 @@ int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	return 1;
 }
 
-static GString *format_ns_file(enum ns_file f, const struct ns_model *m, const struct ns_info *ns)
-{
-	switch (f) {
-	case NF_INIT:
-		return format_ns_init(m, ns);
-	case NF_LEVEL:
-		return format_ns_level(m, ns);
-	case NF_CHILDREN:
-		return format_ns_children(m, ns);
-	case NF_PIDS:
-		return format_ns_pids(m, ns);
-	default:
-		return format_ns_json(m, ns);
-	}
-}
-
-int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
+static int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
@@ -247,9 +267,11 @@ int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
 		r = viewer_check_process(v, t.init);
 	if (r == 0)
 		r = nsview_model(&t, &m, &ns);
+	if (r == 0 && !ns_file_present(n->file, ns->level))
+		r = -ENOENT;
 	if (r < 0)
 		return r;
-	*out = format_ns_file((enum ns_file)n->file, m, ns);
+	*out = ns_files[n->file].format(m, ns);
 	/* The init outlived the computation: the namespace was the one the node names. */
 	r = nsview_target(n, &t);
 	if (r < 0) {
@@ -258,3 +280,57 @@ int ns_file_content(const struct viewer *v, const struct node *n, GString **out)
 	}
 	return r;
 }
+
+static int open_ns_root(struct dir_handle *h)
+{
+	return list_visible_ns(h);
+}
+
+static int open_ns_dir(struct dir_handle *h)
+{
+	struct ns_target t;
+	int r = viewer_check_process(&h->viewer, h->dir.pid);
+
+	if (r == 0)
+		r = nsview_target(&h->dir, &t);
+	h->level = t.level;
+	return r;
+}
+
+static int open_ns_pid_dir(struct dir_handle *h)
+{
+	struct ns_target t;
+	int r = viewer_check_process(&h->viewer, h->dir.pid);
+
+	if (r == 0)
+		r = nsview_target(&h->dir, &t);
+	return r < 0 ? r : list_ns_pids(h, &t);
+}
+
+const struct node_class ns_root_class = {
+    .name = "ns",
+    .cache = NC_DIR,
+    .lookup = lookup_in_ns_root,
+    .open_dir = open_ns_root,
+    .entry = ns_root_entry,
+};
+
+const struct node_class ns_dir_class = {
+    .cache = NC_DIR,
+    .lookup = lookup_in_ns_dir,
+    .open_dir = open_ns_dir,
+    .entry = ns_dir_entry,
+};
+
+const struct node_class ns_pid_dir_class = {
+    .name = "pid",
+    .cache = NC_DIR,
+    .lookup = lookup_in_ns_pid_dir,
+    .open_dir = open_ns_pid_dir,
+    .entry = ns_pid_dir_entry,
+};
+
+const struct node_class reverse_link_class = {
+    .cache = NC_LINK,
+    .content = reverse_target,
+};

@@ -1,15 +1,69 @@
 /* A PID's directory, <pid>/, and its files: what the process is, seen from each namespace. */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "format.h"
 #include "node.h"
+#include "node_class.h"
 #include "pidcache.h"
 #include "proc.h"
 #include "reply.h"
 #include "strategy.h"
 #include "tree_internal.h"
 #include "visibility.h"
+
+/* A file of <pid>/: its text, from the process's model. */
+struct pid_file {
+	struct node_class class;
+	GString *(*format)(const struct proc_model *m);
+};
+
+static int pid_file_content(const struct viewer *v, const struct node *n, GString **out);
+
+#define PID_FILE(name_, cache_, format_)                                                           \
+	{                                                                                          \
+		.class = {.name = (name_), .cache = (cache_), .content = pid_file_content},        \
+		.format = (format_),                                                               \
+	}
+
+/* Append only: a row's index is in its inode numbers (node.h). */
+static const struct pid_file pid_files[] = {
+    PID_FILE("init", NC_FIXED, format_pid_init),
+    PID_FILE("nspid", NC_FIXED, format_pid_nspid),
+    PID_FILE("ancestors", NC_FIXED, format_pid_ancestors),
+    PID_FILE("ns", NC_FIXED, format_pid_ns),
+    PID_FILE("level", NC_FIXED, format_pid_level),
+    PID_FILE("pidns", NC_LINK, format_pidns_target),
+    /* Changing: it holds the process's name, which exec and PR_SET_NAME change. */
+    PID_FILE("json", NC_CHANGING, format_pid_json),
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(pid_files) <= PID_FILES_MAX);
+
+size_t pid_file_count(void)
+{
+	return G_N_ELEMENTS(pid_files);
+}
+
+const struct node_class *pid_file_class(unsigned file)
+{
+	return file < G_N_ELEMENTS(pid_files) ? &pid_files[file].class : NULL;
+}
+
+int pid_file_find(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(pid_files); i++) {
+		if (strcmp(name, pid_files[i].class.name) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+GString *pid_file_text(const struct node *n, const struct proc_model *m)
+{
+	return pid_files[n->file].format(m);
+}
 
 /* The directory still names the process it was looked up as. */
 int check_pid_node(const struct node *n)
@@ -22,7 +76,7 @@ int check_pid_node(const struct node *n)
  * its OPEN and READ are answered from the cache without waiting for a worker. A reader who
  * sees every process needs nothing but the PID's identity for this entry: it is answered
  * first and the process resolved after, while the kernel makes the entry and sends the next
- * LOOKUP, which this thread then reads. Not where resolving forks helpers (creds): a listing
+ * LOOKUP, which this thread then reads. Not where resolving forks helpers: a listing
  * with stat(), like ls -l, would fork one per process. Nor without the cache, where it would
  * be done again at open. A process without a model (a kernel thread) still has its directory.
  */
@@ -90,54 +144,38 @@ static void reply_fixed_file(fuse_req_t req, const struct node *n)
 		reply_file(req, n, size);
 }
 
-void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
+static void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = *dir;
-	enum pid_file f;
-	int r = pid_file_from_name(name, &f);
+	int f = pid_file_find(name);
+	int r = f < 0 ? f : check_visible(req, dir->pid);
 
-	if (r == 0)
-		r = check_visible(req, dir->pid);
 	if (r == 0)
 		r = check_pid_node(dir);
 	n.kind = NODE_PID_FILE;
-	n.file = f;
+	n.file = (unsigned)f;
 	if (r == 0 && node_content_is_fixed(&n))
 		reply_fixed_file(req, &n);
 	else
 		reply_node_or_err(req, r, &n, TTL_FOREVER);
 }
 
-int pidns_target(fuse_req_t req, const struct node *n, GString *out)
-{
-	struct proc_model m;
-	int r = check_visible(req, n->pid);
-
-	if (r == 0)
-		r = pidcache_model(n->pid, n->start, &m);
-	if (r == 0) {
-		g_autofree char *target = format_pidns_target(&m);
-
-		g_string_assign(out, target);
-	}
-	return r;
-}
-
-int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
 	struct node n = h->dir;
 
-	if (i >= PF_COUNT)
+	if (i >= G_N_ELEMENTS(pid_files))
 		return -1;
 	n.kind = NODE_PID_FILE;
 	n.file = (unsigned)i;
-	entry_set(e, pid_file_name(n.file), &n);
+	entry_set(e, pid_files[i].class.name, &n);
 	return 1;
 }
 
 /*
  * The name is the one fact about a process that changes while it lives (exec, PR_SET_NAME):
- * read it now, not from the cached model, and check the PID still names the process after.
+ * read it now for a changing file, not from the cached model, and check the PID still names
+ * the process after.
  */
 static int fresh_comm(const struct node *n, struct proc_model *m)
 {
@@ -151,17 +189,31 @@ static int fresh_comm(const struct node *n, struct proc_model *m)
 	return r;
 }
 
-int pid_file_content(const struct viewer *v, const struct node *n, GString **out)
+static int pid_file_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct proc_model m;
 	int r = viewer_check_process(v, n->pid);
 
 	if (r == 0)
 		r = pidcache_model(n->pid, n->start, &m);
-	if (r == 0 && n->file == PF_JSON)
+	if (r == 0 && pid_files[n->file].class.cache == NC_CHANGING)
 		r = fresh_comm(n, &m);
 	if (r < 0)
 		return r;
-	*out = n->file == PF_JSON ? format_pid_json(&m) : format_pid_file(n->file, &m);
+	*out = pid_file_text(n, &m);
 	return 0;
 }
+
+static int open_pid_dir(struct dir_handle *h)
+{
+	int r = viewer_check_process(&h->viewer, h->dir.pid);
+
+	return r < 0 ? r : check_pid_node(&h->dir);
+}
+
+const struct node_class pid_dir_class = {
+    .cache = NC_DIR,
+    .lookup = lookup_in_pid_dir,
+    .open_dir = open_pid_dir,
+    .entry = pid_dir_entry,
+};

@@ -7,6 +7,7 @@
 
 #include "format_ns.h"
 #include "node.h"
+#include "node_class.h"
 #include "proc.h"
 #include "reply.h"
 #include "snapshot.h"
@@ -14,29 +15,29 @@
 #include "util.h"
 #include "visibility.h"
 
+/* The root's named entries, in the order it lists them; then a directory per PID. */
+static const enum node_kind root_named[] = {NODE_SELF, NODE_NS_ROOT, NODE_TREE, NODE_METRICS_DIR};
+
 /*
  * Names whose meaning changes over time (a PID, a namespace inode, a PID inside a namespace)
  * get entry timeout 0, so every path walk asks again; the nodes below them carry the identity
  * they were looked up with in their inode numbers and may be cached.
  */
-void lookup_in_root(fuse_req_t req, const char *name)
+static void lookup_in_root(fuse_req_t req, const struct node *dir, const char *name)
 {
 	struct node n = {.kind = NODE_PID_DIR};
 
-	if (strcmp(name, "metrics") == 0) {
-		n.kind = NODE_METRICS_DIR;
-		reply_node(req, &n, TTL_FOREVER);
+	for (size_t i = 0; i < G_N_ELEMENTS(root_named); i++) {
+		n.kind = root_named[i];
+		if (strcmp(name, node_class_of(&n)->name) != 0)
+			continue;
+		if (node_class_of(&n)->per_view)
+			reply_view_file(req, &n);
+		else
+			reply_node(req, &n, TTL_FOREVER);
 		return;
 	}
-	if (strcmp(name, "tree") == 0) {
-		reply_view_file(req, NODE_TREE);
-		return;
-	}
-	if (strcmp(name, "self") == 0 || strcmp(name, "ns") == 0) {
-		n.kind = name[0] == 's' ? NODE_SELF : NODE_NS_ROOT;
-		reply_node(req, &n, TTL_FOREVER);
-		return;
-	}
+	n.kind = NODE_PID_DIR;
 	if (parse_pid_name(name, &n.pid) < 0)
 		fuse_reply_err(req, ENOENT);
 	else
@@ -44,14 +45,14 @@ void lookup_in_root(fuse_req_t req, const char *name)
 }
 
 /* FUSE names the calling thread (0 if outside our namespace); self is its thread group. */
-int self_target(fuse_req_t req, GString *out)
+static int self_target(const struct viewer *v, const struct node *n, GString **out)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct proc_status st;
 
-	if (ctx->pid <= 0 || proc_read_status(ctx->pid, &st) < 0)
-		return log_debug_ret(-ENOENT, "self: caller pid %d is not visible", ctx->pid);
-	g_string_printf(out, "%d", st.tgid);
+	if (v->pid <= 0 || proc_read_status(v->pid, &st) < 0)
+		return log_debug_ret(-ENOENT, "self: caller pid %d is not visible", v->pid);
+	*out = g_string_new(NULL);
+	g_string_printf(*out, "%d", st.tgid);
 	return 0;
 }
 
@@ -63,7 +64,7 @@ static gint compare_pids(gconstpointer a, gconstpointer b)
 }
 
 /* The PIDs the viewer may see: all of /proc, or its namespace's members from the model. */
-int list_visible_pids(struct dir_handle *h)
+static int list_visible_pids(struct dir_handle *h)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *top = NULL;
@@ -85,20 +86,17 @@ int list_visible_pids(struct dir_handle *h)
 }
 
 /* Entries after "." and "..": 1 for an entry, 0 to skip index i, -1 past the end. */
-int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
+static int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 {
-	static const enum node_kind fixed[] = {NODE_SELF, NODE_NS_ROOT, NODE_TREE,
-					       NODE_METRICS_DIR};
-	static const char *const names[] = {"self", "ns", "tree", "metrics"};
 	struct node n = {.kind = NODE_PID_DIR};
 
-	if (i < G_N_ELEMENTS(fixed)) {
-		n.kind = fixed[i];
+	if (i < G_N_ELEMENTS(root_named)) {
+		n.kind = root_named[i];
 		n.view = viewer_view(&h->viewer);
-		entry_set(e, names[i], &n);
+		entry_set(e, node_class_of(&n)->name, &n);
 		return 1;
 	}
-	i -= G_N_ELEMENTS(fixed);
+	i -= G_N_ELEMENTS(root_named);
 	if (i >= h->pids->len)
 		return -1;
 	/* Start time unknown here (reading it for every process would be slow): low bits 0. */
@@ -107,7 +105,7 @@ int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	return 1;
 }
 
-int tree_content(const struct viewer *v, GString **out)
+static int tree_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *top = NULL;
@@ -118,3 +116,23 @@ int tree_content(const struct viewer *v, GString **out)
 	*out = top ? format_tree(m, top) : g_string_new("");
 	return 0;
 }
+
+const struct node_class root_class = {
+    .cache = NC_DIR,
+    .lookup = lookup_in_root,
+    .open_dir = list_visible_pids,
+    .entry = root_entry,
+};
+
+const struct node_class self_class = {
+    .name = "self",
+    .cache = NC_LINK,
+    .content = self_target,
+};
+
+const struct node_class tree_class = {
+    .name = "tree",
+    .cache = NC_CHANGING,
+    .per_view = true,
+    .content = tree_content,
+};

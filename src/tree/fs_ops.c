@@ -21,17 +21,19 @@
 
 #include "handle.h"
 #include "node.h"
+#include "node_class.h"
 #include "nscache.h"
 #include "pagecache.h"
 #include "pidcache.h"
 #include "reply.h"
+#include "resolve.h"
 #include "stash.h"
 #include "tree_internal.h"
 #include "visibility.h"
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	reply_init_time();
+	reply_init(pidcache_enabled(), resolve_ids_unique());
 	/* Plain READDIR: READDIRPLUS would make every listing resolve every process. */
 	conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 }
@@ -49,37 +51,28 @@ static void op_destroy(void *userdata)
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	const struct node_class *c;
 	struct node dir;
+	int r = node_decode(parent, &dir, &c);
 
-	if (node_from_ino(parent, &dir) < 0) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	switch (dir.kind) {
-	case NODE_ROOT:
-		lookup_in_root(req, name);
-		break;
-	case NODE_PID_DIR:
-		lookup_in_pid_dir(req, &dir, name);
-		break;
-	case NODE_NS_ROOT:
-		lookup_in_ns_root(req, name);
-		break;
-	case NODE_NS_DIR:
-		lookup_in_ns_dir(req, &dir, name);
-		break;
-	case NODE_NS_PID_DIR:
-		lookup_in_ns_pid_dir(req, &dir, name);
-		break;
-	case NODE_METRICS_DIR:
-		lookup_in_metrics_dir(req, name);
-		break;
-	default:
-		fuse_reply_err(req, ENOTDIR);
-	}
+	if (r == 0 && c->cache != NC_DIR)
+		r = -ENOTDIR;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		c->lookup(req, &dir, name);
 }
 
-static int file_content(fuse_req_t req, const struct node *n, GString **out);
+static int file_content(fuse_req_t req, const struct node *n, GString **out)
+{
+	const struct node_class *c = node_class_of(n);
+	struct viewer v;
+
+	if (c->cache == NC_DIR || c->cache == NC_LINK)
+		return c->cache == NC_DIR ? -EISDIR : -ELOOP;
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	return c->content(&v, n, out);
+}
 
 /* What this reader is reading, or would read now (kept for its OPEN); 0 for an error. */
 static size_t changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct node *n)
@@ -100,9 +93,10 @@ static size_t changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct no
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct node_class *c;
 	struct node n;
 	struct stat st;
-	int r = node_from_ino(ino, &n);
+	int r = node_decode(ino, &n, &c);
 
 	if (r == 0)
 		r = check_view(req, &n);
@@ -131,43 +125,21 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	g_autoptr(GString) target = g_string_sized_new(32);
+	g_autoptr(GString) target = NULL;
+	const struct node_class *c;
+	struct viewer v;
 	struct node n;
-	int r = node_from_ino(ino, &n);
+	int r = node_decode(ino, &n, &c);
 
-	if (r == 0 && node_type(&n) != S_IFLNK)
+	if (r == 0 && c->cache != NC_LINK)
 		r = -EINVAL;
-	if (r == 0) {
-		if (n.kind == NODE_SELF)
-			r = self_target(req, target);
-		else if (n.kind == NODE_PID_FILE)
-			r = pidns_target(req, &n, target);
-		else if (n.kind == NODE_NS_FILE)
-			r = parent_target(req, &n, target);
-		else
-			r = reverse_target(req, &n, target);
-	}
+	viewer_of(fuse_req_ctx(req)->pid, &v);
+	if (r == 0)
+		r = c->content(&v, &n, &target);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
 		fuse_reply_readlink(req, target->str);
-}
-
-static int file_content(fuse_req_t req, const struct node *n, GString **out)
-{
-	mode_t type = node_type(n);
-	struct viewer v;
-
-	if (type != S_IFREG)
-		return type == S_IFDIR ? -EISDIR : -ELOOP;
-	viewer_of(fuse_req_ctx(req)->pid, &v);
-	if (n->kind == NODE_PID_FILE)
-		return pid_file_content(&v, n, out);
-	if (n->kind == NODE_TREE)
-		return tree_content(&v, out);
-	if (n->kind == NODE_METRICS_FILE)
-		return metrics_content(&v, out);
-	return ns_file_content(&v, n, out);
 }
 
 /*
@@ -187,10 +159,11 @@ static int stale_if_reused(const struct node *n, int r)
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct node_class *c;
 	struct node n;
 	g_autoptr(GString) content = NULL;
 	struct viewer v;
-	int r = node_from_ino(ino, &n);
+	int r = node_decode(ino, &n, &c);
 
 	viewer_of(fuse_req_ctx(req)->pid, &v);
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
@@ -233,9 +206,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct node_class *c;
 	struct node n;
 
-	if (node_from_ino(ino, &n) == 0 && node_attrs_change(&n))
+	if (node_decode(ino, &n, &c) == 0 && node_attrs_change(&n))
 		stash_released(fi->fh);
 	handle_release(fi->fh);
 	fuse_reply_err(req, 0);

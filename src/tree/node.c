@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <string.h>
 
 /*
@@ -10,18 +11,30 @@
 #define KIND_SHIFT (NODE_PID_BITS + NODE_START_BITS)
 #define PID_MASK   ((UINT64_C(1) << NODE_PID_BITS) - 1)
 
+/*
+ * The first seven files of <pid>/ and six of ns/<inode>/ were numbered before the rest: files
+ * added since take kinds after every earlier one, so that a server reloaded to a newer binary
+ * decodes the inode numbers the kernel still holds as the old server made them.
+ */
+#define PID_FILES_FIRST 7
+#define NS_FILES_FIRST	6
+
 enum ino_kind {
 	IK_FIXED,
 	IK_PID_DIR,
 	IK_PID_FILE0,
-	IK_NS_DIR = IK_PID_FILE0 + PF_COUNT,
+	IK_NS_DIR = IK_PID_FILE0 + PID_FILES_FIRST,
 	IK_NS_PID_DIR,
 	IK_NS_PID_LINK,
 	IK_NS_FILE0,
-	IK_VIEW_TREE = IK_NS_FILE0 + NF_COUNT, /* tree for one view other than VIEW_ALL */
-	IK_VIEW_METRICS,		       /* metrics/nspidfs.prom, likewise */
-	IK_END,
+	IK_VIEW_TREE = IK_NS_FILE0 + NS_FILES_FIRST, /* tree for one view other than VIEW_ALL */
+	IK_VIEW_METRICS,			     /* metrics/nspidfs.prom, likewise */
+	IK_PID_FILE_MORE,
+	IK_NS_FILE_MORE = IK_PID_FILE_MORE + PID_FILES_MAX - PID_FILES_FIRST,
+	IK_END = IK_NS_FILE_MORE + NS_FILES_MAX - NS_FILES_FIRST,
 };
+
+G_STATIC_ASSERT(IK_END <= 64); /* the kind's 6 bits */
 
 #define VIEW_MASK UINT64_C(0xffffffff)
 
@@ -32,16 +45,6 @@ enum fixed_ino {
 	INO_TREE,
 	INO_METRICS_DIR,
 	INO_METRICS_FILE,
-};
-
-static const char *const pid_file_names[PF_COUNT] = {
-    [PF_INIT] = "init",	  [PF_NSPID] = "nspid", [PF_ANCESTORS] = "ancestors", [PF_NS] = "ns",
-    [PF_LEVEL] = "level", [PF_PIDNS] = "pidns", [PF_JSON] = "json",
-};
-
-static const char *const ns_file_names[NF_COUNT] = {
-    [NF_INIT] = "init",		[NF_LEVEL] = "level", [NF_PARENT] = "parent",
-    [NF_CHILDREN] = "children", [NF_PIDS] = "pids",   [NF_JSON] = "json",
 };
 
 uint64_t node_start_bits(uint64_t start)
@@ -79,6 +82,11 @@ static fuse_ino_t fixed_ino(enum node_kind kind)
 	}
 }
 
+static uint64_t file_kind(unsigned file, unsigned first, unsigned n_first, unsigned more)
+{
+	return file < n_first ? first + file : more + (file - n_first);
+}
+
 fuse_ino_t node_ino(const struct node *n)
 {
 	uint64_t kind, pid = (uint64_t)n->pid & PID_MASK;
@@ -88,13 +96,13 @@ fuse_ino_t node_ino(const struct node *n)
 		kind = IK_PID_DIR;
 		break;
 	case NODE_PID_FILE:
-		kind = IK_PID_FILE0 + n->file;
+		kind = file_kind(n->file, IK_PID_FILE0, PID_FILES_FIRST, IK_PID_FILE_MORE);
 		break;
 	case NODE_NS_DIR:
 		kind = IK_NS_DIR;
 		break;
 	case NODE_NS_FILE:
-		kind = IK_NS_FILE0 + n->file;
+		kind = file_kind(n->file, IK_NS_FILE0, NS_FILES_FIRST, IK_NS_FILE_MORE);
 		break;
 	case NODE_NS_PID_DIR:
 		kind = IK_NS_PID_DIR;
@@ -173,69 +181,15 @@ int node_from_ino(fuse_ino_t ino, struct node *out)
 		out->start = link_start_bits(ino);
 		if (out->nspid <= 0)
 			return -ENOENT;
-	} else {
+	} else if (kind < IK_VIEW_TREE) {
 		out->kind = NODE_NS_FILE;
 		out->file = (unsigned)(kind - IK_NS_FILE0);
+	} else if (kind < IK_NS_FILE_MORE) {
+		out->kind = NODE_PID_FILE;
+		out->file = PID_FILES_FIRST + (unsigned)(kind - IK_PID_FILE_MORE);
+	} else {
+		out->kind = NODE_NS_FILE;
+		out->file = NS_FILES_FIRST + (unsigned)(kind - IK_NS_FILE_MORE);
 	}
 	return out->pid > 0 ? 0 : -ENOENT;
-}
-
-mode_t node_type(const struct node *n)
-{
-	switch (n->kind) {
-	case NODE_ROOT:
-	case NODE_NS_ROOT:
-	case NODE_PID_DIR:
-	case NODE_NS_DIR:
-	case NODE_NS_PID_DIR:
-	case NODE_METRICS_DIR:
-		return S_IFDIR;
-	case NODE_SELF:
-	case NODE_NS_PID_LINK:
-		return S_IFLNK;
-	case NODE_PID_FILE:
-		return n->file == PF_PIDNS ? S_IFLNK : S_IFREG;
-	case NODE_NS_FILE:
-		return n->file == NF_PARENT ? S_IFLNK : S_IFREG;
-	case NODE_TREE:
-	default:
-		return S_IFREG;
-	}
-}
-
-static int name_index(const char *const *names, unsigned count, const char *name)
-{
-	for (unsigned i = 0; i < count; i++) {
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
-	}
-	return -ENOENT;
-}
-
-const char *pid_file_name(enum pid_file f)
-{
-	return f < PF_COUNT ? pid_file_names[f] : NULL;
-}
-
-int pid_file_from_name(const char *name, enum pid_file *out)
-{
-	int i = name_index(pid_file_names, PF_COUNT, name);
-
-	if (i >= 0)
-		*out = (enum pid_file)i;
-	return i < 0 ? i : 0;
-}
-
-const char *ns_file_name(enum ns_file f)
-{
-	return f < NF_COUNT ? ns_file_names[f] : NULL;
-}
-
-int ns_file_from_name(const char *name, enum ns_file *out)
-{
-	int i = name_index(ns_file_names, NF_COUNT, name);
-
-	if (i >= 0)
-		*out = (enum ns_file)i;
-	return i < 0 ? i : 0;
 }

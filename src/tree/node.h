@@ -23,39 +23,23 @@ enum node_kind {
 	NODE_METRICS_DIR,
 	NODE_METRICS_FILE,
 	NODE_PID_DIR,	 /* <pid>/: pid, start */
-	NODE_PID_FILE,	 /* <pid>/<file>: pid, start, file (enum pid_file) */
+	NODE_PID_FILE,	 /* <pid>/<file>: pid, start, file */
 	NODE_NS_DIR,	 /* ns/<inode>/: pid and start of the namespace's init */
-	NODE_NS_FILE,	 /* ns/<inode>/<file>: as NODE_NS_DIR, file (enum ns_file) */
+	NODE_NS_FILE,	 /* ns/<inode>/<file>: as NODE_NS_DIR, file */
 	NODE_NS_PID_DIR, /* ns/<inode>/pid/ */
 	NODE_NS_PID_LINK /* ns/<inode>/pid/<nspid>: as NODE_NS_DIR (start truncated), nspid */
 };
 
-#define METRICS_FILE_NAME "nspidfs.prom"
-
-enum pid_file {
-	PF_INIT,
-	PF_NSPID,
-	PF_ANCESTORS,
-	PF_NS,
-	PF_LEVEL,
-	PF_PIDNS, /* symlink */
-	PF_JSON,
-	PF_COUNT,
-};
-
-enum ns_file {
-	NF_INIT,
-	NF_LEVEL,
-	NF_PARENT, /* symlink, absent at level 0 */
-	NF_CHILDREN,
-	NF_PIDS,
-	NF_JSON,
-	NF_COUNT,
-};
+/*
+ * How many files <pid>/ and ns/<inode>/ may have: their index in their directory's table
+ * (dir_pid.c, dir_ns.c) is part of their inode numbers.
+ */
+#define PID_FILES_MAX 23
+#define NS_FILES_MAX  22
 
 struct node {
 	enum node_kind kind;
-	unsigned file; /* enum pid_file or enum ns_file */
+	unsigned file; /* its row in its directory's table of files */
 	pid_t pid;     /* the process, or the namespace's init */
 	/*
 	 * A process's identity bits (resolve.h: pidfs inode, else start time); for a namespace's
@@ -84,8 +68,3 @@ int node_from_ino(fuse_ino_t ino, struct node *out);
 uint64_t node_start_bits(uint64_t start);
 /* Whether a's start bits match start (full or truncated), for the node's kind. */
 bool node_start_matches(const struct node *n, uint64_t start);
-mode_t node_type(const struct node *n);
-const char *pid_file_name(enum pid_file f);
-int pid_file_from_name(const char *name, enum pid_file *out);
-const char *ns_file_name(enum ns_file f);
-int ns_file_from_name(const char *name, enum ns_file *out);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "node_class.h"
 #include "reply.h"
 #include "snapshot.h"
 #include "tree_internal.h"
@@ -24,14 +25,13 @@ int check_visible(fuse_req_t req, pid_t pid)
  * page of one view is ever in another's page cache. The name means another inode to the next
  * reader, so it is kept only where every reader has the same view.
  */
-void reply_view_file(fuse_req_t req, enum node_kind kind)
+void reply_view_file(fuse_req_t req, struct node *n)
 {
-	struct node n = {.kind = kind};
 	struct viewer v;
 
 	viewer_of(fuse_req_ctx(req)->pid, &v);
-	n.view = viewer_view(&v);
-	reply_node(req, &n, visibility_all() ? TTL_FOREVER : TTL_NONE);
+	n->view = viewer_view(&v);
+	reply_node(req, n, visibility_all() ? TTL_FOREVER : TTL_NONE);
 }
 
 /* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
@@ -39,7 +39,7 @@ int check_view(fuse_req_t req, const struct node *n)
 {
 	struct viewer v;
 
-	if (n->kind != NODE_TREE && n->kind != NODE_METRICS_FILE)
+	if (!node_class_of(n)->per_view)
 		return 0;
 	viewer_of(fuse_req_ctx(req)->pid, &v);
 	return viewer_view(&v) == n->view ? 0 : -ESTALE;

@@ -4,13 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "format.h"
 #include "handle.h"
-#include "pidcache.h"
-#include "resolve.h"
+#include "node_class.h"
 #include "visibility.h"
 
 static time_t mount_time;
+static bool fixed_pages, pids_cached;
 
 /*
  * Sizes. read() ignores them with direct I/O, but sendfile() and splice() (busybox cat uses
@@ -21,15 +20,19 @@ static time_t mount_time;
  */
 #define SMALL_FILE_SIZE 4096
 
-void reply_init_time(void)
+void reply_init(bool processes_cached, bool ids_unique)
 {
 	mount_time = time(NULL);
+	pids_cached = processes_cached;
+	/* A PID reused within a clock tick would find the old pages: only with pidfs identities. */
+	fixed_pages = processes_cached && ids_unique;
 }
 
 bool node_attrs_change(const struct node *n)
 {
-	return (n->kind == NODE_PID_FILE && n->file == PF_JSON) || n->kind == NODE_TREE ||
-	       (n->kind == NODE_NS_FILE && n->file != NF_PARENT) || n->kind == NODE_METRICS_FILE;
+	const struct node_class *c = node_class_of(n);
+
+	return c && c->cache == NC_CHANGING;
 }
 
 double node_attr_ttl(const struct node *n)
@@ -39,9 +42,9 @@ double node_attr_ttl(const struct node *n)
 
 bool node_content_is_fixed(const struct node *n)
 {
-	/* A PID reused within a clock tick would find the old pages: only with pidfs identities. */
-	return n->kind == NODE_PID_FILE && n->file != PF_JSON && n->file != PF_PIDNS &&
-	       pidcache_enabled() && resolve_ids_unique();
+	const struct node_class *c = node_class_of(n);
+
+	return fixed_pages && c && c->cache == NC_FIXED;
 }
 
 void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
@@ -60,7 +63,7 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 
 double pid_dir_ttl(void)
 {
-	return visibility_all() && pidcache_enabled() ? PID_DIR_TTL : TTL_NONE;
+	return visibility_all() && pids_cached ? PID_DIR_TTL : TTL_NONE;
 }
 
 /* size < 0: the node's own (node_fill_attr). */
@@ -86,7 +89,7 @@ void reply_node(fuse_req_t req, const struct node *n, double entry_ttl)
 
 off_t fixed_file_size(const struct node *n, const struct proc_model *m)
 {
-	g_autoptr(GString) text = format_pid_file((enum pid_file)n->file, m);
+	g_autoptr(GString) text = pid_file_text(n, m);
 
 	return (off_t)text->len;
 }

@@ -13,8 +13,11 @@
 #define TTL_FOREVER (24.0 * 3600.0)
 #define TTL_NONE    0.0
 
-/* At INIT: the time every node reports. */
-void reply_init_time(void);
+/*
+ * At INIT: the time every node reports; whether processes are cached (pidcache.h), and told
+ * apart for the whole boot (resolve.h), which decide what the kernel may keep.
+ */
+void reply_init(bool processes_cached, bool ids_unique);
 /* Content that changes (or depends on the reader): attributes never cached, size computed. */
 bool node_attrs_change(const struct node *n);
 double node_attr_ttl(const struct node *n);

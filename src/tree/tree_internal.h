@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "node.h"
+#include "node_class.h"
 #include "nsmodel.h"
 #include "nsview.h"
 #include "visibility.h"
@@ -34,6 +35,7 @@ struct dir_entry {
  */
 struct dir_handle {
 	struct node dir;
+	const struct node_class *class;
 	struct viewer viewer;
 	GArray *pids;	 /* root: host PIDs; ns/<inode>/pid/: PIDs in that namespace */
 	GArray *ns_list; /* ns/: struct ns_entry (dir_ns.c) */
@@ -59,7 +61,8 @@ static inline const char *numbered(struct dir_handle *h, uint64_t v)
 
 /* reader.c */
 int check_visible(fuse_req_t req, pid_t pid);
-void reply_view_file(fuse_req_t req, enum node_kind kind);
+/* Reply to a LOOKUP of n, a file with an inode for each view, with the reader's. */
+void reply_view_file(fuse_req_t req, struct node *n);
 /* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
 int check_view(fuse_req_t req, const struct node *n);
 int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top);
@@ -71,36 +74,14 @@ void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 /* At unmount: the directories whose RELEASEDIR never came. */
 void dir_handles_clear(void);
 
-/* dir_root.c */
-void lookup_in_root(fuse_req_t req, const char *name);
-int self_target(fuse_req_t req, GString *out);
-int list_visible_pids(struct dir_handle *h);
-int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int tree_content(const struct viewer *v, GString **out);
+/* The classes of the nodes (node_class.h), each in the file of its directory. */
+extern const struct node_class root_class, self_class, tree_class; /* dir_root.c */
+extern const struct node_class pid_dir_class;			   /* dir_pid.c */
+extern const struct node_class ns_root_class, ns_dir_class, ns_pid_dir_class,
+    reverse_link_class;						      /* dir_ns.c */
+extern const struct node_class metrics_dir_class, metrics_file_class; /* dir_metrics.c */
 
 /* dir_pid.c */
 int check_pid_node(const struct node *n);
 void lookup_pid(fuse_req_t req, struct node *n);
 int fixed_size_now(const struct node *n, off_t *size);
-void lookup_in_pid_dir(fuse_req_t req, const struct node *dir, const char *name);
-int pidns_target(fuse_req_t req, const struct node *n, GString *out);
-int pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int pid_file_content(const struct viewer *v, const struct node *n, GString **out);
-
-/* dir_ns.c */
-void lookup_in_ns_root(fuse_req_t req, const char *name);
-void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char *name);
-void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const char *name);
-int parent_target(fuse_req_t req, const struct node *n, GString *out);
-int reverse_target(fuse_req_t req, const struct node *n, GString *out);
-int list_visible_ns(struct dir_handle *h);
-int list_ns_pids(struct dir_handle *h, const struct ns_target *t);
-int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int ns_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int ns_pid_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int ns_file_content(const struct viewer *v, const struct node *n, GString **out);
-
-/* dir_metrics.c */
-void lookup_in_metrics_dir(fuse_req_t req, const char *name);
-int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e);
-int metrics_content(const struct viewer *v, GString **out);

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the names a lookup() gets: a PID directory (parse_pid_name) and the
- * files of <pid>/ and ns/<inode>/ (pid_file_from_name, ns_file_from_name). A name is a C string,
+ * files of <pid>/ and ns/<inode>/ (pid_file_find, ns_file_find). A name is a C string,
  * so the input is cut at its first NUL. parse_ns_name is static in nsview.c and not fuzzed here.
  */
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "node.h"
+#include "node_class.h"
 #include "proc_parse.h"
 
 #define NAME_MAX_FUZZ 300 /* longer than any name of ours, and than NAME_MAX */
@@ -48,33 +48,19 @@ static void check_pid_name(const char *name)
 	}
 }
 
-static void check_pid_file(const char *name)
+/* A directory's table finds a name exactly when one of its rows has it, and finds that row. */
+static void check_table(const char *name, int (*find)(const char *), size_t (*count)(void),
+			const struct node_class *(*row)(unsigned))
 {
-	enum pid_file f = PF_COUNT;
-	int r = pid_file_from_name(name, &f);
+	int r = find(name);
 
-	FUZZ_CHECK(r == 0 || r == -ENOENT);
-	if (r == 0) {
-		FUZZ_CHECK(f < PF_COUNT);
-		FUZZ_CHECK(strcmp(pid_file_name(f), name) == 0);
+	FUZZ_CHECK(r >= 0 || r == -ENOENT);
+	if (r >= 0) {
+		FUZZ_CHECK((size_t)r < count());
+		FUZZ_CHECK(strcmp(row((unsigned)r)->name, name) == 0);
 	} else {
-		for (unsigned i = 0; i < PF_COUNT; i++)
-			FUZZ_CHECK(strcmp(pid_file_name((enum pid_file)i), name) != 0);
-	}
-}
-
-static void check_ns_file(const char *name)
-{
-	enum ns_file f = NF_COUNT;
-	int r = ns_file_from_name(name, &f);
-
-	FUZZ_CHECK(r == 0 || r == -ENOENT);
-	if (r == 0) {
-		FUZZ_CHECK(f < NF_COUNT);
-		FUZZ_CHECK(strcmp(ns_file_name(f), name) == 0);
-	} else {
-		for (unsigned i = 0; i < NF_COUNT; i++)
-			FUZZ_CHECK(strcmp(ns_file_name((enum ns_file)i), name) != 0);
+		for (unsigned i = 0; i < count(); i++)
+			FUZZ_CHECK(strcmp(row(i)->name, name) != 0);
 	}
 }
 
@@ -83,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *name = fuzz_dup_cstr(data, size, NAME_MAX_FUZZ);
 
 	check_pid_name(name);
-	check_pid_file(name);
-	check_ns_file(name);
+	check_table(name, pid_file_find, pid_file_count, pid_file_class);
+	check_table(name, ns_file_find, ns_file_count, ns_file_class);
 	free(name);
 	return 0;
 }
