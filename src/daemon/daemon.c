@@ -93,6 +93,7 @@ static bool prepare(const struct nspidfs_options *o)
 		return false;
 	}
 	test_fallback_from_env();
+	strategy_status_set_index(snapshot_find_member);
 	r = strategy_select(o->strategy);
 	if (r < 0) {
 		g_printerr("nspidfs: strategy %s cannot be used here: %s\n",

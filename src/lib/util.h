@@ -5,7 +5,15 @@
 #include <glib.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+/* A message of one buffer, iov, with room for its ancillary data in control's buf. */
+#define MSGHDR_ONE(iov_, control_)                                                                 \
+	((struct msghdr){.msg_iov = (iov_),                                                        \
+			 .msg_iovlen = 1,                                                          \
+			 .msg_control = (control_).buf,                                            \
+			 .msg_controllen = sizeof((control_).buf)})
 
 /* g_autofd needs GLib 2.76; Debian 12 has 2.74. */
 typedef int nspidfs_fd;

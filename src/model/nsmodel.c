@@ -1,5 +1,6 @@
 #include "nsmodel.h"
 
+#include <errno.h>
 #include <string.h>
 
 static void ns_info_free(gpointer p)
@@ -192,4 +193,27 @@ void ns_model_finish(struct ns_model *m)
 	}
 	if (root)
 		visit(m, root);
+}
+
+/* members are sorted by their PID at the namespace's level. */
+int ns_model_find_member(const struct ns_model *m, uint64_t ns_ino, pid_t nspid, pid_t *host)
+{
+	const struct ns_info *ns = ns_model_find(m, ns_ino);
+	guint lo = 0, hi = ns ? ns->members->len : 0;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, mid));
+		pid_t v = ns_proc_pid_at(m, p, ns->level);
+
+		if (v == nspid) {
+			*host = p->host_pid;
+			return 0;
+		}
+		if (v < nspid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -ESRCH;
 }

@@ -68,6 +68,8 @@ void ns_model_add_proc(struct ns_model *m, pid_t host_pid, char state, unsigned 
 void ns_model_finish(struct ns_model *m);
 
 const struct ns_info *ns_model_find(const struct ns_model *m, uint64_t ino);
+/* The host PID of the member of namespace ns_ino whose PID there is nspid, or -ESRCH. */
+int ns_model_find_member(const struct ns_model *m, uint64_t ns_ino, pid_t nspid, pid_t *host);
 const struct ns_info *ns_model_root(const struct ns_model *m);
 const struct ns_proc *ns_model_proc(const struct ns_model *m, guint index);
 pid_t ns_proc_pid_at(const struct ns_model *m, const struct ns_proc *p, unsigned level);

@@ -44,7 +44,7 @@ static void entry_free(gpointer p)
 	struct entry *e = p;
 
 	/*
-	 * A creds helper forked a moment ago may still hold a copy of the pidfd: without this,
+	 * A helper started a moment ago may still hold a copy of the pidfd: without this,
 	 * the closed entry would stay in the set, and report events matching no entry.
 	 */
 	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->pidfd, NULL);

@@ -115,7 +115,7 @@ static int check_identity(int pidfd, pid_t pid, uint64_t want)
 }
 
 /*
- * A namespace being torn down fails its translations (a creds helper cannot join it) a moment
+ * A namespace being torn down fails its translations (a helper cannot join it) a moment
  * before the kernel has killed its processes: one that exits within DYING_MS of a failure
  * was one of them, and the answer is ENOENT, not the helper's error.
  */

@@ -15,7 +15,7 @@
 /* Requests made up here: kernel uniques count up by 2 from 0 and never get near this bit. */
 #define SYNTH_BIT      (UINT64_C(1) << 62)
 #define FOREIGN_FAILED UINT64_MAX
-/* A made-up open runs on a worker like any OPEN: a creds helper may take a second. */
+/* A made-up open runs on a worker like any OPEN: a strategy's helper may take a second. */
 #define REOPEN_WAIT_US (5 * G_USEC_PER_SEC)
 #define MAX_INIT_LEN   4096
 

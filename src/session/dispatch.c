@@ -186,7 +186,7 @@ void dispatch_start(unsigned workers)
 		return;
 	/*
 	 * Exclusive: every worker is started now and kept, so serving never needs a new thread,
-	 * which could fail when processes cannot be made (as creds helpers then fail). The stop
+	 * which could fail when processes cannot be made (as helpers then fail). The stop
 	 * signals are blocked in them (as libfuse does in its workers): delivered to a worker,
 	 * one would end the session while the reading thread sleeps on, never to notice.
 	 */

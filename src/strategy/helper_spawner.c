@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "helper_sandbox.h"
+#include "util.h"
 
 union fds_cmsg {
 	char buf[CMSG_SPACE(2 * sizeof(int))];
@@ -67,12 +68,7 @@ static __attribute__((noreturn)) void spawner_main(int ctl, helper_body body)
 		unsigned char req[HELPER_SPAWN_MAX_REQ];
 		struct iovec iov = {.iov_base = req, .iov_len = sizeof(req)};
 		union fds_cmsg control;
-		struct msghdr mh = {
-		    .msg_iov = &iov,
-		    .msg_iovlen = 1,
-		    .msg_control = control.buf,
-		    .msg_controllen = sizeof(control.buf),
-		};
+		struct msghdr mh = MSGHDR_ONE(&iov, control);
 		ssize_t n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
 		int fds[2], reply = -EPROTO;
 
@@ -148,12 +144,7 @@ static int ask(const void *req, size_t len, const int fds[2], gint64 deadline, b
 {
 	struct iovec iov = {.iov_base = (void *)req, .iov_len = len};
 	union fds_cmsg control;
-	struct msghdr mh = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = control.buf,
-	    .msg_controllen = sizeof(control.buf),
-	};
+	struct msghdr mh = MSGHDR_ONE(&iov, control);
 	struct pollfd pfd = {.fd = ctl, .events = POLLIN};
 	struct cmsghdr *c;
 	ssize_t n;

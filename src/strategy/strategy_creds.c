@@ -98,12 +98,7 @@ static int recv_msg(int sock, struct msg *m, pid_t *cred_pid)
 {
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	union cred_cmsg control;
-	struct msghdr mh = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = control.buf,
-	    .msg_controllen = sizeof(control.buf),
-	};
+	struct msghdr mh = MSGHDR_ONE(&iov, control);
 	ssize_t n;
 
 	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0) {

@@ -5,7 +5,6 @@
 
 #include "init_cache.h"
 #include "proc.h"
-#include "snapshot.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -43,47 +42,17 @@ static int translate_status(const struct pidns_chain *chain, pid_t pid, struct p
 	return 0;
 }
 
-/* members are sorted by their PID at the namespace's level. */
-static int find_member(const struct ns_model *m, const struct ns_info *ns, pid_t nspid, pid_t *host)
+static strategy_member_index member_index;
+
+void strategy_status_set_index(strategy_member_index find)
 {
-	guint lo = 0, hi = ns->members->len;
-
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, mid));
-		pid_t v = ns_proc_pid_at(m, p, ns->level);
-
-		if (v == nspid) {
-			*host = p->host_pid;
-			return 0;
-		}
-		if (v < nspid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -ESRCH;
+	member_index = find;
 }
 
-/* The index from the last /proc pass: the caller checks the answer against the process. */
+/* The index of the last /proc pass: the caller checks the answer against the process. */
 static int reverse_status(const struct ns_ref *ns, pid_t nspid, pid_t *host)
 {
-	int r = 0;
-	g_autoptr(ns_model) m = snapshot_get(&r);
-	const struct ns_info *info;
-
-	for (int pass = 0; m && pass < 2; pass++) {
-		info = ns_model_find(m, ns->ino);
-		if (info && find_member(m, info, nspid, host) == 0)
-			return 0;
-		if (pass == 0) {
-			struct ns_model *newer = snapshot_refresh(m, &r);
-
-			g_clear_pointer(&m, ns_model_unref);
-			m = newer;
-		}
-	}
-	return m ? -ESRCH : r;
+	return member_index ? member_index(ns->ino, nspid, host) : -ESRCH;
 }
 
 const struct strategy strategy_status = {

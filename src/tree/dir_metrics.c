@@ -30,19 +30,17 @@ static int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e
 
 /*
  * The namespaces the reader may see, as tree shows them; the daemon's own counters only for a
- * reader who sees the whole host. Timed from before the /proc pass.
+ * reader who sees the whole host.
  */
+static GString *build_metrics(const struct viewer *v, const struct ns_model *m,
+			      const struct ns_info *top, gint64 began)
+{
+	return metrics_text(m, top, v->scope == VIEWER_ALL, began);
+}
+
 static int metrics_content(const struct viewer *v, const struct node *n, GString **out)
 {
-	gint64 began = g_get_monotonic_time();
-	g_autoptr(ns_model) m = NULL;
-	const struct ns_info *top = NULL;
-	int r = v->scope == VIEWER_NONE ? -EACCES : viewer_model(v, &m, &top);
-
-	if (r < 0)
-		return r;
-	*out = top ? metrics_text(m, top, v->scope == VIEWER_ALL, began) : g_string_new("");
-	return 0;
+	return view_file_content(v, build_metrics, out);
 }
 
 static int open_metrics_dir(struct dir_handle *h)

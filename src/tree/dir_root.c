@@ -105,16 +105,15 @@ static int root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 	return 1;
 }
 
+static GString *build_tree(const struct viewer *v, const struct ns_model *m,
+			   const struct ns_info *top, gint64 began)
+{
+	return format_tree(m, top);
+}
+
 static int tree_content(const struct viewer *v, const struct node *n, GString **out)
 {
-	g_autoptr(ns_model) m = NULL;
-	const struct ns_info *top = NULL;
-	int r = v->scope == VIEWER_NONE ? -EACCES : viewer_model(v, &m, &top);
-
-	if (r < 0)
-		return r;
-	*out = top ? format_tree(m, top) : g_string_new("");
-	return 0;
+	return view_file_content(v, build_tree, out);
 }
 
 const struct node_class root_class = {

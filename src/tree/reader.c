@@ -45,21 +45,33 @@ int check_view(fuse_req_t req, const struct node *n)
 	return viewer_view(&v) == n->view ? 0 : -ESTALE;
 }
 
+static bool holds_viewer(const struct ns_model *m, const void *v)
+{
+	return viewer_top(v, m) != NULL;
+}
+
 /* A model holding the viewer's namespace (a container started a moment ago included). */
 int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top)
 {
 	int r = 0;
-	struct ns_model *m = snapshot_get(&r);
+	struct ns_model *m = snapshot_find(holds_viewer, v, &r);
 
-	if (m && !viewer_top(v, m)) {
-		struct ns_model *newer = snapshot_refresh(m, &r);
-
-		ns_model_unref(m);
-		m = newer;
-	}
 	if (!m)
 		return r;
 	*out = m;
 	*top = viewer_top(v, m);
+	return 0;
+}
+
+int view_file_content(const struct viewer *v, view_builder build, GString **out)
+{
+	gint64 began = g_get_monotonic_time();
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *top = NULL;
+	int r = v->scope == VIEWER_NONE ? -EACCES : viewer_model(v, &m, &top);
+
+	if (r < 0)
+		return r;
+	*out = top ? build(v, m, top, began) : g_string_new("");
 	return 0;
 }

@@ -66,6 +66,13 @@ void reply_view_file(fuse_req_t req, struct node *n);
 /* A view's inode is its reader's alone; another reader (given the descriptor) must walk again. */
 int check_view(fuse_req_t req, const struct node *n);
 int viewer_model(const struct viewer *v, struct ns_model **out, const struct ns_info **top);
+/*
+ * tree and metrics/nspidfs.prom: the text build makes of what v may see (from top down in m,
+ * asked at began, before the /proc pass), or an empty text if it sees nothing of the model.
+ */
+typedef GString *(*view_builder)(const struct viewer *v, const struct ns_model *m,
+				 const struct ns_info *top, gint64 began);
+int view_file_content(const struct viewer *v, view_builder build, GString **out);
 
 /* dir_handle.c */
 void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

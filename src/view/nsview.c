@@ -89,17 +89,16 @@ static int node_of_init(uint64_t ino, pid_t pid, uint64_t start, struct node *ou
 	return r < 0 ? -ENOENT : 0;
 }
 
+static bool holds_ns(const struct ns_model *m, const void *ino)
+{
+	return ns_model_find(m, *(const uint64_t *)ino) != NULL;
+}
+
 int nsview_model(const struct ns_target *t, struct ns_model **out, const struct ns_info **ns)
 {
 	int r = 0;
-	struct ns_model *m = snapshot_get(&r);
+	struct ns_model *m = snapshot_find(holds_ns, &t->ino, &r);
 
-	if (m && !ns_model_find(m, t->ino)) {
-		struct ns_model *newer = snapshot_refresh(m, &r);
-
-		ns_model_unref(m);
-		m = newer;
-	}
 	if (!m)
 		return r;
 	*ns = ns_model_find(m, t->ino);
@@ -133,13 +132,18 @@ static int parse_ns_name(const char *name, uint64_t *ino)
  * model, no such namespace, or an init gone since, whose inode number the kernel may have
  * given to a new namespace at once) -ENOENT.
  */
-static int node_from_model(const struct ns_model *m, uint64_t ino, struct node *out)
-{
-	const struct ns_info *ns = m ? ns_model_find(m, ino) : NULL;
+struct node_query {
+	uint64_t ino;
+	struct node *out;
+};
 
-	if (!ns || ns->init <= 0)
-		return -ENOENT;
-	return node_of_init(ino, ns->init, ns->init_start, out);
+/* The node of namespace q->ino as m saw it, if its init still is that: in q->out. */
+static bool node_from_model(const struct ns_model *m, const void *arg)
+{
+	const struct node_query *q = arg;
+	const struct ns_info *ns = ns_model_find(m, q->ino);
+
+	return ns && ns->init > 0 && node_of_init(q->ino, ns->init, ns->init_start, q->out) == 0;
 }
 
 int nsview_last_init(const char *name, bool fresher, pid_t *init)
@@ -172,6 +176,7 @@ int nsview_lookup(const char *name, struct node *out)
 	uint64_t ino, start;
 	pid_t init;
 	int r = parse_ns_name(name, &ino);
+	struct node_query q = {.out = out};
 	g_autoptr(ns_model) m = NULL;
 
 	if (r < 0)
@@ -182,19 +187,12 @@ int nsview_lookup(const char *name, struct node *out)
 	 */
 	if (init_cache_peek(ino, &init, &start) && node_of_init(ino, init, start, out) == 0)
 		return 0;
-	m = snapshot_get(&r);
-	if (node_from_model(m, ino, out) == 0)
-		return 0;
 	/* Not in the last pass, or not as it is now: a new one, if a process came since. */
-	if (m) {
-		struct ns_model *newer = snapshot_refresh(m, &r);
-
-		g_clear_pointer(&m, ns_model_unref);
-		m = newer;
-	}
+	q.ino = ino;
+	m = snapshot_find(node_from_model, &q, &r);
 	if (!m)
 		return r;
-	if (node_from_model(m, ino, out) < 0)
+	if (!node_from_model(m, &q))
 		return log_debug_ret(-ENOENT, "namespace %s: none with that inode", name);
 	return 0;
 }

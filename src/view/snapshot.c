@@ -340,3 +340,40 @@ struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
 	locker = g_mutex_locker_new(&lock);
 	return rebuild(seen->built_at + 1, err);
 }
+
+struct ns_model *snapshot_find(snapshot_found found, const void *arg, int *err)
+{
+	struct ns_model *m = snapshot_get(err);
+
+	if (m && !found(m, arg)) {
+		struct ns_model *newer = snapshot_refresh(m, err);
+
+		ns_model_unref(m);
+		m = newer;
+	}
+	return m;
+}
+
+struct member_query {
+	uint64_t ns_ino;
+	pid_t nspid;
+	pid_t *host;
+};
+
+static bool member_found(const struct ns_model *m, const void *arg)
+{
+	const struct member_query *q = arg;
+
+	return ns_model_find_member(m, q->ns_ino, q->nspid, q->host) == 0;
+}
+
+int snapshot_find_member(uint64_t ns_ino, pid_t nspid, pid_t *host)
+{
+	struct member_query q = {.ns_ino = ns_ino, .nspid = nspid, .host = host};
+	int r = 0;
+	g_autoptr(ns_model) m = snapshot_find(member_found, &q, &r);
+
+	if (!m)
+		return r;
+	return member_found(m, &q) ? 0 : -ESRCH;
+}

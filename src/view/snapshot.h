@@ -5,7 +5,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "nsmodel.h"
 
@@ -20,6 +22,14 @@ struct ns_model *snapshot_get(int *err);
  * processes are created, not by the rate of lookups.
  */
 struct ns_model *snapshot_refresh(struct ns_model *seen, int *err);
+/*
+ * snapshot_get(), and if found(m, arg) does not hold there, snapshot_refresh() once: the model
+ * found holds in, or the freshest one if none does (the caller says what is missing).
+ */
+typedef bool (*snapshot_found)(const struct ns_model *m, const void *arg);
+struct ns_model *snapshot_find(snapshot_found found, const void *arg, int *err);
+/* strategy_member_index (strategy.h), from the model as snapshot_find() gets it. */
+int snapshot_find_member(uint64_t ns_ino, pid_t nspid, pid_t *host);
 /* Passes made for the shared model since start-up (the metrics). */
 uint64_t snapshot_passes(void);
 /* Build a model now, bypassing the shared one (tests, benchmarks). */
