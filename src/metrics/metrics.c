@@ -7,7 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "handle.h"
 #include "proc.h"
 #include "nscache.h"
 #include "pidcache.h"
@@ -134,7 +133,7 @@ static int64_t boot_time_us(void)
 }
 
 GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool whole_host,
-		      gint64 began)
+		      gint64 began, const struct metrics_tree_counts *tree)
 {
 	struct metrics_facts f;
 	struct stats_counts counts;
@@ -148,7 +147,8 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	pidcache_counts(&counts.process_cache);
 	visibility_counts(&counts.reader_cache);
 	nscache_counts(&counts.namespace_cache);
-	handle_counts(&counts.open_files, &counts.open_file_bytes);
+	counts.open_files = tree->open_files;
+	counts.open_file_bytes = tree->open_file_bytes;
 	f.boot_time_us = boot_time_us();
 	f.clk_tck = hz > 0 ? (unsigned)hz : 0;
 	/* Other readers' lookups, the daemon's set-up, the host's size: the host's business. */

@@ -15,6 +15,11 @@
 
 /* Gather the facts about the init of top and of each namespace below it. */
 void metrics_collect(const struct ns_model *m, const struct ns_info *top, struct metrics_facts *f);
+/* What the tree above tells of itself: the open files and the content they hold. */
+struct metrics_tree_counts {
+	uint64_t open_files, open_file_bytes;
+};
+
 /*
  * The file's text for top and below; whole_host for a reader who sees every process, who
  * alone gets the figures computed over more than top's namespaces (struct metrics_facts).
@@ -22,4 +27,4 @@ void metrics_collect(const struct ns_model *m, const struct ns_info *top, struct
  * nspidfs_metrics_build_seconds.
  */
 GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool whole_host,
-		      gint64 began);
+		      gint64 began, const struct metrics_tree_counts *tree);

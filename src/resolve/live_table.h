@@ -19,13 +19,9 @@
 #include <sys/types.h>
 
 #include "pidfd_compat.h"
+#include "cache_counts.h"
 
 struct live_table;
-
-struct live_table_counts {
-	uint64_t hits, misses, entries;
-	uint64_t descriptors; /* the entries' pidfds and what their values hold */
-};
 
 /* capacity 0: a table that stores nothing. pidfd_flags: 0 (processes) or PIDFD_THREAD. */
 struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned pidfd_flags);

@@ -13,7 +13,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "node.h"
 #include "nscache.h"
 #include "pidfd_compat.h"
 #include "pidns.h"
@@ -56,7 +55,7 @@ int resolve_identity_of(int pidfd, pid_t pid, uint64_t *id)
 	if (!resolve_ids_unique()) {
 		r = proc_read_stat(pid, &ps);
 		if (r == 0)
-			*id = node_start_bits(ps.start);
+			*id = resolve_id_bits(ps.start);
 		return r;
 	}
 	if (fd < 0)
@@ -66,7 +65,7 @@ int resolve_identity_of(int pidfd, pid_t pid, uint64_t *id)
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else
-		*id = node_start_bits(st.st_ino);
+		*id = resolve_id_bits(st.st_ino);
 	if (fd != pidfd)
 		close(fd);
 	return r;

@@ -8,7 +8,17 @@
 #include "model.h"
 
 /*
- * The model of process pid, whose identity bits (the low NODE_START_BITS of the inode number
+ * A process's identity bits: the low RESOLVE_ID_BITS of its identity, which is all the tree's
+ * inode numbers have room for beside a PID (node.h).
+ */
+#define RESOLVE_ID_BITS 36
+static inline uint64_t resolve_id_bits(uint64_t id)
+{
+	return id & ((UINT64_C(1) << RESOLVE_ID_BITS) - 1);
+}
+
+/*
+ * The model of process pid, whose identity bits (the low RESOLVE_ID_BITS of the inode number
  * of a pidfd for it, unique for the boot (Linux 6.9, pidfs), or of its start time where pidfds
  * have no inodes) are want, what the caller looked it up with. pidfd: held since before the
  * call and checked to be that process's (-1: none), so that no /proc is read where the kernel

@@ -314,6 +314,7 @@ int dispatch_open(struct fuse_session *se)
 
 void dispatch_close(void)
 {
+	pagecache_clear();
 	nspidfs_close_fd(idle.epfd);
 	idle.epfd = -1;
 }

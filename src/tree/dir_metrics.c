@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "handle.h"
 #include "metrics.h"
 #include "node.h"
 #include "node_class.h"
@@ -35,7 +36,10 @@ static int metrics_dir_entry(struct dir_handle *h, size_t i, struct dir_entry *e
 static GString *build_metrics(const struct viewer *v, const struct ns_model *m,
 			      const struct ns_info *top, gint64 began)
 {
-	return metrics_text(m, top, v->scope == VIEWER_ALL, began);
+	struct metrics_tree_counts tree;
+
+	handle_counts(&tree.open_files, &tree.open_file_bytes);
+	return metrics_text(m, top, v->scope == VIEWER_ALL, began, &tree);
 }
 
 static int metrics_content(const struct viewer *v, const struct node *n, GString **out)

@@ -89,7 +89,7 @@ static void lookup_in_ns_dir(fuse_req_t req, const struct node *dir, const char 
 	if (r >= 0)
 		r = check_visible(req, dir->pid);
 	if (r == 0)
-		r = nsview_target(dir, &t);
+		r = ns_target_of(dir, &t);
 	if (r == 0 && n.kind == NODE_NS_FILE && !ns_file_present(n.file, t.level))
 		r = -ENOENT;
 	reply_node_or_err(req, r, &n, TTL_FOREVER);
@@ -105,7 +105,7 @@ static void lookup_in_ns_pid_dir(fuse_req_t req, const struct node *dir, const c
 	if (r == 0)
 		r = check_visible(req, dir->pid);
 	if (r == 0)
-		r = nsview_target(dir, &t);
+		r = ns_target_of(dir, &t);
 	if (r == 0)
 		r = nsview_reverse(&t, n.nspid, &host);
 	n.kind = NODE_NS_PID_LINK;
@@ -140,11 +140,13 @@ static int ns_name_visible(fuse_req_t req, const char *name)
 
 static void lookup_in_ns_root(fuse_req_t req, const struct node *dir, const char *name)
 {
+	struct ns_name ns = {0};
 	struct node n;
 	int r = ns_name_visible(req, name);
 
 	if (r == 0)
-		r = nsview_lookup(name, &n);
+		r = nsview_lookup(name, &ns);
+	n = (struct node){.kind = NODE_NS_DIR, .pid = ns.init, .start = ns.id};
 	if (r == 0)
 		r = check_visible(req, n.pid);
 	reply_node_or_err(req, r, &n, TTL_NONE);
@@ -154,7 +156,7 @@ static int reverse_target(const struct viewer *v, const struct node *n, GString 
 {
 	struct ns_target t;
 	pid_t host;
-	int r = nsview_target(n, &t);
+	int r = ns_target_of(n, &t);
 
 	if (r == 0)
 		r = viewer_check_process(v, t.init);
@@ -162,7 +164,7 @@ static int reverse_target(const struct viewer *v, const struct node *n, GString 
 		r = nsview_reverse(&t, n->nspid, &host);
 	/* The namespace was still the one the link was looked up in. */
 	if (r == 0)
-		r = nsview_target(n, &t);
+		r = ns_target_of(n, &t);
 	if (r == 0)
 		*out = g_string_new(NULL);
 	if (r == 0)
@@ -261,7 +263,7 @@ static int ns_file_content(const struct viewer *v, const struct node *n, GString
 	g_autoptr(ns_model) m = NULL;
 	const struct ns_info *ns;
 	struct ns_target t;
-	int r = nsview_target(n, &t);
+	int r = ns_target_of(n, &t);
 
 	if (r == 0)
 		r = viewer_check_process(v, t.init);
@@ -273,7 +275,7 @@ static int ns_file_content(const struct viewer *v, const struct node *n, GString
 		return r;
 	*out = ns_files[n->file].format(m, ns);
 	/* The init outlived the computation: the namespace was the one the node names. */
-	r = nsview_target(n, &t);
+	r = ns_target_of(n, &t);
 	if (r < 0) {
 		g_string_free(*out, TRUE);
 		*out = NULL;
@@ -292,7 +294,7 @@ static int open_ns_dir(struct dir_handle *h)
 	int r = viewer_check_process(&h->viewer, h->dir.pid);
 
 	if (r == 0)
-		r = nsview_target(&h->dir, &t);
+		r = ns_target_of(&h->dir, &t);
 	h->level = t.level;
 	return r;
 }
@@ -303,7 +305,7 @@ static int open_ns_pid_dir(struct dir_handle *h)
 	int r = viewer_check_process(&h->viewer, h->dir.pid);
 
 	if (r == 0)
-		r = nsview_target(&h->dir, &t);
+		r = ns_target_of(&h->dir, &t);
 	return r < 0 ? r : list_ns_pids(h, &t);
 }
 

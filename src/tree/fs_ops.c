@@ -23,7 +23,6 @@
 #include "node.h"
 #include "node_class.h"
 #include "nscache.h"
-#include "pagecache.h"
 #include "pidcache.h"
 #include "reply.h"
 #include "resolve.h"
@@ -42,7 +41,6 @@ static void op_destroy(void *userdata)
 {
 	dir_handles_clear();
 	handle_release_all();
-	pagecache_clear();
 	pidcache_clear();
 	nscache_clear();
 	stash_clear();

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "resolve.h"
+#include "visibility.h"
+
 enum node_kind {
 	NODE_ROOT,
 	NODE_SELF,
@@ -56,10 +59,7 @@ struct node {
 	uint64_t view;
 };
 
-#define VIEW_ALL  0
-#define VIEW_NONE 1 /* namespace inode numbers are far above it */
-
-#define NODE_START_BITS	     36
+#define NODE_START_BITS	     RESOLVE_ID_BITS
 #define NODE_LINK_START_BITS 14 /* what is left beside two PIDs */
 #define NODE_PID_BITS	     22 /* PID_MAX_LIMIT is 2^22 */
 

@@ -59,6 +59,18 @@ static inline const char *numbered(struct dir_handle *h, uint64_t v)
 	return h->name;
 }
 
+/* The namespace a node of ns/<inode>/ names (its directory, a file, pid/ or a link in it). */
+static inline int ns_target_of(const struct node *n, struct ns_target *t)
+{
+	struct ns_name name = {
+	    .init = n->pid,
+	    .id = n->start,
+	    .id_bits = n->kind == NODE_NS_PID_LINK ? NODE_LINK_START_BITS : NODE_START_BITS,
+	};
+
+	return nsview_target(&name, t);
+}
+
 /* reader.c */
 int check_visible(fuse_req_t req, pid_t pid);
 /* Reply to a LOOKUP of n, a file with an inode for each view, with the reader's. */

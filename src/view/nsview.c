@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 
 #include "init_cache.h"
 #include "pidns.h"
@@ -33,54 +34,59 @@ static int own_ns(struct ns_target *t)
  * before /proc/PID is and polled after it was read, so that everything read is about that
  * task; else the start time read through the same /proc/PID.
  */
-static bool is_the_init(const struct node *n, int pidfd, int dir)
+static bool id_matches(const struct ns_name *n, uint64_t id)
+{
+	return (id & ((UINT64_C(1) << n->id_bits) - 1)) == n->id;
+}
+
+static bool is_the_init(const struct ns_name *n, int pidfd, int dir)
 {
 	struct proc_stat ps;
 	uint64_t id;
 
 	if (pidfd >= 0)
-		return resolve_identity_of(pidfd, n->pid, &id) == 0 && node_start_matches(n, id);
-	return proc_read_stat_at(dir, n->pid, &ps) == 0 && node_start_matches(n, ps.start) &&
+		return resolve_identity_of(pidfd, n->init, &id) == 0 && id_matches(n, id);
+	return proc_read_stat_at(dir, n->init, &ps) == 0 && id_matches(n, ps.start) &&
 	       !proc_is_zombie(&ps);
 }
 
-int nsview_target(const struct node *n, struct ns_target *t)
+int nsview_target(const struct ns_name *n, struct ns_target *t)
 {
-	autofd pidfd = resolve_ids_unique() ? pidfd_open(n->pid, 0) : -1;
-	autofd dir = proc_open_dir(n->pid);
+	autofd pidfd = resolve_ids_unique() ? pidfd_open(n->init, 0) : -1;
+	autofd dir = proc_open_dir(n->init);
 	struct proc_status st;
 
-	t->init = n->pid;
+	t->init = n->init;
 	if (dir < 0 || (resolve_ids_unique() && pidfd < 0) || !is_the_init(n, pidfd, dir))
-		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->pid);
-	if (n->pid == 1)
+		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->init);
+	if (n->init == 1)
 		return own_ns(t);
-	if (proc_read_status_at(dir, n->pid, &st) < 0 || st.nspid_count < 2 ||
-	    st.nspid[st.nspid_count - 1] != 1 || proc_ns_ino_at(dir, n->pid, &t->ino) < 0)
-		return log_debug_ret(-ENOENT, "pid %d: not a namespace's init any more", n->pid);
+	if (proc_read_status_at(dir, n->init, &st) < 0 || st.nspid_count < 2 ||
+	    st.nspid[st.nspid_count - 1] != 1 || proc_ns_ino_at(dir, n->init, &t->ino) < 0)
+		return log_debug_ret(-ENOENT, "pid %d: not a namespace's init any more", n->init);
 	if (pidfd >= 0 && proc_pidfd_exited(pidfd, 0))
-		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->pid);
+		return log_debug_ret(-ENOENT, "namespace of init %d: gone", n->init);
 	t->level = st.nspid_count - 1;
 	return 0;
 }
 
-/*
- * The node of namespace ino, whose init was pid (from a cache or a /proc pass, so perhaps no
- * more): named by the identity of the task holding pid now, which must be ino's init.
- */
 int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id)
 {
-	*id = node_start_bits(start);
+	*id = resolve_id_bits(start);
 	return resolve_ids_unique() ? resolve_identity(init, id) : 0;
 }
 
-static int node_of_init(uint64_t ino, pid_t pid, uint64_t start, struct node *out)
+/*
+ * The name of namespace ino, whose init was pid (from a cache or a /proc pass, so perhaps no
+ * more): the identity of the task holding pid now, which must be ino's init.
+ */
+static int name_of_init(uint64_t ino, pid_t pid, uint64_t start, struct ns_name *out)
 {
 	struct ns_target t;
-	uint64_t id;
-	int r = nsview_init_identity(pid, start, &id);
+	int r;
 
-	*out = (struct node){.kind = NODE_NS_DIR, .pid = pid, .start = id};
+	*out = (struct ns_name){.init = pid, .id_bits = RESOLVE_ID_BITS};
+	r = nsview_init_identity(pid, start, &out->id);
 	if (r == 0)
 		r = nsview_target(out, &t);
 	if (r == 0 && t.ino != ino)
@@ -132,18 +138,18 @@ static int parse_ns_name(const char *name, uint64_t *ino)
  * model, no such namespace, or an init gone since, whose inode number the kernel may have
  * given to a new namespace at once) -ENOENT.
  */
-struct node_query {
+struct name_query {
 	uint64_t ino;
-	struct node *out;
+	struct ns_name *out;
 };
 
-/* The node of namespace q->ino as m saw it, if its init still is that: in q->out. */
-static bool node_from_model(const struct ns_model *m, const void *arg)
+/* The name of namespace q->ino as m saw it, if its init still is that: in q->out. */
+static bool name_from_model(const struct ns_model *m, const void *arg)
 {
-	const struct node_query *q = arg;
+	const struct name_query *q = arg;
 	const struct ns_info *ns = ns_model_find(m, q->ino);
 
-	return ns && ns->init > 0 && node_of_init(q->ino, ns->init, ns->init_start, q->out) == 0;
+	return ns && ns->init > 0 && name_of_init(q->ino, ns->init, ns->init_start, q->out) == 0;
 }
 
 int nsview_last_init(const char *name, bool fresher, pid_t *init)
@@ -171,12 +177,12 @@ int nsview_last_init(const char *name, bool fresher, pid_t *init)
 	return 0;
 }
 
-int nsview_lookup(const char *name, struct node *out)
+int nsview_lookup(const char *name, struct ns_name *out)
 {
 	uint64_t ino, start;
 	pid_t init;
 	int r = parse_ns_name(name, &ino);
-	struct node_query q = {.out = out};
+	struct name_query q = {.out = out};
 	g_autoptr(ns_model) m = NULL;
 
 	if (r < 0)
@@ -185,14 +191,14 @@ int nsview_lookup(const char *name, struct node *out)
 	 * A namespace seen before, whose init lives: no /proc pass. The cache checks inits by
 	 * start time, which a PID reused within a clock tick passes: then ask /proc.
 	 */
-	if (init_cache_peek(ino, &init, &start) && node_of_init(ino, init, start, out) == 0)
+	if (init_cache_peek(ino, &init, &start) && name_of_init(ino, init, start, out) == 0)
 		return 0;
 	/* Not in the last pass, or not as it is now: a new one, if a process came since. */
 	q.ino = ino;
-	m = snapshot_find(node_from_model, &q, &r);
+	m = snapshot_find(name_from_model, &q, &r);
 	if (!m)
 		return r;
-	if (!node_from_model(m, &q))
+	if (!name_from_model(m, &q))
 		return log_debug_ret(-ENOENT, "namespace %s: none with that inode", name);
 	return 0;
 }

@@ -7,10 +7,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "node.h"
 #include "nsmodel.h"
 
-/* The namespace a node (ns dir, file, pid dir or link) names, while its init lives. */
+/*
+ * A namespace as the tree names it: by its init's PID and the low id_bits of the init's
+ * identity (resolve.h).
+ */
+struct ns_name {
+	pid_t init;
+	uint64_t id;
+	unsigned id_bits;
+};
+
+/* The namespace a name names, while its init lives. */
 struct ns_target {
 	pid_t init;
 	uint64_t ino;
@@ -18,7 +27,7 @@ struct ns_target {
 };
 
 /* Check n's init is alive and is the init it was looked up as; -ENOENT otherwise. */
-int nsview_target(const struct node *n, struct ns_target *t);
+int nsview_target(const struct ns_name *n, struct ns_target *t);
 /* A model holding t's namespace, and that namespace in it; -ENOENT if it has gone. */
 int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns_info **ns);
 /*
@@ -26,8 +35,8 @@ int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns
  * time as a /proc pass saw them (start is used only where pidfds have no inode numbers).
  */
 int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id);
-/* The ns directory named by decimal inode number name, as a node. */
-int nsview_lookup(const char *name, struct node *out);
+/* The namespace named by decimal inode number name. */
+int nsview_lookup(const char *name, struct ns_name *out);
 /*
  * The host PID of the init that namespace name had when last seen (the init cache or the last
  * /proc pass; fresher: a pass after any process was created since), perhaps gone since: enough

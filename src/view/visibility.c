@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "live_table.h"
-#include "node.h"
 #include "nsfs_compat.h"
 #include "pidns.h"
 #include "proc.h"

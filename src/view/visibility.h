@@ -49,7 +49,12 @@ void visibility_counts(struct live_table_counts *out);
 void visibility_clear(void);
 /* 0 if v may see process pid; -ENOENT if not (as if it did not exist), -EACCES for NONE. */
 int viewer_check_process(const struct viewer *v, pid_t pid);
-/* Which view of tree and metrics v reads: node.h's VIEW_ALL, VIEW_NONE or its namespace. */
+/*
+ * Which view of tree and metrics v reads: VIEW_ALL, VIEW_NONE or its namespace's inode. Each
+ * view has inodes of its own (node.h).
+ */
+#define VIEW_ALL  0
+#define VIEW_NONE 1 /* namespace inode numbers are far above it */
 uint64_t viewer_view(const struct viewer *v);
 /* The namespace v's listings start from, in m; NULL when v sees nothing of m. */
 const struct ns_info *viewer_top(const struct viewer *v, const struct ns_model *m);

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "live_table.h"
+#include "cache_counts.h"
 #include "strategy_id.h"
 
 enum stats_result {
