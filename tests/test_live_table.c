@@ -135,6 +135,34 @@ static void test_beyond_one_sweep(void **state)
 	live_table_free(t);
 }
 
+/*
+ * Keys are 64-bit (a namespace's inode number keys the namespaces' table): keys equal in their
+ * low 32 bits are different entries, and an exit found through the set drops the right one.
+ */
+static void test_wide_keys(void **state)
+{
+	const uint64_t low = UINT64_C(4026532400), high = low | (UINT64_C(1) << 40);
+	struct live_table *t = live_table_new(16, sizeof(int), 0);
+	pid_t a = child(), b = child();
+	int out = 0, one = 1, two = 2;
+
+	(void)state;
+	live_table_put(t, low, live_table_pidfd(t, a), &one, true);
+	live_table_put(t, high, live_table_pidfd(t, b), &two, true);
+	assert_true(live_table_get(t, low, &out));
+	assert_int_equal(out, 1);
+	assert_true(live_table_get(t, high, &out));
+	assert_int_equal(out, 2);
+	assert_false(live_table_get(t, (uint32_t)high + 1, &out));
+	end(b);
+	assert_false(live_table_get(t, high, &out));
+	assert_true(live_table_get(t, low, &out));
+	assert_int_equal(out, 1);
+	reap(a);
+	reap(b);
+	live_table_free(t);
+}
+
 /* Once any entry's task exited, each is asked about alone: the live one served, not the zombie. */
 static void test_exit_of_another_entry(void **state)
 {
@@ -231,6 +259,7 @@ static int run_all(void)
 	    cmocka_unit_test(test_reused_process_pid_is_a_miss),
 	    cmocka_unit_test(test_beyond_one_sweep),
 	    cmocka_unit_test(test_exit_of_another_entry),
+	    cmocka_unit_test(test_wide_keys),
 	    cmocka_unit_test(test_reused_thread_id_is_a_miss),
 	};
 

@@ -10,6 +10,7 @@
 #include "proc.h"
 
 struct entry {
+	uint64_t key;	   /* the table's key to it */
 	int epfd, wake_fd; /* the table's, to leave its sets before the pidfd is closed */
 	int pidfd;
 	void (*clear)(void *value); /* the table's */
@@ -19,7 +20,7 @@ struct entry {
 
 struct live_table {
 	GMutex lock;
-	GHashTable *entries; /* GINT_TO_POINTER(pid) -> struct entry */
+	GHashTable *entries; /* &entry.key -> struct entry */
 	/*
 	 * Two epoll sets, each of every entry's pidfd. epfd tells a hit whether a task exited,
 	 * and is read only under the lock. wake_fd is for a thread that sleeps until one does:
@@ -60,7 +61,7 @@ struct live_table *live_table_new(unsigned capacity, size_t value_size, unsigned
 	struct live_table *t = g_new0(struct live_table, 1);
 
 	g_mutex_init(&t->lock);
-	t->entries = g_hash_table_new_full(NULL, NULL, NULL, entry_free);
+	t->entries = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, entry_free);
 	t->epfd = capacity ? epoll_create1(EPOLL_CLOEXEC) : -1;
 	t->wake_fd = capacity ? epoll_create1(EPOLL_CLOEXEC) : -1;
 	if (capacity && (t->epfd < 0 || t->wake_fd < 0)) {
@@ -127,12 +128,12 @@ static unsigned sweep(struct live_table *t)
 	unsigned dropped = 0;
 
 	for (int i = 0; i < n; i++) {
-		gpointer key = GINT_TO_POINTER((pid_t)ev[i].data.u32);
-		struct entry *e = g_hash_table_lookup(t->entries, key);
+		uint64_t key = ev[i].data.u64;
+		struct entry *e = g_hash_table_lookup(t->entries, &key);
 
 		/* An event may be about an entry replaced since: check this one. */
 		if (e && proc_pidfd_exited(e->pidfd, 0))
-			dropped += g_hash_table_remove(t->entries, key);
+			dropped += g_hash_table_remove(t->entries, &key);
 	}
 	return dropped;
 }
@@ -152,25 +153,24 @@ static bool all_live(struct live_table *t)
 	return epoll_wait(t->epfd, &ev, 1, 0) == 0;
 }
 
-/* Locked: pid's entry if its task lives. */
-static struct entry *live_entry(struct live_table *t, pid_t pid)
+/* Locked: key's entry if its task lives. */
+static struct entry *live_entry(struct live_table *t, uint64_t key)
 {
-	gpointer key = GINT_TO_POINTER(pid);
-	struct entry *e = g_hash_table_lookup(t->entries, key);
+	struct entry *e = g_hash_table_lookup(t->entries, &key);
 
 	if (!e || all_live(t))
 		return e;
 	/* Some task exited: drop what one sweep can, then ask about this one. */
 	sweep(t);
-	e = g_hash_table_lookup(t->entries, key);
+	e = g_hash_table_lookup(t->entries, &key);
 	if (e && proc_pidfd_exited(e->pidfd, 0)) {
-		g_hash_table_remove(t->entries, key);
+		g_hash_table_remove(t->entries, &key);
 		e = NULL;
 	}
 	return e;
 }
 
-bool live_table_get(struct live_table *t, pid_t pid, void *out)
+bool live_table_get(struct live_table *t, uint64_t key, void *out)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 	struct entry *e;
@@ -178,7 +178,7 @@ bool live_table_get(struct live_table *t, pid_t pid, void *out)
 	if (!live_table_enabled(t))
 		return false;
 	locker = g_mutex_locker_new(&t->lock);
-	e = live_entry(t, pid);
+	e = live_entry(t, key);
 	if (!e) {
 		t->misses++;
 		return false;
@@ -227,10 +227,10 @@ static void drop_value(const struct live_table *t, const void *value)
 		t->ops.clear((void *)value);
 }
 
-void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace)
+void live_table_put(struct live_table *t, uint64_t key, int pidfd, const void *value, bool replace)
 {
 	g_autoptr(GPtrArray) evicted = g_ptr_array_new_with_free_func(entry_free);
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)pid};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key};
 	struct entry *e, *old;
 
 	if (pidfd < 0) {
@@ -254,13 +254,14 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 		return;
 	}
 	e = g_malloc(sizeof(*e) + t->value_size);
+	e->key = key;
 	e->epfd = t->epfd;
 	e->wake_fd = t->wake_fd;
 	e->pidfd = pidfd;
 	e->clear = t->ops.clear;
 	memcpy(e->value, value, t->value_size);
 	g_mutex_lock(&t->lock);
-	old = g_hash_table_lookup(t->entries, GINT_TO_POINTER(pid));
+	old = g_hash_table_lookup(t->entries, &key);
 	/* What a racing thread stored about the same live task may be the fuller fact. */
 	if (old && !replace && !proc_pidfd_exited(old->pidfd, 0)) {
 		g_mutex_unlock(&t->lock);
@@ -270,7 +271,7 @@ void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *valu
 	sweep(t);
 	make_room(t, evicted);
 	e->used = ++t->clock;
-	g_hash_table_replace(t->entries, GINT_TO_POINTER(pid), e);
+	g_hash_table_replace(t->entries, &e->key, e);
 	g_mutex_unlock(&t->lock);
 }
 

@@ -40,13 +40,14 @@ void live_table_free(struct live_table *t);
 bool live_table_enabled(const struct live_table *t);
 /* A close-on-exec pidfd to hold across reading facts about pid, or -1 (then store nothing). */
 int live_table_pidfd(const struct live_table *t, pid_t pid);
-/* Copy pid's value into out if its task still lives. */
-bool live_table_get(struct live_table *t, pid_t pid, void *out);
+/* Copy key's value into out if its task still lives. */
+bool live_table_get(struct live_table *t, uint64_t key, void *out);
 /*
- * Store value for pid, taking ownership of pidfd (-1: nothing is stored). Without replace, an
- * entry about the same live task stays as it is.
+ * Store value for key (the task's PID, or what names what the task's life bounds), taking
+ * ownership of pidfd (-1: nothing is stored). Without replace, an entry whose task still lives
+ * stays as it is.
  */
-void live_table_put(struct live_table *t, pid_t pid, int pidfd, const void *value, bool replace);
+void live_table_put(struct live_table *t, uint64_t key, int pidfd, const void *value, bool replace);
 /* All 0 for a NULL table. */
 void live_table_counts(struct live_table *t, struct live_table_counts *out);
 /* Drop the entries of exited tasks from every table (how many): for when the daemon idles. */

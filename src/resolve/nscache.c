@@ -70,12 +70,6 @@ void nscache_configure(unsigned max_entries)
 	live_table_set_value_ops(table, &ops);
 }
 
-/* Inode numbers of namespaces are 32-bit: the table's key. */
-static pid_t key_of(uint64_t ino)
-{
-	return (pid_t)(uint32_t)ino;
-}
-
 /* Every ancestor below the daemon's was duplicated (entry_copy). */
 static bool copied_whole(const struct ns_entry *e)
 {
@@ -92,10 +86,10 @@ int nscache_chain(int fd, struct pidns_chain *chain)
 
 	/* The daemon's own namespace is never stored: no lookup, no miss counted. */
 	if (!live_table_enabled(table) || fstat(fd, &st) < 0 || st.st_ino == pidns_own_ino() ||
-	    !live_table_get(table, key_of(st.st_ino), &e))
+	    !live_table_get(table, st.st_ino, &e))
 		return pidns_chain_from_fd(fd, chain);
-	/* Another namespace under the same key, or a copy short of descriptors: walk. */
-	if (e.ino[e.depth - 1] != st.st_ino || !copied_whole(&e)) {
+	/* A copy short of descriptors: walk. */
+	if (!copied_whole(&e)) {
 		entry_clear(&e);
 		return pidns_chain_from_fd(fd, chain);
 	}
@@ -148,7 +142,7 @@ void nscache_store(struct pidns_chain *chain, int pidfd, const struct proc_model
 		if (k >= 1)
 			chain->fd[k] = -1;
 	}
-	live_table_put(table, key_of(e.ino[e.depth - 1]), fd, &e, false);
+	live_table_put(table, e.ino[e.depth - 1], fd, &e, false);
 }
 
 void nscache_counts(struct live_table_counts *out)
