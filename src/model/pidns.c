@@ -108,6 +108,16 @@ int pidns_chain_from_fd(int fd, struct pidns_chain *chain)
 	return r;
 }
 
+int pidns_chain_own(struct pidns_chain *chain)
+{
+	chain_reset(chain);
+	chain->ino[0] = pidns_own_ino();
+	if (!chain->ino[0])
+		return -EACCES;
+	chain->depth = 1;
+	return 0;
+}
+
 int pidns_chain_open(pid_t pid, struct pidns_chain *chain)
 {
 	int fd = open_own_ns(pid);

@@ -14,6 +14,8 @@ struct pidns_chain {
 
 /* Open /proc/PID/ns/pid and its ancestors. -ENOENT if gone, -EACCES if the kernel refuses. */
 int pidns_chain_open(pid_t pid, struct pidns_chain *chain);
+/* The chain of a member of the daemon's own namespace, without a descriptor (fd[0] is -1). */
+int pidns_chain_own(struct pidns_chain *chain);
 /* The inode number of the daemon's own PID namespace (0 if unknown). */
 uint64_t pidns_own_ino(void);
 /* The same from a descriptor of the process's own namespace, which the chain then owns. */

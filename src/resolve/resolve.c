@@ -78,7 +78,8 @@ int resolve_identity(pid_t pid, uint64_t *id)
 
 /*
  * The identity before the read: if it is the same at the end of the computation, one process
- * held the PID throughout (identities are never reused), so everything read is about it.
+ * held the PID throughout (identities are never reused), so everything read is about it. A
+ * zombie is answered for as /proc still shows it, until it is reaped.
  */
 static int check_identity_stat(int pidfd, pid_t pid, uint64_t want, struct proc_stat *out)
 {
@@ -92,11 +93,6 @@ static int check_identity_stat(int pidfd, pid_t pid, uint64_t want, struct proc_
 		r = proc_read_stat(pid, &st);
 	if (r < 0)
 		return r == -ENOENT ? log_debug_ret(r, "pid %d: no such process", pid) : r;
-	if (proc_is_zombie(&st) && !proc_has_live_threads(pid))
-		return log_debug_ret(-ENOENT, "pid %d: exited (zombie, not yet reaped)", pid);
-	if (proc_is_kthread(&st))
-		return log_debug_ret(-ENODATA, "pid %d: kernel thread, no PID namespace to report",
-				     pid);
 	if (out)
 		*out = st;
 	return 0;
@@ -104,11 +100,12 @@ static int check_identity_stat(int pidfd, pid_t pid, uint64_t want, struct proc_
 
 /*
  * Still the process the computation began with? With a pidfd held since before it, that is
- * one poll(): a process that has not exited holds its PID. Without one, read it again.
+ * one poll(): a process that has not exited holds its PID. Without one, or for a zombie (whose
+ * pidfd says it exited from the start), read it again.
  */
-static int check_identity(int pidfd, pid_t pid, uint64_t want)
+static int check_identity(int pidfd, pid_t pid, uint64_t want, bool zombie)
 {
-	if (pidfd >= 0 && resolve_ids_unique())
+	if (pidfd >= 0 && resolve_ids_unique() && !zombie)
 		return proc_pidfd_exited(pidfd, 0) ? -ENOENT : 0;
 	return check_identity_stat(-1, pid, want, NULL);
 }
@@ -172,29 +169,53 @@ static int chain_by_pidfd(int pidfd, struct pidns_chain *chain, bool *walked)
 	return r;
 }
 
-/* The chain as /proc gives it, with the checks on the process's state there. */
+/*
+ * A process whose namespace link the kernel refuses to open (EACCES, even for root on some
+ * hosts: PID 1 with a non-dumpable init and no CAP_SYS_PTRACE, or under an LSM) still shows its
+ * PIDs in its status: one level there is a member of the daemon's own namespace, whose chain
+ * the daemon knows.
+ */
+static int own_member_chain(pid_t pid, struct pidns_chain *chain)
+{
+	struct proc_status st;
+	int r = proc_read_status(pid, &st);
+
+	if (r < 0)
+		return r;
+	if (st.nspid_count != 1)
+		return log_debug_ret(-EACCES, "pid %d: namespace not readable, %u levels", pid,
+				     st.nspid_count);
+	return pidns_chain_own(chain);
+}
+
+/*
+ * The chain as /proc gives it. A kernel thread is in the daemon's namespace too: /proc/2/status
+ * says NSpid: 2.
+ */
 static int chain_by_proc(int pidfd, pid_t pid, uint64_t want, struct pidns_chain *chain,
 			 struct proc_stat *st)
 {
 	int r = check_identity_stat(pidfd, pid, want, st);
 
-	if (r < 0)
-		return r;
-	return pidns_chain_open(pid, chain);
+	if (r == 0)
+		r = pidns_chain_open(pid, chain);
+	return r == -EACCES ? own_member_chain(pid, chain) : r;
 }
 
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out)
 {
 	autochain struct pidns_chain chain = {.depth = 0};
 	struct proc_stat st = {.comm = ""};
-	bool walked = false;
+	bool walked = false, zombie = false;
 	int r = chain_by_pidfd(pidfd, &chain, &walked);
 
-	if (r == NOT_SETTLED)
+	if (r == NOT_SETTLED) {
 		r = chain_by_proc(pidfd, pid, want, &chain, &st);
+		zombie = proc_is_zombie(&st);
+	}
 	/* /proc answers EACCES, not ENOENT, for a task reaped while its ns link is followed. */
 	if (r < 0)
-		return check_identity(pidfd, pid, want) == -ENOENT ? -ENOENT : r;
+		return check_identity(pidfd, pid, want, zombie) == -ENOENT ? -ENOENT : r;
 	out->host_pid = pid;
 	out->start = want;
 	g_strlcpy(out->comm, st.comm, sizeof(out->comm));
@@ -208,8 +229,8 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 	if (r == -ESRCH)
 		r = -ENOENT;
 	/* EAGAIN (no helper may be forked now) is no sign of a teardown: no wait for one. */
-	if (check_identity(pidfd, pid, want) == -ENOENT ||
-	    (r < 0 && r != -ENOENT && r != -EAGAIN && dying(pidfd)))
+	if (check_identity(pidfd, pid, want, zombie) == -ENOENT ||
+	    (r < 0 && r != -ENOENT && r != -EAGAIN && !zombie && dying(pidfd)))
 		return log_debug_ret(-ENOENT, "pid %d: exited while being resolved", pid);
 	if (r == 0 && walked)
 		nscache_store(&chain, pidfd, out);

@@ -23,7 +23,7 @@ static inline uint64_t resolve_id_bits(uint64_t id)
  * have no inodes) are want, what the caller looked it up with. pidfd: held since before the
  * call and checked to be that process's (-1: none), so that no /proc is read where the kernel
  * allows (Linux 6.11; 6.13 for processes of the daemon's own namespace). Errors: -ENOENT gone,
- * exited (zombie) or PID reused; -ENODATA kernel thread; -EACCES namespace not readable;
+ * PID reused (a zombie is answered for until it is reaped); -EACCES namespace not readable;
  * -ETIMEDOUT/-EAGAIN from helpers; -EIO unexpected /proc content.
  */
 int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *out);

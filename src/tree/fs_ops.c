@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "handle.h"
 #include "node.h"
@@ -72,21 +73,31 @@ static int file_content(fuse_req_t req, const struct node *n, GString **out)
 	return c->content(&v, n, out);
 }
 
-/* What this reader is reading, or would read now (kept for its OPEN); 0 for an error. */
-static size_t changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct node *n)
+/*
+ * The size of what this reader is reading, or would read now (kept for its OPEN), and when
+ * that was built: a changing file's mtime. A file whose content cannot be built now gives
+ * the error a read would: it does not stat fine and then fail.
+ */
+static int changing_file_size(fuse_req_t req, fuse_ino_t ino, const struct node *n, off_t *size,
+			      struct timespec *built)
 {
 	GString *content = NULL;
 	struct viewer v;
 	size_t len;
+	int r;
 
 	viewer_of(fuse_req_ctx(req)->pid, &v);
-	if (stash_size(ino, &v, &len))
-		return len;
-	if (file_content(req, n, &content) < 0)
+	if (stash_size(ino, &v, &len, built)) {
+		*size = (off_t)len;
 		return 0;
-	len = content->len;
-	stash_sized(ino, &v, content);
-	return len;
+	}
+	clock_gettime(CLOCK_REALTIME, built);
+	r = file_content(req, n, &content);
+	if (r < 0)
+		return r;
+	*size = (off_t)content->len;
+	stash_sized(ino, &v, content, *built);
+	return 0;
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -103,8 +114,14 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	node_fill_attr(&n, ino, &st);
-	if (node_attrs_change(&n))
-		st.st_size = (off_t)changing_file_size(req, ino, &n);
+	if (node_attrs_change(&n)) {
+		r = changing_file_size(req, ino, &n, &st.st_size, &st.st_mtim);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		st.st_ctim = st.st_mtim;
+	}
 	if (node_content_is_fixed(&n)) {
 		off_t size;
 
@@ -160,9 +177,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	const struct node_class *c;
 	struct node n;
 	g_autoptr(GString) content = NULL;
+	struct timespec built;
 	struct viewer v;
 	int r = node_decode(ino, &n, &c);
 
+	clock_gettime(CLOCK_REALTIME, &built);
 	viewer_of(fuse_req_ctx(req)->pid, &v);
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
@@ -170,7 +189,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		r = check_view(req, &n);
 	/* What this reader was told the size of, if it asked just before. */
 	if (r == 0 && node_attrs_change(&n))
-		content = stash_take(ino, &v);
+		content = stash_take(ino, &v, &built);
 	if (r == 0 && !content)
 		r = stale_if_reused(&n, file_content(req, &n, &content));
 	if (r < 0) {
@@ -184,7 +203,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	/* Before the reply: an fstat() may follow it at once. */
 	if (node_attrs_change(&n))
-		stash_opened(ino, &v, fi->fh, content->len);
+		stash_opened(ino, &v, fi->fh, content->len, built);
 	if (!reply_open_handle(req, fi, node_content_is_fixed(&n)))
 		stash_released(fi->fh);
 }

@@ -12,13 +12,11 @@ static time_t mount_time;
 static bool fixed_pages, pids_cached;
 
 /*
- * Sizes. read() ignores them with direct I/O, but sendfile() and splice() (busybox cat uses
- * them) read up to i_size, and tail(1) seeks from it, so a size of 0 would make them see an
- * empty file. Fixed files report their exact size (fixed_file_size); a process's other files
- * never exceed a page and are read with direct I/O; the JSON (its name can change), tree and
- * ns/ files change, so their attributes are never cached and their size is computed.
+ * Sizes are exact: read() ignores them with direct I/O, but sendfile() and splice() (busybox
+ * cat uses them) read up to i_size, tar(1) and du(1) believe them, and tail(1) seeks from
+ * them. A fixed file's is its text's length from the model (fixed_file_size); any other's is
+ * computed at each GETATTR, whose content the OPEN that follows then serves (stash.h).
  */
-#define SMALL_FILE_SIZE 4096
 
 void reply_init(bool processes_cached, bool ids_unique)
 {
@@ -28,11 +26,12 @@ void reply_init(bool processes_cached, bool ids_unique)
 	fixed_pages = processes_cached && ids_unique;
 }
 
+/* A fixed file not kept in the page cache is read with direct I/O, and sized like the rest. */
 bool node_attrs_change(const struct node *n)
 {
 	const struct node_class *c = node_class_of(n);
 
-	return c && c->cache == NC_CHANGING;
+	return c && (c->cache == NC_CHANGING || (c->cache == NC_FIXED && !fixed_pages));
 }
 
 double node_attr_ttl(const struct node *n)
@@ -57,8 +56,6 @@ void node_fill_attr(const struct node *n, fuse_ino_t ino, struct stat *st)
 	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
 	st->st_mode = type | (type == S_IFDIR ? 0555 : type == S_IFLNK ? 0777 : 0444);
 	st->st_nlink = type == S_IFDIR ? 2 : 1;
-	if (type == S_IFREG && !node_attrs_change(n))
-		st->st_size = SMALL_FILE_SIZE;
 }
 
 double pid_dir_ttl(void)

@@ -13,8 +13,10 @@ struct entry {
 	uint64_t ns_ino;
 	GString *sized; /* built by a GETATTR, not yet opened */
 	gint64 sized_at;
-	uint64_t fh; /* open as this handle (0: not open) */
+	struct timespec sized_when; /* the same in real time, for its mtime */
+	uint64_t fh;		    /* open as this handle (0: not open) */
 	size_t open_len;
+	struct timespec open_when; /* when what it reads was built */
 };
 
 static GMutex lock;
@@ -102,17 +104,18 @@ static struct entry *entry_for(fuse_ino_t ino, const struct viewer *v)
 	return e;
 }
 
-GString *stash_take(fuse_ino_t ino, const struct viewer *v)
+GString *stash_take(fuse_ino_t ino, const struct viewer *v, struct timespec *built)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 	struct entry *e = find(ino, v);
 
 	if (!e || !fresh(e, g_get_monotonic_time()))
 		return NULL;
+	*built = e->sized_when;
 	return g_steal_pointer(&e->sized);
 }
 
-void stash_sized(fuse_ino_t ino, const struct viewer *v, GString *content)
+void stash_sized(fuse_ino_t ino, const struct viewer *v, GString *content, struct timespec built)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 	struct entry *e;
@@ -128,9 +131,11 @@ void stash_sized(fuse_ino_t ino, const struct viewer *v, GString *content)
 		g_string_free(e->sized, TRUE);
 	e->sized = content;
 	e->sized_at = g_get_monotonic_time();
+	e->sized_when = built;
 }
 
-void stash_opened(fuse_ino_t ino, const struct viewer *v, uint64_t fh, size_t len)
+void stash_opened(fuse_ino_t ino, const struct viewer *v, uint64_t fh, size_t len,
+		  struct timespec built)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 	struct entry *e;
@@ -141,19 +146,22 @@ void stash_opened(fuse_ino_t ino, const struct viewer *v, uint64_t fh, size_t le
 
 	e->fh = fh;
 	e->open_len = len;
+	e->open_when = built;
 }
 
-bool stash_size(fuse_ino_t ino, const struct viewer *v, size_t *len)
+bool stash_size(fuse_ino_t ino, const struct viewer *v, size_t *len, struct timespec *built)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
 	struct entry *e = find(ino, v);
 
 	if (e && e->fh) {
 		*len = e->open_len;
+		*built = e->open_when;
 		return true;
 	}
 	if (e && fresh(e, g_get_monotonic_time())) {
 		*len = e->sized->len;
+		*built = e->sized_when;
 		return true;
 	}
 	return false;

@@ -11,15 +11,14 @@
 //
 // Errors are *Error values that errors.Is classifies:
 //
-//   - ErrNoProcess: no such process (it has exited, its PID was reused, or it is a
-//     kernel thread, which has no PID namespace), no such namespace, or no process with
-//     that PID in the namespace.
+//   - ErrNoProcess: no such process (it has exited and been reaped, or its PID was
+//     reused), no such namespace, or no process with that PID in the namespace.
 //   - os.ErrPermission: access denied (EACCES).
 //   - os.ErrNotExist: nothing is mounted at the root: it does not exist, holds no nspidfs
 //     tree, or is a mount whose daemon has gone (ENOTCONN).
 //
-// The errno the filesystem returned matches too, e.g. errors.Is(err, syscall.ENODATA) for
-// a kernel thread, errors.Is(err, syscall.ETIMEDOUT) for a creds helper that timed out.
+// The errno the filesystem returned matches too, e.g. errors.Is(err, syscall.ETIMEDOUT) for
+// a creds helper that timed out.
 package nspidfs
 
 import (
@@ -82,7 +81,7 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
-// Is matches the errno the filesystem returned, so that errors.Is(err, syscall.ENODATA)
+// Is matches the errno the filesystem returned, so that errors.Is(err, syscall.ETIMEDOUT)
 // works alongside the classification.
 func (e *Error) Is(target error) bool {
 	var errno syscall.Errno
@@ -331,9 +330,6 @@ func (f FS) classify(op, path, what, gone string, err error) error {
 					f.Root, why, RootEnv)}
 		}
 		return &Error{Op: op, Path: path, Kind: ErrNoProcess, Err: errno, Msg: what + ": " + gone}
-	case syscall.ENODATA:
-		return &Error{Op: op, Path: path, Kind: ErrNoProcess, Err: errno,
-			Msg: what + " is a kernel thread: it has no PID namespace"}
 	case syscall.EACCES, syscall.EPERM:
 		return &Error{Op: op, Path: path, Kind: os.ErrPermission, Err: errno,
 			Msg: what + ": permission denied"}

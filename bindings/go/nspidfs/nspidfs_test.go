@@ -356,13 +356,12 @@ func TestNoSuchProcess(t *testing.T) {
 	}
 }
 
-func TestZombieIsNoProcess(t *testing.T) {
+func TestZombieUntilReaped(t *testing.T) {
 	needMount(t)
 	cmd := exec.Command("true")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Wait()
 	pid := cmd.Process.Pid
 	// Unreaped, it stays a zombie, so its PID cannot be reused meanwhile.
 	poll(t, "a zombie", func() bool {
@@ -371,8 +370,13 @@ func TestZombieIsNoProcess(t *testing.T) {
 		i := strings.LastIndexByte(s, ')')
 		return i >= 0 && strings.HasPrefix(s[i:], ") Z")
 	})
+	// Answered for as /proc shows it until it is reaped.
+	if got, err := nspidfs.NSPID(pid); err != nil || got != pid {
+		t.Errorf("NSPID(zombie %d): %d, %v; want %d", pid, got, err, pid)
+	}
+	cmd.Wait()
 	if _, err := nspidfs.NSPID(pid); !errors.Is(err, nspidfs.ErrNoProcess) {
-		t.Errorf("NSPID(zombie %d): %v; want ErrNoProcess", pid, err)
+		t.Errorf("NSPID(reaped %d): %v; want ErrNoProcess", pid, err)
 	}
 }
 
@@ -395,10 +399,12 @@ func TestKernelThread(t *testing.T) {
 		if flags&pfKthread == 0 {
 			continue
 		}
-		_, err = nspidfs.InitPID(pid)
-		if !errors.Is(err, nspidfs.ErrNoProcess) || !errors.Is(err, syscall.ENODATA) ||
-			!strings.Contains(err.Error(), "kernel thread") {
-			t.Errorf("InitPID(kernel thread %d): %v; want ErrNoProcess and ENODATA", pid, err)
+		// A member of the daemon's namespace, as /proc/2/status says (NSpid: 2).
+		if got, err := nspidfs.InitPID(pid); err != nil || got != 1 {
+			t.Errorf("InitPID(kernel thread %d): %d, %v; want 1", pid, got, err)
+		}
+		if got, err := nspidfs.NSPID(pid); err != nil || got != pid {
+			t.Errorf("NSPID(kernel thread %d): %d, %v; want %d", pid, got, err, pid)
 		}
 		return
 	}

@@ -13,9 +13,8 @@ in the PID namespace of the nspidfs daemon.
 Errors are the built-in exceptions, with messages that say which PID and which mount:
 
 ``ProcessLookupError``
-    No such process (or it has exited, or its PID was reused), no namespace with that
-    inode number, or no process with that PID in the namespace. A kernel thread, which
-    has no user-space PID namespace, gives it too, with ``errno`` set to ``ENODATA``.
+    No such process (or it has exited and been reaped, or its PID was reused), no
+    namespace with that inode number, or no process with that PID in the namespace.
 ``PermissionError``
     Access to the mount, or the kernel's access to the process, was denied (``EACCES``).
 ``FileNotFoundError``
@@ -151,10 +150,6 @@ def _translate(exc: OSError, root: str, path: str, what: str, gone: str) -> OSEr
         if mount is not None:
             return mount
         return ProcessLookupError(errno.ESRCH, f"{what}: {gone}", path)
-    if code == errno.ENODATA:
-        return ProcessLookupError(
-            errno.ENODATA, f"{what} is a kernel thread: it has no PID namespace", path
-        )
     if code in (errno.EACCES, errno.EPERM):
         return PermissionError(code, f"{what}: permission denied", path)
     return OSError(code, f"{what}: {exc.strerror or os.strerror(code or 0)}", path)
