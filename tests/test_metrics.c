@@ -860,6 +860,28 @@ static void test_lookup_counters(void **state)
 	expect_sample(after, "nspidfs_helper_forks_total", 0, NULL, 0);
 }
 
+/* Reads of a PID nothing holds fail before any strategy is asked: each counts, as enoent. */
+static void test_failed_reads_counted(void **state)
+{
+	const char *args[] = {NULL};
+	struct daemon own;
+	g_autofree char *before = NULL, *after = NULL;
+	char buf[64];
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	assert_true(daemon_start(&own, args));
+	before = read_metrics(&own);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(read_file_at(own.mnt, gone, "init", buf, sizeof(buf)), -ENOENT);
+	after = read_metrics(&own);
+	assert_int_equal(daemon_stop(&own), 0);
+	assert_true(lookups(after, "enoent") - lookups(before, "enoent") == 5);
+	assert_true(lookups(after, "ok") == lookups(before, "ok"));
+}
+
 /* The creds strategy forks one helper per level, and one that hangs is counted at the timeout. */
 static void test_helper_counters(void **state)
 {
@@ -1054,6 +1076,7 @@ int main(void)
 	    cmocka_unit_test(test_reader_in_container),
 	    cmocka_unit_test(test_host_only_families),
 	    cmocka_unit_test(test_lookup_counters),
+	    cmocka_unit_test(test_failed_reads_counted),
 	    cmocka_unit_test(test_helper_counters),
 	    cmocka_unit_test(test_node_exporter),
 	};

@@ -11,6 +11,7 @@
 
 #include "live_table.h"
 #include "resolve.h"
+#include "strategy.h"
 
 struct cached {
 	uint64_t start; /* identity bits, as resolve_identity gives them */
@@ -42,6 +43,9 @@ static int identify(pid_t pid, uint64_t *start, int *fd)
 		close(*fd);
 		*fd = -1;
 	}
+	/* A lookup of a PID nothing holds, as the metrics count it. */
+	if (r < 0)
+		strategy_count_unasked(r);
 	return r;
 }
 

@@ -214,8 +214,12 @@ int resolve_process_fd(int pidfd, pid_t pid, uint64_t want, struct proc_model *o
 		zombie = proc_is_zombie(&st);
 	}
 	/* /proc answers EACCES, not ENOENT, for a task reaped while its ns link is followed. */
-	if (r < 0)
-		return check_identity(pidfd, pid, want, zombie) == -ENOENT ? -ENOENT : r;
+	if (r < 0) {
+		if (check_identity(pidfd, pid, want, zombie) == -ENOENT)
+			r = -ENOENT;
+		strategy_count_unasked(r);
+		return r;
+	}
 	out->host_pid = pid;
 	out->start = want;
 	g_strlcpy(out->comm, st.comm, sizeof(out->comm));

@@ -110,6 +110,12 @@ static int counted(unsigned id, int r)
 	return r;
 }
 
+void strategy_count_unasked(int err)
+{
+	if (order_len > 0 && err < 0 && err != -EWOULDBLOCK)
+		counted(order[0], err);
+}
+
 bool strategy_error_is_final(int err)
 {
 	/* The process or its namespace's init is gone: no other strategy can bring it back. */

@@ -58,6 +58,12 @@ enum strategy_id strategy_active(void);
  * LOOKUP, which ls -l makes for every process listed) should wait for a read instead.
  */
 bool strategy_forks_per_process(void);
+/*
+ * A lookup that failed before any strategy was asked (a PID that does not exist, a namespace
+ * the kernel will not open): counted under the strategy that would have been asked first, so
+ * that every failed read shows in the metrics.
+ */
+void strategy_count_unasked(int err);
 /* Whether a failure of one strategy may be overcome by the next one under auto. */
 bool strategy_error_is_final(int err);
 /* Run the selected strategy, or under auto each usable one in turn until one answers. */

@@ -166,7 +166,8 @@ static int stale_if_reused(const struct node *n, int r)
 {
 	uint64_t now;
 
-	if (r == -ENOENT && n->kind == NODE_PID_FILE && pidcache_identity(n->pid, &now) == 0 &&
+	/* Asked of the kernel, not the cache: this is no lookup of its own to count. */
+	if (r == -ENOENT && n->kind == NODE_PID_FILE && resolve_identity(n->pid, &now) == 0 &&
 	    now != n->start)
 		return -ESTALE;
 	return r;
