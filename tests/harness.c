@@ -156,13 +156,29 @@ void harness_strategy_alone(const char *strategy)
 		unsetenv("NSPIDFS_TEST_NO_FALLBACK");
 }
 
+/* daemon_start() of strategy alone (if not NULL), with the arguments of extra up to a NULL. */
+static bool start_with(struct daemon *d, const char *strategy, const char *const *extra,
+		       size_t n_extra)
+{
+	g_autofree char *arg = NULL;
+	const char *args[32];
+	size_t n = 0;
+
+	if (strategy) {
+		arg = g_strdup_printf("--strategy=%s", strategy);
+		args[n++] = arg;
+		args[n++] = HARNESS_NO_RATE_CAP;
+		harness_strategy_alone(strategy);
+	}
+	for (size_t i = 0; i < n_extra && extra[i] && n + 1 < G_N_ELEMENTS(args); i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	return daemon_start(d, args);
+}
+
 bool daemon_start_strategy(struct daemon *d, const char *strategy, const char *extra)
 {
-	g_autofree char *arg = g_strdup_printf("--strategy=%s", strategy);
-	const char *args[] = {arg, HARNESS_NO_RATE_CAP, extra, NULL};
-
-	harness_strategy_alone(strategy);
-	return daemon_start(d, args);
+	return start_with(d, strategy, &extra, 1);
 }
 
 char *daemon_warnings(const struct daemon *d)
@@ -574,4 +590,80 @@ char *run_in_pidns_of(pid_t member, char *(*fn)(void *), void *arg)
 		g_string_append_printf(out, "reader in the namespace of %d failed: status %#x",
 				       member, status);
 	return g_string_free(out, out->len == 0);
+}
+
+int fixture_teardown(void **state)
+{
+	struct fixture *fx = *state;
+	bool bad = false;
+
+	if (!fx->made)
+		return 0;
+	fx->made = false;
+	if (fx->before_stop)
+		bad |= fx->before_stop(fx) != 0;
+	for (size_t i = 0; i < FIXTURE_DAEMONS && fx->daemons[i].d; i++) {
+		struct fixture_daemon *fd = &fx->daemons[i];
+
+		if (fd->started || (fd->by_test && fd->d->pid > 0))
+			bad |= daemon_stop(fd->d) != 0;
+		fd->started = false;
+	}
+	if (fx->tree_made)
+		nstree_destroy(fx->tree);
+	fx->tree_made = false;
+	if (fx->after_stop)
+		bad |= fx->after_stop(fx) != 0;
+	return bad ? -1 : 0;
+}
+
+int fixture_setup(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->made = true;
+	/* Before it is made: members forked by a build that failed half-way must be ended. */
+	fx->tree_made = fx->tree != NULL;
+	if (fx->tree && fx->standard_tree)
+		nstree_build_standard(fx->tree);
+	else if (fx->tree)
+		nstree_init(fx->tree);
+	if (fx->before_start && fx->before_start(fx) != 0)
+		goto failed;
+	for (size_t i = 0; i < FIXTURE_DAEMONS && fx->daemons[i].d; i++) {
+		struct fixture_daemon *fd = &fx->daemons[i];
+
+		if (fd->by_test)
+			continue;
+		fd->started = true;
+		if (!start_with(fd->d, fd->strategy, fd->args, FIXTURE_ARGS))
+			goto failed;
+	}
+	if (fx->after_start && fx->after_start(fx) != 0)
+		goto failed;
+	return 0;
+failed:
+	fixture_teardown(state);
+	return -1;
+}
+
+static struct fixture *group_fixture;
+
+static int group_setup(void **state)
+{
+	*state = group_fixture;
+	return fixture_setup(state);
+}
+
+static int group_teardown(void **state)
+{
+	*state = group_fixture;
+	return fixture_teardown(state);
+}
+
+int fixture_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		      struct fixture *fx)
+{
+	group_fixture = fx;
+	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }

@@ -111,3 +111,54 @@ void nstree_destroy(struct nstree *t);
  * which is returned here; a crash of the process is a complaint too.
  */
 char *run_in_pidns_of(pid_t member, char *(*fn)(void *), void *arg);
+
+/*
+ * What an integration test program's tests run against: a namespace tree and the daemons
+ * mounted over it, made by one setup and removed by one teardown. The program owns the tree
+ * and the daemons (its tests name them) and says here how to make them; hooks add what is its
+ * own around the shared steps.
+ */
+#define FIXTURE_DAEMONS 3
+#define FIXTURE_ARGS	8
+
+struct fixture_daemon {
+	struct daemon *d; /* NULL: no more daemons */
+	/* If set, that strategy's own answers, as daemon_start_strategy() starts it. */
+	const char *strategy;
+	const char *args[FIXTURE_ARGS]; /* more arguments, up to the first NULL */
+	/* The tests start it themselves: the teardown stops it if it still runs. */
+	bool by_test;
+	bool started; /* the setup's record, for the teardown */
+};
+
+struct fixture;
+/* Each hook is optional; nonzero fails the setup or the teardown. */
+typedef int (*fixture_hook)(struct fixture *fx);
+
+struct fixture {
+	struct nstree *tree; /* NULL: no tree */
+	bool standard_tree;  /* nstree_build_standard(), else an empty tree the hooks fill */
+	struct fixture_daemon daemons[FIXTURE_DAEMONS];
+	fixture_hook before_start; /* the tree is made and no daemon runs yet */
+	fixture_hook after_start;  /* every daemon has mounted */
+	fixture_hook before_stop;  /* everything still runs */
+	fixture_hook after_stop;   /* the daemons have stopped and the tree's members are gone */
+	bool made, tree_made;	   /* the setup's record, for the teardown */
+};
+
+/*
+ * cmocka fixtures whose state is a struct fixture. A setup that fails has torn down what it
+ * made, since cmocka does not run a test's teardown after its setup failed; the teardown is
+ * then a no-op. The teardown fails if a hook did, or if a daemon's daemon_stop() was nonzero.
+ */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+/* A test made and torn down on its own, in fixture fx. */
+#define fixture_test(f, fx)                                                                        \
+	cmocka_unit_test_prestate_setup_teardown(f, fixture_setup, fixture_teardown, fx)
+
+struct CMUnitTest;
+/* Run tests as one cmocka group, all in fixture fx, which is made once for them all. */
+int fixture_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		      struct fixture *fx);
+#define fixture_run(name, tests, fx) fixture_run_group(name, tests, G_N_ELEMENTS(tests), fx)

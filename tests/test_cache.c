@@ -738,20 +738,9 @@ static void test_cache_off(void **state)
 	assert_int_equal(daemon_stop(&off), 0);
 }
 
-static int setup(void **state)
-{
-	const char *all[] = {"--visibility=all", NULL};
-
-	return daemon_start(&d, NULL) && daemon_start(&d_all, all) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	int bad = daemon_stop(&d) != 0;
-
-	bad |= daemon_stop(&d_all) != 0;
-	return bad ? -1 : 0;
-}
+static struct fixture fx = {
+    .daemons = {{.d = &d}, {.d = &d_all, .args = {"--visibility=all"}}},
+};
 
 int main(void)
 {
@@ -773,5 +762,5 @@ int main(void)
 	};
 
 	harness_init();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return fixture_run("cache", tests, &fx);
 }

@@ -481,14 +481,14 @@ static struct nstree tree;
 static char marker_dir[64];
 static int marker_fds[2] = {-1, -1};
 
-static int teardown(void **state)
+static int kill_container(struct fixture *f)
 {
-	int status = 0;
-
 	container_kill(&box);
-	if (d.pid > 0)
-		status = daemon_stop(&d);
-	nstree_destroy(&tree);
+	return 0;
+}
+
+static int remove_markers(struct fixture *f)
+{
 	if (marker_dir[0]) {
 		umount2(marker_dir, MNT_DETACH);
 		rmdir(marker_dir);
@@ -501,14 +501,16 @@ static int teardown(void **state)
 	}
 	unsetenv("NSPIDFS_TEST_HELPER_DELAY_MS");
 	unsetenv("NSPIDFS_TEST_NO_FALLBACK");
-	return status == 0 ? 0 : -1;
-}
-
-static int setup(void **state)
-{
-	nstree_init(&tree);
 	return 0;
 }
+
+/* Made for each test, which starts the daemon as it needs it. */
+static struct fixture fx = {
+    .tree = &tree,
+    .daemons = {{.d = &d, .by_test = true}},
+    .before_stop = kill_container,
+    .after_stop = remove_markers,
+};
 
 static void start_daemon(const char *delay_ms, bool fallback, const char *const *extra)
 {
@@ -1030,15 +1032,15 @@ static void test_fork_cap_no_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_nothing_of_the_host, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hijack_blocked, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_killer_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_killer_no_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stopper_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stopper_no_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_staller, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fork_cap_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fork_cap_no_fallback, setup, teardown),
+	    fixture_test(test_nothing_of_the_host, &fx),
+	    fixture_test(test_hijack_blocked, &fx),
+	    fixture_test(test_killer_fallback, &fx),
+	    fixture_test(test_killer_no_fallback, &fx),
+	    fixture_test(test_stopper_fallback, &fx),
+	    fixture_test(test_stopper_no_fallback, &fx),
+	    fixture_test(test_staller, &fx),
+	    fixture_test(test_fork_cap_fallback, &fx),
+	    fixture_test(test_fork_cap_no_fallback, &fx),
 	};
 
 	harness_init();

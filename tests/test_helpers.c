@@ -30,24 +30,19 @@ static struct daemon d;
 static struct nstree tree;
 static int nested;
 
-static int setup(void **state)
+static int add_nested(struct fixture *f)
 {
-	const char *args[] = {"--strategy=creds", "--helper-timeout=1500", NULL};
-
-	nstree_init(&tree);
 	nested = nstree_add(&tree, nstree_add(&tree, -1, true), false);
 	/* Far beyond the timeout: the daemon must kill the helper, not wait for it. */
 	setenv("NSPIDFS_TEST_HELPER_DELAY_MS", "60000", 1);
-	return daemon_start(&d, args) ? 0 : -1;
+	return 0;
 }
 
-static int teardown(void **state)
-{
-	int status = daemon_stop(&d);
-
-	nstree_destroy(&tree);
-	return status == 0 ? 0 : -1;
-}
+static struct fixture fx = {
+    .tree = &tree,
+    .before_start = add_nested,
+    .daemons = {{.d = &d, .args = {"--strategy=creds", "--helper-timeout=1500"}}},
+};
 
 static GArray *helpers_in(uint64_t ns_ino)
 {
@@ -373,5 +368,5 @@ int main(void)
 	};
 
 	harness_init();
-	return cmocka_run_group_tests_name("helpers", tests, setup, teardown);
+	return fixture_run("helpers", tests, &fx);
 }

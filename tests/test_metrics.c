@@ -65,7 +65,7 @@
 
 static struct daemon d;
 static struct nstree tree;
-static int ready[2]; /* each special init writes a byte once it is set up */
+static int ready[2] = {-1, -1}; /* each special init writes a byte once it is set up */
 
 /* Indexes into tree.m of the special inits. */
 static int zombie_init, caught_init, ignored_init, blocked_init, waiting_init, odd_init;
@@ -266,22 +266,11 @@ static void place_in_cgroups(void)
 	assert_true(write_text(shared_procs, sharer));
 }
 
-static int teardown(void **state);
-
-static int setup(void **state)
+/* What the standard tree lacks: the special inits, the cgroups and a process sharing one. */
+static int add_special_inits(struct fixture *f)
 {
-	const char *args[] = {"--snapshot-ms=0", NULL};
-
-	sigset_t term;
-
-	/* The members inherit our disposition: the default, whatever started this test. */
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	if (pipe(ready) < 0)
 		return -1;
-	nstree_build_standard(&tree);
 	zombie_init = add_init(make_zombies);
 	caught_init = add_init(catch_term);
 	ignored_init = add_init(ignore_term);
@@ -293,10 +282,7 @@ static int setup(void **state)
 	host_sharer = nstree_add(&tree, -1, false);
 	wait_until_in_sigtimedwait(tree.m[waiting_init].host);
 	place_in_cgroups();
-	if (daemon_start(&d, args))
-		return 0;
-	teardown(state);
-	return -1;
+	return 0;
 }
 
 static void stop_exporter(void)
@@ -309,24 +295,38 @@ static void stop_exporter(void)
 	}
 }
 
-static int teardown(void **state)
+static int end_exporter(struct fixture *f)
 {
-	int status;
-
 	stop_exporter();
-	status = daemon_stop(&d);
-	/* Every member, the zombies' init included, is gone before its cgroup can go. */
-	nstree_destroy(&tree);
-	if (cgroup_odd[0] && rmdir(cgroup_odd) < 0)
-		fprintf(stderr, "rmdir %s: %s\n", cgroup_odd, strerror(errno));
-	if (cgroup_plain[0] && rmdir(cgroup_plain) < 0)
-		fprintf(stderr, "rmdir %s: %s\n", cgroup_plain, strerror(errno));
-	if (cgroup_shared[0] && rmdir(cgroup_shared) < 0)
-		fprintf(stderr, "rmdir %s: %s\n", cgroup_shared, strerror(errno));
-	close(ready[0]);
-	close(ready[1]);
-	return status == 0 ? 0 : -1;
+	return 0;
 }
+
+/* Every member, the zombies' init included, is gone before its cgroup can go. */
+static int remove_cgroups(struct fixture *f)
+{
+	char *const cgroups[] = {cgroup_odd, cgroup_plain, cgroup_shared};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cgroups); i++) {
+		if (cgroups[i][0] && rmdir(cgroups[i]) < 0)
+			fprintf(stderr, "rmdir %s: %s\n", cgroups[i], strerror(errno));
+		cgroups[i][0] = '\0';
+	}
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		ready[i] = -1;
+	}
+	return 0;
+}
+
+static struct fixture fx = {
+    .tree = &tree,
+    .standard_tree = true,
+    .before_start = add_special_inits,
+    .daemons = {{.d = &d, .args = {"--snapshot-ms=0"}}},
+    .before_stop = end_exporter,
+    .after_stop = remove_cgroups,
+};
 
 static char *metrics_path(const struct daemon *dm)
 {
@@ -1081,6 +1081,13 @@ int main(void)
 	    cmocka_unit_test(test_node_exporter),
 	};
 
+	sigset_t term;
+
 	harness_init();
-	return cmocka_run_group_tests_name("metrics", tests, setup, teardown);
+	/* The members inherit our disposition: the default, whatever started this test. */
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	return fixture_run("metrics", tests, &fx);
 }

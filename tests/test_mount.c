@@ -28,24 +28,14 @@
 
 #include "harness.h"
 
-static const char *strategy = "auto";
 static struct daemon d;
 static struct nstree tree;
 
-static int setup(void **state)
-{
-	nstree_build_standard(&tree);
-	return daemon_start_strategy(&d, strategy, NULL) ? 0 : -1;
-}
-
-/* daemon_stop() prints the daemon's log if it failed. */
-static int teardown(void **state)
-{
-	int status = daemon_stop(&d);
-
-	nstree_destroy(&tree);
-	return status == 0 ? 0 : -1;
-}
+static struct fixture fx = {
+    .tree = &tree,
+    .standard_tree = true,
+    .daemons = {{.d = &d, .strategy = "auto"}},
+};
 
 static void expect_file(pid_t pid, const char *name, const char *want)
 {
@@ -561,8 +551,8 @@ int main(int argc, char **argv)
 	g_autofree char *name = NULL;
 
 	if (argc > 1)
-		strategy = argv[1];
-	name = g_strdup_printf("mount-%s", strategy);
+		fx.daemons[0].strategy = argv[1];
+	name = g_strdup_printf("mount-%s", fx.daemons[0].strategy);
 	harness_init();
-	return cmocka_run_group_tests_name(name, tests, setup, teardown);
+	return fixture_run(name, tests, &fx);
 }

@@ -29,21 +29,12 @@ static const char *strategy = "auto";
 static struct daemon d;
 static struct nstree tree;
 
-static int setup(void **state)
-{
-	nstree_build_standard(&tree);
-	/* Every read sees a fresh /proc pass; test_snapshot_validity covers the reuse. */
-	return daemon_start_strategy(&d, strategy, "--snapshot-ms=0") ? 0 : -1;
-}
-
-/* daemon_stop() prints the daemon's log if it failed. */
-static int teardown(void **state)
-{
-	int status = daemon_stop(&d);
-
-	nstree_destroy(&tree);
-	return status == 0 ? 0 : -1;
-}
+static struct fixture fx = {
+    .tree = &tree,
+    .standard_tree = true,
+    /* Every read sees a fresh /proc pass; test_snapshot_validity covers the reuse. */
+    .daemons = {{.d = &d, .strategy = "auto", .args = {"--snapshot-ms=0"}}},
+};
 
 /* A namespace of the test tree, from the kernel's point of view. */
 struct tns {
@@ -625,7 +616,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		strategy = argv[1];
+	fx.daemons[0].strategy = strategy;
 	name = g_strdup_printf("nsview-%s", strategy);
 	harness_init();
-	return cmocka_run_group_tests_name(name, tests, setup, teardown);
+	return fixture_run(name, tests, &fx);
 }

@@ -41,10 +41,11 @@
 
 static struct daemon d;
 static struct nstree tree;
-static int nested;    /* a member of a nested namespace: reading its init needs a helper */
-static char *cgroup;  /* the daemon's pids cgroup, or NULL */
-static pid_t spawner; /* the daemon's child that clones its helpers */
-static unsigned base; /* the task count of both when the limit was set */
+static int nested;     /* a member of a nested namespace: reading its init needs a helper */
+static char *pids_dir; /* where the pids controller is mounted, or NULL */
+static char *cgroup;   /* the daemon's pids cgroup, or NULL */
+static pid_t spawner;  /* the daemon's child that clones its helpers */
+static unsigned base;  /* the task count of both when the limit was set */
 
 /* ------------------------------------------------------------------ cgroups */
 
@@ -151,22 +152,18 @@ static unsigned threads_of(pid_t pid)
 
 /* ------------------------------------------------------------------ set-up */
 
-static int setup(void **state)
+static int add_nested(struct fixture *f)
 {
-	const char *args[] = {"--strategy=creds", "--max-threads=2", "--pid-cache=0", NULL};
-	g_autofree char *hierarchy = pids_hierarchy();
+	nested = nstree_add(&tree, nstree_add(&tree, -1, true), false);
+	return 0;
+}
+
+/* The daemon and its spawner, once it has one, into a pids cgroup of their own. */
+static int move_into_cgroup(struct fixture *f)
+{
 	g_autofree char *pid = NULL, *spawner_pid = NULL;
 	char buf[64];
 
-	if (!hierarchy) {
-		fprintf(stderr, "no pids cgroup controller to use: nothing tested\n");
-		return 0;
-	}
-	remove_stale(hierarchy);
-	nstree_init(&tree);
-	nested = nstree_add(&tree, nstree_add(&tree, -1, true), false);
-	if (!daemon_start(&d, args))
-		return -1;
 	/* A helper forked and answered, and FUSE's INIT was served. */
 	if (read_file_at(d.mnt, tree.m[nested].host, "init", buf, sizeof(buf)) <= 0)
 		return -1;
@@ -176,7 +173,7 @@ static int setup(void **state)
 		fprintf(stderr, "the daemon has no helper spawner after a helper's read\n");
 		return -1;
 	}
-	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", hierarchy, getpid());
+	cgroup = g_strdup_printf("%s/" CGROUP_PREFIX "%d", pids_dir, getpid());
 	pid = g_strdup_printf("%d", d.server);
 	spawner_pid = g_strdup_printf("%d", spawner);
 	if (g_mkdir(cgroup, 0755) < 0 || cg_write(cgroup, "cgroup.procs", pid) < 0 ||
@@ -187,25 +184,34 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static int lift_limit(struct fixture *f)
 {
-	int status = 0;
-
 	if (cgroup)
 		cg_write(cgroup, "pids.max", "max");
-	if (d.pid > 0)
-		status = daemon_stop(&d);
-	/* Empty now: the daemon has exited and been reaped, and it reaps its helpers and its
-	 * spawner. */
+	return 0;
+}
+
+/* Empty now: the daemon has exited and been reaped, and it reaps its helpers and its spawner. */
+static int remove_cgroup(struct fixture *f)
+{
+	int r = 0;
+
 	if (cgroup && g_rmdir(cgroup) < 0) {
 		fprintf(stderr, "cannot remove %s: %s\n", cgroup, g_strerror(errno));
-		status = -1;
+		r = -1;
 	}
 	g_clear_pointer(&cgroup, g_free);
-	if (tree.release[1] > 0)
-		nstree_destroy(&tree);
-	return status == 0 ? 0 : -1;
+	return r;
 }
+
+static struct fixture fx = {
+    .tree = &tree,
+    .before_start = add_nested,
+    .daemons = {{.d = &d, .args = {"--strategy=creds", "--max-threads=2", "--pid-cache=0"}}},
+    .after_start = move_into_cgroup,
+    .before_stop = lift_limit,
+    .after_stop = remove_cgroup,
+};
 
 /* ------------------------------------------------------------------ tests */
 
@@ -311,6 +317,15 @@ int main(void)
 	    cmocka_unit_test(test_recovers),
 	};
 
+	/* Without a pids hierarchy every test skips: there is nothing to set up. */
+	static struct fixture nothing;
+
 	harness_init();
-	return cmocka_run_group_tests_name("out-of-pids", tests, setup, teardown);
+	pids_dir = pids_hierarchy();
+	if (!pids_dir) {
+		fprintf(stderr, "no pids cgroup controller to use: nothing tested\n");
+		return fixture_run("out-of-pids", tests, &nothing);
+	}
+	remove_stale(pids_dir);
+	return fixture_run("out-of-pids", tests, &fx);
 }

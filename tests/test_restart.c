@@ -75,20 +75,27 @@ struct shared {
 
 static struct shared *sh;
 
-static int setup(void **state)
+static int make_shared(struct fixture *f)
 {
-	nstree_init(&tree);
 	nested = nstree_add(&tree, nstree_add(&tree, nstree_add(&tree, -1, true), true), false);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	return sh == MAP_FAILED ? -1 : 0;
 }
 
-static int teardown(void **state)
+static int unmap_shared(struct fixture *f)
 {
-	nstree_destroy(&tree);
-	munmap(sh, sizeof(*sh));
+	if (sh && sh != MAP_FAILED)
+		munmap(sh, sizeof(*sh));
+	sh = NULL;
 	return 0;
 }
+
+/* Each test starts and stops its own daemons. */
+static struct fixture fx = {
+    .tree = &tree,
+    .before_start = make_shared,
+    .after_stop = unmap_shared,
+};
 
 /* ------------------------------------------------------------------ readers */
 
@@ -985,5 +992,5 @@ int main(int argc, char **argv)
 	harness_init();
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return fixture_run("restart", tests, &fx);
 }

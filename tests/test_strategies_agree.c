@@ -23,26 +23,17 @@ static const char *const strategies[] = {"ioctl", "status", "creds"};
 static struct daemon daemons[N_STRATEGIES];
 static struct nstree tree;
 
-static int setup(void **state)
-{
-	nstree_build_standard(&tree);
-	for (size_t i = 0; i < N_STRATEGIES; i++) {
-		/* creds's own answers: it must not hand a read to ioctl or status. */
-		if (!daemon_start_strategy(&daemons[i], strategies[i], NULL))
-			return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	int bad = 0;
-
-	for (size_t i = 0; i < N_STRATEGIES; i++)
-		bad |= daemon_stop(&daemons[i]) != 0;
-	nstree_destroy(&tree);
-	return bad ? -1 : 0;
-}
+/* creds's own answers too: it must not hand a read to ioctl or status. */
+static struct fixture fx = {
+    .tree = &tree,
+    .standard_tree = true,
+    .daemons =
+	{
+	    {.d = &daemons[0], .strategy = "ioctl"},
+	    {.d = &daemons[1], .strategy = "status"},
+	    {.d = &daemons[2], .strategy = "creds"},
+	},
+};
 
 /* A file's content, or a symlink's target, below one daemon's mount; -errno on failure. */
 static int get(size_t i, const char *rel, char *buf, size_t size)
@@ -124,5 +115,5 @@ int main(void)
 	};
 
 	harness_init();
-	return cmocka_run_group_tests_name("strategies-agree", tests, setup, teardown);
+	return fixture_run("strategies-agree", tests, &fx);
 }

@@ -32,24 +32,20 @@ static struct daemon d, d_all;
 static struct nstree tree;
 static int sibling; /* index of the init of a level-1 namespace beside tree.m[0]'s */
 
-static int setup(void **state)
+/* A level-1 namespace beside the standard tree's, with a member besides its init. */
+static int add_sibling(struct fixture *f)
 {
-	const char *all[] = {"--visibility=all", NULL};
-
-	nstree_build_standard(&tree);
 	sibling = nstree_add(&tree, -1, true);
 	nstree_add(&tree, sibling, false);
-	return daemon_start(&d, NULL) && daemon_start(&d_all, all) ? 0 : -1;
+	return 0;
 }
 
-static int teardown(void **state)
-{
-	int bad = daemon_stop(&d) != 0;
-
-	bad |= daemon_stop(&d_all) != 0;
-	nstree_destroy(&tree);
-	return bad ? -1 : 0;
-}
+static struct fixture fx = {
+    .tree = &tree,
+    .standard_tree = true,
+    .before_start = add_sibling,
+    .daemons = {{.d = &d}, {.d = &d_all, .args = {"--visibility=all"}}},
+};
 
 /* What a reader is asked to check: which mount, and what it may and may not see. */
 struct expect {
@@ -981,5 +977,5 @@ int main(void)
 	};
 
 	harness_init();
-	return cmocka_run_group_tests_name("visibility", tests, setup, teardown);
+	return fixture_run("visibility", tests, &fx);
 }
