@@ -232,6 +232,17 @@ GArray *process_children(pid_t pid)
 	return kids;
 }
 
+unsigned process_fd_count(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	unsigned n = 0;
+
+	while (dir && g_dir_read_name(dir))
+		n++;
+	return n;
+}
+
 pid_t daemon_spawner(const struct daemon *d)
 {
 	g_autoptr(GArray) kids = process_children(d->server);

@@ -59,6 +59,8 @@ bool harness_is_spawner(pid_t pid);
 pid_t daemon_spawner(const struct daemon *d);
 /* The children of every thread of process pid. */
 GArray *process_children(pid_t pid);
+/* The descriptors process pid holds: 0 once it is gone. */
+unsigned process_fd_count(pid_t pid);
 /*
  * A server's helpers: its children but the spawner, members of namespace ns_ino (any, for 0).
  * A helper joins the target's namespace only after it closed its descriptors and called

@@ -15,7 +15,6 @@
  * that process (it was alive before and after the lookup), and every file read through the
  * directory descriptor must hold exactly what the kernel said, or ENOENT once it has exited.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -321,19 +320,6 @@ static long rss_kib(pid_t pid)
 	return strtol(p + 6, NULL, 10);
 }
 
-static unsigned fd_count(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
-	DIR *dir = opendir(path);
-	unsigned n = 0;
-
-	while (dir && readdir(dir))
-		n++;
-	if (dir)
-		closedir(dir);
-	return n >= 2 ? n - 2 : 0;
-}
-
 static unsigned zombies_of(pid_t parent)
 {
 	g_autofree char *path = g_strdup_printf("/proc/%d/task/%d/children", parent, parent);
@@ -379,7 +365,7 @@ int main(int argc, char **argv)
 	if (!daemon_start_strategy(&d, strategy, NULL))
 		return 1;
 	rss0 = rss_kib(d.server);
-	fds0 = fd_count(d.server);
+	fds0 = process_fd_count(d.server);
 	pthread_create(&churn, NULL, churn_main, NULL);
 	for (int i = 0; i < READERS; i++)
 		pthread_create(&readers[i], NULL, reader_main, NULL);
@@ -390,7 +376,7 @@ int main(int argc, char **argv)
 		pthread_join(readers[i], NULL);
 	rss1 = rss_kib(d.server);
 	cached = cache_entries(&d); /* reading the metrics drops entries of the dead first */
-	fds1 = fd_count(d.server);
+	fds1 = process_fd_count(d.server);
 	/* The errors the daemon explained: its log goes when it stops. */
 	if (g_atomic_int_get(&err_other) || g_atomic_int_get(&wrong)) {
 		g_autofree char *log = NULL;

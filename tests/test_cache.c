@@ -122,17 +122,6 @@ static long metric(const struct daemon *dm, const char *sample)
 
 #define PROCESS_ENTRIES "nspidfs_cache_entries{cache=\"process\"}"
 
-static unsigned fd_count(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	unsigned n = 0;
-
-	while (dir && g_dir_read_name(dir))
-		n++;
-	return n;
-}
-
 static void check_reuse(const char *mnt)
 {
 	struct proc old = spawn(true), reuse = {0};
@@ -524,7 +513,7 @@ static void test_exited_process_leaves_the_cache(void **state)
 {
 	struct proc p[5];
 	long before = metric(&d, PROCESS_ENTRIES);
-	unsigned fds = fd_count(d.server);
+	unsigned fds = process_fd_count(d.server);
 
 	for (int i = 0; i < 5; i++) {
 		p[i] = spawn(true);
@@ -535,7 +524,7 @@ static void test_exited_process_leaves_the_cache(void **state)
 		finish(&p[i]);
 	/* At most: a reader elsewhere may only have made entries go. */
 	assert_true(metric(&d, PROCESS_ENTRIES) <= before);
-	assert_true(fd_count(d.server) <= fds);
+	assert_true(process_fd_count(d.server) <= fds);
 }
 
 /* pid's start time in clock ticks since boot: field 22 of /proc/PID/stat. */
@@ -635,7 +624,7 @@ static bool wait_for_fd_count(pid_t pid, unsigned want)
 {
 	gint64 give_up = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 
-	while (fd_count(pid) > want) {
+	while (process_fd_count(pid) > want) {
 		if (g_get_monotonic_time() > give_up)
 			return false;
 		sched_yield();
@@ -678,7 +667,7 @@ static void expect_ancestors(const char *mnt, const struct member *m)
 static void test_namespace_cache(void **state)
 {
 	long entries = metric(&d, NS_ENTRIES), hits;
-	unsigned fds = fd_count(d.server);
+	unsigned fds = process_fd_count(d.server);
 	struct nstree t;
 	int l1, l2, a, b;
 

@@ -209,17 +209,6 @@ static void test_helper_killed(void **state)
 	assert_int_equal(daemon_stop(&x), 0);
 }
 
-static unsigned open_fds(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	unsigned n = 0;
-
-	while (dir && g_dir_read_name(dir))
-		n++;
-	return n;
-}
-
 /* Out of descriptors: reads fail with an errno, and succeed again once there are some. */
 static void test_out_of_fds(void **state)
 {
@@ -232,7 +221,7 @@ static void test_out_of_fds(void **state)
 	assert_true(daemon_start(&x, args));
 	/* No new descriptor at all: stdio is open, so any new one would be 3 or more. */
 	low.rlim_cur = 3;
-	assert_true(open_fds(x.server) > 3);
+	assert_true(process_fd_count(x.server) > 3);
 	assert_int_equal(prlimit(x.server, RLIMIT_NOFILE, &low, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		int r = read_file_at(x.mnt, tree.m[nested].host, "ancestors", buf, sizeof(buf));

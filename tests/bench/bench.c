@@ -672,19 +672,6 @@ static long status_field(pid_t pid, const char *key)
 	return strtol(p + strlen(key), NULL, 10);
 }
 
-static unsigned count_fds(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
-	unsigned n = 0;
-	DIR *d = opendir(path);
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n >= 2 ? n - 2 : 0;
-}
-
 /* The build time the metrics file reports about itself, in microseconds. */
 static double metrics_build_us(const char *path)
 {
@@ -765,7 +752,7 @@ static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
 	printf("  %-52s %10ld KiB\n", "RSS, --snapshot-ms=0 daemon",
 	       status_field(fresh.pid, "VmRSS:"));
 	printf("  %-52s %10ld\n", "threads", status_field(daemons[0].pid, "Threads:"));
-	printf("  %-52s %10u\n", "open descriptors", count_fds(daemons[0].pid));
+	printf("  %-52s %10u\n", "open descriptors", process_fd_count(daemons[0].pid));
 	daemon_stop(&fresh);
 	scale_down(&sc);
 }
