@@ -157,3 +157,12 @@ bool json_is_valid(const char *text)
 	skip_ws(&p);
 	return *p == '\0';
 }
+
+unsigned text_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
