@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "cases.h"
 #include "format_metrics.h"
 #include "metrics.h"
 
@@ -377,6 +378,17 @@ static void test_help_and_type_for_every_family(void **state)
 	metrics_facts_clear(&f);
 }
 
+/* Each of has (up to a NULL) is in text, and none of lacks. */
+static void expect_text(const char *text, const char *const *has, const char *const *lacks)
+{
+	for (; *has; has++)
+		if (!strstr(text, *has))
+			fail_msg("no \"%s\" in:\n%s", *has, text);
+	for (; *lacks; lacks++)
+		if (strstr(text, *lacks))
+			fail_msg("\"%s\" in:\n%s", *lacks, text);
+}
+
 /*
  * From a namespace below the daemon's: only it and below, levels still from the daemon's.
  * Whatever it is given, the formatter leaves out for such a reader every figure computed over
@@ -385,6 +397,26 @@ static void test_help_and_type_for_every_family(void **state)
  */
 static void test_top_below_root(void **state)
 {
+	static const char *const has[] = {
+	    "\nnspidfs_namespaces 2\n",
+	    "\nnspidfs_processes 5\n",
+	    "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
+	    "cgroup=\"/docker/abc\"} 1\n",
+	    "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"2\",",
+	    "\nnspidfs_namespace_pids_max{" L_A "} 100\n",
+	    NULL,
+	};
+	static const char *const lacks[] = {
+	    "ns=\"4026531836\"",
+	    "nspidfs_namespace_pids_current",
+	    "nspidfs_lookups_total",
+	    "nspidfs_helper_",
+	    "nspidfs_cache_",
+	    "nspidfs_open_file",
+	    "nspidfs_build_info",
+	    "nspidfs_metrics_build_seconds",
+	    NULL,
+	};
 	g_autoptr(ns_model) m = model();
 	struct metrics_facts f;
 	g_autofree char *text = NULL;
@@ -395,26 +427,22 @@ static void test_top_below_root(void **state)
 	text = format(m, NS_A, &f);
 	metrics_facts_clear(&f);
 	check_families(text);
-	assert_non_null(strstr(text, "\nnspidfs_namespaces 2\n"));
-	assert_non_null(strstr(text, "\nnspidfs_processes 5\n"));
-	assert_null(strstr(text, "ns=\"4026531836\""));
-	assert_non_null(strstr(
-	    text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
-		  "cgroup=\"/docker/abc\"} 1\n"));
-	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"2\","));
-	assert_non_null(strstr(text, "\nnspidfs_namespace_pids_max{" L_A "} 100\n"));
-	assert_null(strstr(text, "nspidfs_namespace_pids_current"));
-	assert_null(strstr(text, "nspidfs_lookups_total"));
-	assert_null(strstr(text, "nspidfs_helper_"));
-	assert_null(strstr(text, "nspidfs_cache_"));
-	assert_null(strstr(text, "nspidfs_open_file"));
-	assert_null(strstr(text, "nspidfs_build_info"));
-	assert_null(strstr(text, "nspidfs_metrics_build_seconds"));
+	expect_text(text, has, lacks);
 }
-
 /* No facts (the init exited during collection): counts still, no state set, no pids. */
 static void test_without_facts(void **state)
 {
+	static const char *const has[] = {
+	    "\nnspidfs_namespace_zombies{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
+	    "cgroup=\"\"} 2\n",
+	    NULL,
+	};
+	static const char *const lacks[] = {
+	    "nspidfs_namespace_init_sigterm",
+	    "nspidfs_namespace_pids_",
+	    "nspidfs_namespace_init_start_time_seconds",
+	    NULL,
+	};
 	g_autoptr(ns_model) m = model();
 	struct metrics_facts f;
 	g_autofree char *text = NULL;
@@ -426,57 +454,55 @@ static void test_without_facts(void **state)
 	text = format(m, ROOT, &f);
 	metrics_facts_clear(&f);
 	check_families(text);
-	assert_non_null(strstr(
-	    text, "\nnspidfs_namespace_zombies{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
-		  "cgroup=\"\"} 2\n"));
-	assert_null(strstr(text, "nspidfs_namespace_init_sigterm"));
-	assert_null(strstr(text, "nspidfs_namespace_pids_"));
-	assert_null(strstr(text, "nspidfs_namespace_init_start_time_seconds"));
+	expect_text(text, has, lacks);
 }
-
-static void expect_label(const char *in, const char *want)
-{
-	g_autoptr(GString) s = g_string_new(NULL);
-
-	metrics_append_label_value(s, in);
-	assert_string_equal(s->str, want);
-}
-
 /*
- * The value is the name as tree shows it, so a terminal gets no control from it; written in
+ * A label value: the name as tree shows it, so a terminal gets no control from it; written in
  * the file with its backslashes doubled, as the format's parsers accept no \x escape.
  */
-static void test_label_escaping(void **state)
-{
-	(void)state;
-	expect_label("", "");
-	expect_label("plain /docker/abc-123", "plain /docker/abc-123");
-	/* The value reads a\\b: a backslash in a name cannot pass for an escape. */
-	expect_label("a\\b", "a\\\\\\\\b");
-	expect_label("a\"b", "a\\\"b");
-	/* The value reads a\nb, two characters where the newline was. */
-	expect_label("a\nb", "a\\\\nb");
-	expect_label("\\\"\n", "\\\\\\\\\\\"\\\\n");
-	/* Every other control is visible text too: C0, DEL. */
-	expect_label("tab\there\x01\x7f", "tab\\\\there\\\\x01\\\\x7f");
-	/* ESC ] 0 ; x BEL ESC [ 2 J: retitle the terminal, clear the screen. Reads \x1b]0;x... */
-	expect_label("\x1b]0;x\a\x1b[2J", "\\\\x1b]0;x\\\\x07\\\\x1b[2J");
-	/* A name that spells the escape is not the escape: it reads \\x1b. */
-	expect_label("\\x1b", "\\\\\\\\x1b");
-	/* C1 controls are valid UTF-8 but obeyed as controls: U+009B is CSI, U+0085 NEL. */
-	expect_label("\302\2332J", "\\\\xc2\\\\x9b2J"); /* octal, as hex would take the 2 */
-	expect_label("\xc2\x85", "\\\\xc2\\\\x85");
-	/* Valid, printable UTF-8 is kept, U+00A0 just past C1 included. */
-	expect_label("caf\xc3\xa9", "caf\xc3\xa9");
-	expect_label("\xc2\xa0", "\xc2\xa0");
-	/* Each byte of invalid UTF-8 as \xNN, as tree: valid UTF-8 out, nothing lost. */
-	expect_label("\xff", "\\\\xff");
-	expect_label("a\xc3(b", "a\\\\xc3(b");
-	expect_label("\xe2\x82", "\\\\xe2\\\\x82");
-	expect_label("\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80"); /* a surrogate */
-	expect_label(ODD_COMM, ODD_COMM_ESCAPED);
-}
+struct label_case {
+	const char *name;
+	const char *in, *want;
+};
 
+static const struct label_case labels[] = {
+    {"label: empty", "", ""},
+    {"label: plain", "plain /docker/abc-123", "plain /docker/abc-123"},
+    /* The value reads a\\b: a backslash in a name cannot pass for an escape. */
+    {"label: a backslash", "a\\b", "a\\\\\\\\b"},
+    {"label: a double quote", "a\"b", "a\\\"b"},
+    /* The value reads a\nb, two characters where the newline was. */
+    {"label: a newline", "a\nb", "a\\\\nb"},
+    {"label: a backslash, a quote, a newline", "\\\"\n", "\\\\\\\\\\\"\\\\n"},
+    /* Every other control is visible text too: C0, DEL. */
+    {"label: C0 controls and DEL", "tab\there\x01\x7f", "tab\\\\there\\\\x01\\\\x7f"},
+    /* ESC ] 0 ; x BEL ESC [ 2 J: retitle the terminal, clear the screen. Reads \x1b]0;x... */
+    {"label: retitle and clear a terminal", "\x1b]0;x\a\x1b[2J", "\\\\x1b]0;x\\\\x07\\\\x1b[2J"},
+    /* A name that spells the escape is not the escape: it reads \\x1b. */
+    {"label: a name spelling an escape", "\\x1b", "\\\\\\\\x1b"},
+    /* C1 controls are valid UTF-8 but obeyed as controls: U+009B is CSI, U+0085 NEL. */
+    {"label: CSI as U+009B", "\302\2332J", "\\\\xc2\\\\x9b2J"}, /* octal: hex takes the 2 */
+    {"label: NEL as U+0085", "\xc2\x85", "\\\\xc2\\\\x85"},
+    /* Valid, printable UTF-8 is kept, U+00A0 just past C1 included. */
+    {"label: two-byte UTF-8", "caf\xc3\xa9", "caf\xc3\xa9"},
+    {"label: U+00A0, just past C1", "\xc2\xa0", "\xc2\xa0"},
+    /* Each byte of invalid UTF-8 as \xNN, as tree: valid UTF-8 out, nothing lost. */
+    {"label: a byte never in UTF-8", "\xff", "\\\\xff"},
+    {"label: a sequence cut before ASCII", "a\xc3(b", "a\\\\xc3(b"},
+    {"label: a sequence cut at the end", "\xe2\x82", "\\\\xe2\\\\x82"},
+    {"label: a UTF-16 surrogate", "\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80"},
+    {"label: the odd name of the model", ODD_COMM, ODD_COMM_ESCAPED},
+};
+
+static void test_label(void **state)
+{
+	const struct label_case *c = *state;
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	metrics_append_label_value(s, c->in);
+	if (strcmp(s->str, c->want) != 0)
+		fail_msg("%s: got %s, want %s", c->name, s->str, c->want);
+}
 /*
  * The attack in every label a container controls: its init's name (ESC ] 0 ; x BEL ESC [ 2 J,
  * set with prctl(PR_SET_NAME)) and its cgroup's (with U+009B, CSI). Every series shows both
@@ -509,13 +535,6 @@ static void test_attack_in_labels(void **state)
 	assert_null(strchr(text, 0x7f));
 	assert_null(strstr(text, "\xc2\x9b"));
 }
-
-struct cgroup_case {
-	const char *text;
-	enum cgroup_kind kind;
-	const char *path;
-	const char *dir;
-};
 
 /*
  * One container (A, just below the top) that made 70 namespaces in all: 64 are shown, its own
@@ -558,161 +577,228 @@ static void test_namespaces_capped_per_container(void **state)
 	ns_model_unref(m);
 }
 
+struct cgroup_case {
+	const char *name;
+	const char *text;
+	enum cgroup_kind kind;
+	const char *path;
+	const char *dir;
+};
+
+static const struct cgroup_case cgroups[] = {
+    /* This machine's hybrid layout: the pids line wins over 0:: and name=systemd. */
+    {"cgroup: hybrid, the pids line wins",
+     "9:name=systemd:/\n8:pids:/libpod_parent/libpod-1a2b\n7:blkio:/\n"
+     "4:memory:/process_api/dd43\n1:cpu:/\n0::/\n",
+     CGROUP_V1_PIDS, "/libpod_parent/libpod-1a2b", "pids"},
+    /* Co-mounted controllers: the hierarchy's directory is named by the list. */
+    {"cgroup: co-mounted controllers", "3:cpu,pids:/x\n2:name=systemd:/y\n", CGROUP_V1_PIDS, "/x",
+     "cpu,pids"},
+    /* Pure v2. */
+    {"cgroup: pure v2", "0::/system.slice/docker-abc.scope\n", CGROUP_V2,
+     "/system.slice/docker-abc.scope", NULL},
+    {"cgroup: v2 at the root", "0::/\n", CGROUP_V2, "/", NULL},
+    /* v1 without pids: name=systemd, no pids files. */
+    {"cgroup: v1 without pids, name=systemd",
+     "5:memory:/m\n1:name=systemd:/user.slice/s\n0::/user.slice/u\n", CGROUP_OTHER, "/user.slice/s",
+     NULL},
+    /* v1 with neither: the unified path, still no pids files. */
+    {"cgroup: v1 with neither, the unified path", "5:memory:/m\n0::/u\n", CGROUP_OTHER, "/u", NULL},
+    /* A path may hold colons; no trailing newline. */
+    {"cgroup: colons in the path, no newline", "8:pids:/a:b:c", CGROUP_V1_PIDS, "/a:b:c", "pids"},
+    /* "pidsx" is not pids; a name=pids hierarchy is not either. */
+    {"cgroup: pidsx and name=pids are not pids", "8:pidsx:/p\n7:name=pids:/q\n6:name=systemd:/s\n",
+     CGROUP_OTHER, "/s", NULL},
+    {"cgroup: empty", "", CGROUP_NONE, NULL, NULL},
+    {"cgroup: garbage", "garbage\n", CGROUP_NONE, NULL, NULL},
+    {"cgroup: v1 without pids or name=systemd or unified", "5:memory:/m\n", CGROUP_NONE, NULL,
+     NULL},
+};
+
 static void test_parse_cgroup(void **state)
 {
-	static const struct cgroup_case cases[] = {
-	    /* This machine's hybrid layout: the pids line wins over 0:: and name=systemd. */
-	    {"9:name=systemd:/\n8:pids:/libpod_parent/libpod-1a2b\n7:blkio:/\n"
-	     "4:memory:/process_api/dd43\n1:cpu:/\n0::/\n",
-	     CGROUP_V1_PIDS, "/libpod_parent/libpod-1a2b", "pids"},
-	    /* Co-mounted controllers: the hierarchy's directory is named by the list. */
-	    {"3:cpu,pids:/x\n2:name=systemd:/y\n", CGROUP_V1_PIDS, "/x", "cpu,pids"},
-	    /* Pure v2. */
-	    {"0::/system.slice/docker-abc.scope\n", CGROUP_V2, "/system.slice/docker-abc.scope",
-	     NULL},
-	    {"0::/\n", CGROUP_V2, "/", NULL},
-	    /* v1 without pids: name=systemd, no pids files. */
-	    {"5:memory:/m\n1:name=systemd:/user.slice/s\n0::/user.slice/u\n", CGROUP_OTHER,
-	     "/user.slice/s", NULL},
-	    /* v1 with neither: the unified path, still no pids files. */
-	    {"5:memory:/m\n0::/u\n", CGROUP_OTHER, "/u", NULL},
-	    /* A path may hold colons; no trailing newline. */
-	    {"8:pids:/a:b:c", CGROUP_V1_PIDS, "/a:b:c", "pids"},
-	    /* "pidsx" is not pids; a name=pids hierarchy is not either. */
-	    {"8:pidsx:/p\n7:name=pids:/q\n6:name=systemd:/s\n", CGROUP_OTHER, "/s", NULL},
-	    {"", CGROUP_NONE, NULL, NULL},
-	    {"garbage\n", CGROUP_NONE, NULL, NULL},
-	    {"5:memory:/m\n", CGROUP_NONE, NULL, NULL},
-	};
+	const struct cgroup_case *c = *state;
+	g_autofree char *path = NULL, *dir = NULL;
+	enum cgroup_kind kind = metrics_parse_cgroup(c->text, &path, &dir);
 
-	(void)state;
-	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *path = NULL, *dir = NULL;
-		enum cgroup_kind kind = metrics_parse_cgroup(cases[i].text, &path, &dir);
-
-		if (kind != cases[i].kind)
-			fail_msg("case %zu: kind %d, want %d", i, kind, cases[i].kind);
-		if (g_strcmp0(path, cases[i].path) != 0 || g_strcmp0(dir, cases[i].dir) != 0)
-			fail_msg("case %zu: path %s dir %s, want %s and %s", i, path, dir,
-				 cases[i].path, cases[i].dir);
-	}
+	if (kind != c->kind)
+		fail_msg("%s: kind %d, want %d", c->name, kind, c->kind);
+	if (g_strcmp0(path, c->path) != 0 || g_strcmp0(dir, c->dir) != 0)
+		fail_msg("%s: path %s dir %s, want %s and %s", c->name, path, dir, c->path, c->dir);
 }
-
 static const char status_text[] = "Name:\ttini\nState:\tS (sleeping)\nSigQ:\t0/96365\n"
 				  "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
 				  "SigBlk:\t0000000000004002\nSigIgn:\t0000000000000006\n"
 				  "SigCgt:\tfffffffe7ffbfeff\nCapInh:\t0000000000000000\n";
 
+struct sigmask_case {
+	const char *name;
+	const char *text, *field;
+	int ret;
+	uint64_t mask;
+};
+
+static const struct sigmask_case sigmasks[] = {
+    {"sigmask: SigBlk", status_text, "SigBlk", 0, 0x4002},
+    {"sigmask: SigIgn", status_text, "SigIgn", 0, 0x6},
+    {"sigmask: SigCgt", status_text, "SigCgt", 0, UINT64_C(0xfffffffe7ffbfeff)},
+    /* ShdPnd is not SigPnd; a field must start a line. */
+    {"sigmask: ShdPnd is not SigPnd", "ShdPnd:\t1\n", "SigPnd", -ENOENT, 0},
+    {"sigmask: a field ending another's name", "XSigCgt:\t1\n", "SigCgt", -ENOENT, 0},
+    {"sigmask: a field starting with another's name", "SigCgtX:\t1\n", "SigCgt", -ENOENT, 0},
+    {"sigmask: empty", "", "SigCgt", -ENOENT, 0},
+    {"sigmask: no value", "SigCgt:\t\n", "SigCgt", -EINVAL, 0},
+    {"sigmask: not hex", "SigCgt:\t12zz\n", "SigCgt", -EINVAL, 0},
+    {"sigmask: 65 bits", "SigCgt:\t1ffffffffffffffff\n", "SigCgt", -EINVAL, 0},
+    /* Found by fuzz_metrics: the kernel writes bare hex digits, never a 0x prefix. */
+    {"sigmask: a 0x prefix", "SigCgt:\t0x4000\n", "SigCgt", -EINVAL, 0},
+    {"sigmask: no newline", "SigCgt:\t4000", "SigCgt", 0, 0x4000},
+};
+
 static void test_parse_sigmask(void **state)
 {
+	const struct sigmask_case *c = *state;
 	uint64_t mask = 0;
+	int r = metrics_parse_sigmask(c->text, c->field, &mask);
 
-	(void)state;
-	assert_int_equal(metrics_parse_sigmask(status_text, "SigBlk", &mask), 0);
-	assert_true(mask == 0x4002);
-	assert_int_equal(metrics_parse_sigmask(status_text, "SigIgn", &mask), 0);
-	assert_true(mask == 0x6);
-	assert_int_equal(metrics_parse_sigmask(status_text, "SigCgt", &mask), 0);
-	assert_true(mask == UINT64_C(0xfffffffe7ffbfeff));
-	/* ShdPnd is not SigPnd; a field must start a line. */
-	assert_int_equal(metrics_parse_sigmask("ShdPnd:\t1\n", "SigPnd", &mask), -ENOENT);
-	assert_int_equal(metrics_parse_sigmask("XSigCgt:\t1\n", "SigCgt", &mask), -ENOENT);
-	assert_int_equal(metrics_parse_sigmask("SigCgtX:\t1\n", "SigCgt", &mask), -ENOENT);
-	assert_int_equal(metrics_parse_sigmask("", "SigCgt", &mask), -ENOENT);
-	assert_int_equal(metrics_parse_sigmask("SigCgt:\t\n", "SigCgt", &mask), -EINVAL);
-	assert_int_equal(metrics_parse_sigmask("SigCgt:\t12zz\n", "SigCgt", &mask), -EINVAL);
-	assert_int_equal(metrics_parse_sigmask("SigCgt:\t1ffffffffffffffff\n", "SigCgt", &mask),
-			 -EINVAL);
-	/* Found by fuzz_metrics: the kernel writes bare hex digits, never a 0x prefix. */
-	assert_int_equal(metrics_parse_sigmask("SigCgt:\t0x4000\n", "SigCgt", &mask), -EINVAL);
-	assert_int_equal(metrics_parse_sigmask("SigCgt:\t4000", "SigCgt", &mask), 0);
-	assert_true(mask == 0x4000);
+	if (r != c->ret || (r == 0 && mask != c->mask))
+		fail_msg("%s: returned %d and %#" PRIx64 ", want %d and %#" PRIx64, c->name, r,
+			 mask, c->ret, c->mask);
 }
+/* Whether an init sleeps in sigtimedwait, by /proc/PID/syscall and wchan (NULL: unread). */
+struct sigtimedwait_case {
+	const char *name;
+	const char *syscall, *wchan;
+	bool waits;
+};
+
+static const struct sigtimedwait_case sigtimedwaits[] = {
+/* x86_64's rt_sigtimedwait is 128; other architectures have their own number. */
+#if defined(__x86_64__)
+    {"sigtimedwait: by its system call",
+     "128 0x7ffc933e42d0 0x7ffc933e4350 0x0 0x8 0x0 0x0 0x7ffc933e4200 0x7f666ee5ac2f\n", NULL,
+     true},
+    {"sigtimedwait: a longer number", "1280 0x1\n", NULL, false},
+    {"sigtimedwait: a shorter number", "12 0x1\n", NULL, false},
+#endif
+    {"sigtimedwait: in wait()", "61 0x2 0x7fff4c12d2f8 0x0\n", "do_wait", false},
+    {"sigtimedwait: running", "running\n", NULL, false},
+    {"sigtimedwait: not in a system call", "-1 0x7ffc 0x7f66\n", "", false},
+    {"sigtimedwait: nothing read", NULL, NULL, false},
+    {"sigtimedwait: by its wchan", NULL, "do_sigtimedwait.isra.0", true},
+    {"sigtimedwait: by its wchan, while running", "running\n", "do_sigtimedwait", true},
+    {"sigtimedwait: a wchan starting with its name", NULL, "do_sigtimedwaitx", false},
+    {"sigtimedwait: wchan 0", NULL, "0", false},
+};
 
 static void test_sigtimedwait(void **state)
 {
-	(void)state;
-	/* x86_64's rt_sigtimedwait is 128; other architectures have their own number. */
-#if defined(__x86_64__)
-	assert_true(metrics_in_sigtimedwait("128 0x7ffc933e42d0 0x7ffc933e4350 0x0 0x8 0x0 0x0 "
-					    "0x7ffc933e4200 0x7f666ee5ac2f\n",
-					    NULL));
-	assert_false(metrics_in_sigtimedwait("1280 0x1\n", NULL));
-	assert_false(metrics_in_sigtimedwait("12 0x1\n", NULL));
-#endif
-	assert_false(metrics_in_sigtimedwait("61 0x2 0x7fff4c12d2f8 0x0\n", "do_wait"));
-	assert_false(metrics_in_sigtimedwait("running\n", NULL));
-	assert_false(metrics_in_sigtimedwait("-1 0x7ffc 0x7f66\n", ""));
-	assert_false(metrics_in_sigtimedwait(NULL, NULL));
-	assert_true(metrics_in_sigtimedwait(NULL, "do_sigtimedwait.isra.0"));
-	assert_true(metrics_in_sigtimedwait("running\n", "do_sigtimedwait"));
-	assert_false(metrics_in_sigtimedwait(NULL, "do_sigtimedwaitx"));
-	assert_false(metrics_in_sigtimedwait(NULL, "0"));
+	const struct sigtimedwait_case *c = *state;
+
+	if (metrics_in_sigtimedwait(c->syscall, c->wchan) != c->waits)
+		fail_msg("%s: want %s", c->name, c->waits ? "waiting" : "not waiting");
 }
+#define TERM  (UINT64_C(1) << 14)
+#define OTHER UINT64_C(0x2)
+
+struct sigterm_case {
+	const char *name;
+	uint64_t caught, blocked, ignored;
+	bool in_sigtimedwait;
+	enum sigterm_state want;
+};
+
+static const struct sigterm_case sigterms[] = {
+    {"sigterm: nothing set", 0, 0, 0, false, SIGTERM_DROPPED},
+    {"sigterm: other signals only", OTHER, OTHER, OTHER, false, SIGTERM_DROPPED},
+    {"sigterm: caught", TERM, 0, 0, false, SIGTERM_CAUGHT},
+    {"sigterm: blocked", 0, TERM, 0, false, SIGTERM_BLOCKED},
+    {"sigterm: awaited in sigtimedwait", 0, 0, 0, true, SIGTERM_BLOCKED},
+    {"sigterm: ignored", 0, 0, TERM, false, SIGTERM_IGNORED},
+    /* Precedence: a handler runs once unblocked; a blocked signal is never discarded. */
+    {"sigterm: caught before blocked", TERM, TERM, 0, true, SIGTERM_CAUGHT},
+    {"sigterm: blocked before ignored", 0, TERM, TERM, false, SIGTERM_BLOCKED},
+    {"sigterm: awaited before ignored", 0, 0, TERM, true, SIGTERM_BLOCKED},
+};
 
 static void test_sigterm_state(void **state)
 {
-	const uint64_t term = UINT64_C(1) << 14, other = 0x2;
+	const struct sigterm_case *c = *state;
+	enum sigterm_state got =
+	    metrics_sigterm_state(c->caught, c->blocked, c->ignored, c->in_sigtimedwait);
 
-	(void)state;
-	assert_int_equal(metrics_sigterm_state(0, 0, 0, false), SIGTERM_DROPPED);
-	assert_int_equal(metrics_sigterm_state(other, other, other, false), SIGTERM_DROPPED);
-	assert_int_equal(metrics_sigterm_state(term, 0, 0, false), SIGTERM_CAUGHT);
-	assert_int_equal(metrics_sigterm_state(0, term, 0, false), SIGTERM_BLOCKED);
-	assert_int_equal(metrics_sigterm_state(0, 0, 0, true), SIGTERM_BLOCKED);
-	assert_int_equal(metrics_sigterm_state(0, 0, term, false), SIGTERM_IGNORED);
-	/* Precedence: a handler runs once unblocked; a blocked signal is never discarded. */
-	assert_int_equal(metrics_sigterm_state(term, term, 0, true), SIGTERM_CAUGHT);
-	assert_int_equal(metrics_sigterm_state(0, term, term, false), SIGTERM_BLOCKED);
-	assert_int_equal(metrics_sigterm_state(0, 0, term, true), SIGTERM_BLOCKED);
+	if (got != c->want)
+		fail_msg("%s: state %d, want %d", c->name, got, c->want);
 }
+/* A parser of one number: what it must return, and the number when it returns 0. */
+struct number_case {
+	const char *name;
+	const char *text;
+	int ret;
+	int64_t value;
+};
 
-static void test_parse_pids_and_btime(void **state)
+static const struct number_case pids_values[] = {
+    {"pids value: max", "max\n", 0, -1},
+    {"pids value: max without a newline", "max", 0, -1},
+    {"pids value: a number", "42\n", 0, 42},
+    {"pids value: 0", "0\n", 0, 0},
+    {"pids value: empty", "", -EINVAL, 0},
+    {"pids value: negative", "-1\n", -EINVAL, 0},
+    {"pids value: a number and garbage", "12x\n", -EINVAL, 0},
+    {"pids value: a word starting with max", "maximum\n", -EINVAL, 0},
+    {"pids value: above INT64_MAX", "99999999999999999999\n", -EINVAL, 0},
+};
+
+static const struct number_case btimes[] = {
+    {"btime: among the other lines", "cpu  1 2 3\nintr 5\nbtime 1795432734\nprocs 3\n", 0,
+     1795432734},
+    {"btime: missing", "cpu 1\n", -ENOENT, 0},
+    {"btime: not a number", "btime x\n", -EINVAL, 0},
+    {"btime: 0", "btime 0\n", -EINVAL, 0},
+    /* Found by fuzz_metrics: a number is read on its own line only, with no sign. */
+    {"btime: the number on the next line", "btime \n1795432734\n", -EINVAL, 0},
+    {"btime: two blanks", "btime  1795432734\n", -EINVAL, 0},
+    {"btime: a plus sign", "btime +1795432734\n", -EINVAL, 0},
+};
+
+static void check_number(const struct number_case *c, int (*parse)(const char *, int64_t *))
 {
 	int64_t v = 0;
+	int r = parse(c->text, &v);
 
-	(void)state;
-	assert_int_equal(metrics_parse_pids_value("max\n", &v), 0);
-	assert_true(v == -1);
-	assert_int_equal(metrics_parse_pids_value("max", &v), 0);
-	assert_int_equal(metrics_parse_pids_value("42\n", &v), 0);
-	assert_true(v == 42);
-	assert_int_equal(metrics_parse_pids_value("0\n", &v), 0);
-	assert_true(v == 0);
-	assert_int_equal(metrics_parse_pids_value("", &v), -EINVAL);
-	assert_int_equal(metrics_parse_pids_value("-1\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_pids_value("12x\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_pids_value("maximum\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_pids_value("99999999999999999999\n", &v), -EINVAL);
-
-	assert_int_equal(metrics_parse_btime("cpu  1 2 3\nintr 5\nbtime 1795432734\nprocs 3\n", &v),
-			 0);
-	assert_true(v == 1795432734);
-	assert_int_equal(metrics_parse_btime("cpu 1\n", &v), -ENOENT);
-	assert_int_equal(metrics_parse_btime("btime x\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_btime("btime 0\n", &v), -EINVAL);
-	/* Found by fuzz_metrics: a number is read on its own line only, with no sign. */
-	assert_int_equal(metrics_parse_btime("btime \n1795432734\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_btime("btime  1795432734\n", &v), -EINVAL);
-	assert_int_equal(metrics_parse_btime("btime +1795432734\n", &v), -EINVAL);
+	if (r != c->ret || (r == 0 && v != c->value))
+		fail_msg("%s: returned %d and %" PRId64 ", want %d and %" PRId64, c->name, r, v,
+			 c->ret, c->value);
 }
 
+static void test_parse_pids_value(void **state)
+{
+	check_number(*state, metrics_parse_pids_value);
+}
+
+static void test_parse_btime(void **state)
+{
+	check_number(*state, metrics_parse_btime);
+}
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(test_full_output),
 	    cmocka_unit_test(test_help_and_type_for_every_family),
 	    cmocka_unit_test(test_top_below_root),
 	    cmocka_unit_test(test_without_facts),
-	    cmocka_unit_test(test_label_escaping),
 	    cmocka_unit_test(test_attack_in_labels),
 	    cmocka_unit_test(test_namespaces_capped_per_container),
-	    cmocka_unit_test(test_parse_cgroup),
-	    cmocka_unit_test(test_parse_sigmask),
-	    cmocka_unit_test(test_sigtimedwait),
-	    cmocka_unit_test(test_sigterm_state),
-	    cmocka_unit_test(test_parse_pids_and_btime),
 	};
+	GArray *tests = case_tests_new(fixed);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	case_tests_add(tests, labels, test_label);
+	case_tests_add(tests, cgroups, test_parse_cgroup);
+	case_tests_add(tests, sigmasks, test_parse_sigmask);
+	case_tests_add(tests, sigtimedwaits, test_sigtimedwait);
+	case_tests_add(tests, sigterms, test_sigterm_state);
+	case_tests_add(tests, pids_values, test_parse_pids_value);
+	case_tests_add(tests, btimes, test_parse_btime);
+	return case_tests_run("format_metrics", tests);
 }
