@@ -244,14 +244,13 @@ static void test_reverse_lookup_missing(void **state)
 
 static void test_bad_ns_names(void **state)
 {
-	const char *bad[] = {"0",  "abc", "04026531836", "4026531836x", "99999999999",
-			     "-1", "",	  NULL};
+	/* No "": the kernel drops an empty path component before the daemon could see it. */
+	const char *bad[] = {"0", "abc", "04026531836", "4026531836x", "99999999999", "-1", NULL};
 
 	for (const char **b = bad; *b; b++) {
 		g_autofree char *p = g_strdup_printf("%s/ns/%s/init", d.mnt, *b);
 
-		if (**b)
-			expect_missing(p, ENOENT);
+		expect_missing(p, ENOENT);
 	}
 }
 
