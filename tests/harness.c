@@ -267,6 +267,16 @@ GArray *daemon_helpers(pid_t server, uint64_t ns_ino)
 	return kids;
 }
 
+bool metrics_sample(const char *text, const char *series, double *value)
+{
+	g_autofree char *key = g_strdup_printf("\n%s ", series);
+	const char *p = strstr(text, key);
+
+	if (p)
+		*value = g_ascii_strtod(p + strlen(key), NULL);
+	return p != NULL;
+}
+
 int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

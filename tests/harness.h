@@ -68,6 +68,12 @@ unsigned process_fd_count(pid_t pid);
  */
 GArray *daemon_helpers(pid_t server, uint64_t ns_ino);
 
+/*
+ * The value of series (a metric's name and its labels, as the file writes them) in the text of
+ * metrics/nspidfs.prom; false if the text has no such sample.
+ */
+bool metrics_sample(const char *text, const char *series, double *value);
+
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);

@@ -110,14 +110,12 @@ static long metric(const struct daemon *dm, const char *sample)
 {
 	g_autofree char *path = g_strdup_printf("%s/metrics/nspidfs.prom", dm->mnt);
 	g_autofree char *text = NULL;
-	g_autofree char *key = g_strdup_printf("\n%s ", sample);
-	const char *p;
+	double v;
 
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	p = strstr(text, key);
-	if (!p)
+	if (!metrics_sample(text, sample, &v))
 		fail_msg("no sample %s in:\n%s", sample, text);
-	return strtol(p + strlen(key), NULL, 10);
+	return (long)v;
 }
 
 #define PROCESS_ENTRIES "nspidfs_cache_entries{cache=\"process\"}"

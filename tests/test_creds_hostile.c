@@ -711,10 +711,9 @@ static char *metrics(void)
 /* One sample of a family (with its labels, if any); 0 if absent. */
 static double sample(const char *text, const char *series)
 {
-	g_autofree char *key = g_strdup_printf("\n%s ", series);
-	const char *p = strstr(text, key);
+	double v;
 
-	return p ? g_ascii_strtod(p + strlen(key), NULL) : 0;
+	return metrics_sample(text, series, &v) ? v : 0;
 }
 
 /* Lines of the daemon's log that contain every one of the strings. */

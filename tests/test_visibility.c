@@ -595,10 +595,9 @@ static void test_hidden_costs_what_missing_does(void **state)
 /* A sample of metrics text, by its name and labels as written; -1 if absent. */
 static double sample_in(const char *text, const char *sample)
 {
-	g_autofree char *head = g_strdup_printf("\n%s ", sample);
-	const char *at = strstr(text, head);
+	double v;
 
-	return at ? g_ascii_strtod(at + strlen(head), NULL) : -1;
+	return metrics_sample(text, sample, &v) ? v : -1;
 }
 
 /* A sample of the host's metrics. */

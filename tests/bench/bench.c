@@ -675,13 +675,13 @@ static long status_field(pid_t pid, const char *key)
 /* The build time the metrics file reports about itself, in microseconds. */
 static double metrics_build_us(const char *path)
 {
-	static const char key[] = "\nnspidfs_metrics_build_seconds ";
 	g_autofree char *text = NULL;
-	const char *p;
+	double s;
 
-	if (!g_file_get_contents(path, &text, NULL, NULL) || !(p = strstr(text, key)))
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    !metrics_sample(text, "nspidfs_metrics_build_seconds", &s))
 		return -1;
-	return g_ascii_strtod(p + strlen(key), NULL) * 1e6;
+	return s * 1e6;
 }
 
 static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
