@@ -23,7 +23,6 @@
 #include <arpa/inet.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -431,28 +430,6 @@ static void test_listing(void **state)
 	assert_int_equal(errno, EROFS);
 }
 
-/* The file as sendfile() copies it (busybox cat uses it), into buf; its length or -errno. */
-static int sendfile_copy(const char *path, char *buf, size_t size)
-{
-	int in = open(path, O_RDONLY | O_CLOEXEC), out = memfd_create("copy", MFD_CLOEXEC);
-	ssize_t n = -1, total = 0;
-
-	if (in >= 0 && out >= 0) {
-		while ((n = sendfile(out, in, NULL, size - 1)) > 0)
-			total += n;
-	}
-	if (n == 0 && (size_t)total < size)
-		n = pread(out, buf, (size_t)total, 0);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (n < 0)
-		return -errno;
-	buf[total] = '\0';
-	return (int)total;
-}
-
 /*
  * sendfile() reads through the page cache up to the size stat gave: that must be the whole
  * content, not a page. Read as a reader in a test namespace, whose view holds only the
@@ -462,7 +439,7 @@ static char *compare_sendfile(void *arg)
 {
 	const char *path = arg;
 	g_autofree char *a = g_malloc(TEXT_MAX), *b = g_malloc(TEXT_MAX);
-	int ra = read_file(path, a, TEXT_MAX), rb = sendfile_copy(path, b, TEXT_MAX);
+	int ra = read_file(path, a, TEXT_MAX), rb = sendfile_file(path, b, TEXT_MAX);
 	struct stat st;
 
 	if (stat(path, &st) < 0 || st.st_size <= 4096)
