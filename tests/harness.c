@@ -323,6 +323,22 @@ int sendfile_file(const char *path, char *buf, size_t size)
 	return r < 0 ? r : (int)total;
 }
 
+int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != strlen(text))
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size)
 {
 	char path[256];

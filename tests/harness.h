@@ -77,6 +77,11 @@ bool metrics_sample(const char *text, const char *series, double *value);
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);
+/*
+ * Write text to path in one write(2), as cgroupfs and fusectl want it (g_file_set_contents()
+ * renames, which they refuse); -errno on failure, -EIO if the write was short.
+ */
+int write_file(const char *path, const char *text);
 /* The same through sendfile(2), as busybox cat reads: the page cache path, bounded by i_size. */
 int sendfile_file(const char *path, char *buf, size_t size);
 

@@ -190,18 +190,6 @@ static void wait_until_in_sigtimedwait(pid_t pid)
 	fail_msg("pid %d never waited in sigtimedwait", pid);
 }
 
-/* Write text to a cgroup file in one write(2): g_file_set_contents() renames, which cgroupfs
- * refuses. */
-static bool write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* Where the pids controller's cgroups are made: v1 (or hybrid), or v2 with pids enabled. */
 static const char *pids_base(void)
 {
@@ -214,7 +202,7 @@ static const char *pids_base(void)
 	    g_file_get_contents("/sys/fs/cgroup/cgroup.controllers", &controllers, NULL, NULL) &&
 	    strstr(controllers, "pids")) {
 		/* Children of the root get the controller once it is in subtree_control. */
-		write_text("/sys/fs/cgroup/cgroup.subtree_control", "+pids");
+		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+pids");
 		return "/sys/fs/cgroup";
 	}
 	return NULL;
@@ -235,7 +223,7 @@ static bool make_cgroup(const char *base, const char *name, int max, pid_t pid, 
 		out[0] = '\0';
 		return false;
 	}
-	return (max < 0 || write_text(max_path, max_text)) && write_text(procs, pid_text);
+	return (max < 0 || write_file(max_path, max_text) == 0) && write_file(procs, pid_text) == 0;
 }
 
 static void place_in_cgroups(void)
@@ -262,7 +250,7 @@ static void place_in_cgroups(void)
 	assert_true(
 	    make_cgroup(base, shared, -1, tree.m[0].host, cgroup_shared, sizeof(cgroup_shared)));
 	shared_procs = g_strdup_printf("%s/cgroup.procs", cgroup_shared);
-	assert_true(write_text(shared_procs, sharer));
+	assert_int_equal(write_file(shared_procs, sharer), 0);
 }
 
 /* What the standard tree lacks: the special inits, the cgroups and a process sharing one. */

@@ -56,18 +56,11 @@ static bool has_word(const char *list, const char *sep, const char *word)
 	return g_strv_contains((const char *const *)words, word);
 }
 
-/* Write text to a cgroup file in one write(), as the kernel wants it; -errno on failure. */
 static int cg_write(const char *dir, const char *file, const char *text)
 {
 	g_autofree char *path = g_build_filename(dir, file, NULL);
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return write_file(path, text);
 }
 
 /* A v2 mount can hold the daemon's cgroup if it offers pids and lets us enable it below. */

@@ -882,13 +882,7 @@ static void test_abort_mounts_again(void **state)
 		daemon_stop(&d);
 		skip();
 	}
-	{
-		int fd = open(abort_path, O_WRONLY | O_CLOEXEC);
-
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, "1", 1), 1);
-		close(fd);
-	}
+	assert_int_equal(write_file(abort_path, "1"), 0);
 	wait_serving(d.mnt);
 	/* (The new connection may get the dead one's device number.) */
 	again = connection_of(d.mnt);
