@@ -640,11 +640,11 @@ int fixture_teardown(void **state)
 	if (fx->before_stop)
 		bad |= fx->before_stop(fx) != 0;
 	for (size_t i = 0; i < FIXTURE_DAEMONS && fx->daemons[i].d; i++) {
-		struct fixture_daemon *fd = &fx->daemons[i];
+		struct fixture_daemon *spec = &fx->daemons[i];
 
-		if (fd->started || (fd->by_test && fd->d->pid > 0))
-			bad |= daemon_stop(fd->d) != 0;
-		fd->started = false;
+		if (spec->started || (spec->by_test && spec->d->pid > 0))
+			bad |= daemon_stop(spec->d) != 0;
+		spec->started = false;
 	}
 	if (fx->tree_made)
 		nstree_destroy(fx->tree);
@@ -668,12 +668,12 @@ int fixture_setup(void **state)
 	if (fx->before_start && fx->before_start(fx) != 0)
 		goto failed;
 	for (size_t i = 0; i < FIXTURE_DAEMONS && fx->daemons[i].d; i++) {
-		struct fixture_daemon *fd = &fx->daemons[i];
+		struct fixture_daemon *spec = &fx->daemons[i];
 
-		if (fd->by_test)
+		if (spec->by_test)
 			continue;
-		fd->started = true;
-		if (!start_with(fd->d, fd->strategy, fd->args, FIXTURE_ARGS))
+		spec->started = true;
+		if (!start_with(spec->d, spec->strategy, spec->args, FIXTURE_ARGS))
 			goto failed;
 	}
 	if (fx->after_start && fx->after_start(fx) != 0)
