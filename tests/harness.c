@@ -704,3 +704,26 @@ int fixture_run_group(const char *name, const struct CMUnitTest *tests, size_t n
 	group_fixture = fx;
 	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }
+
+pid_t harness_kworker(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
+		g_autofree char *text = NULL;
+		int ppid;
+		unsigned flags;
+
+		if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &text, NULL, NULL) ||
+		    !strrchr(text, ')'))
+			continue;
+		/* After the name: state, ppid, pgrp, session, tty, tpgid, flags. */
+		if (sscanf(strrchr(text, ')') + 2, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) ==
+			2 &&
+		    ppid == 2 && (flags & 0x00200000)) /* PF_KTHREAD */
+			return atoi(name);
+	}
+	return 0;
+}

@@ -74,6 +74,8 @@ GArray *daemon_helpers(pid_t server, uint64_t ns_ino);
  */
 bool metrics_sample(const char *text, const char *series, double *value);
 
+/* A kernel thread other than kthreadd (a child of it), or 0 if none is visible. */
+pid_t harness_kworker(void);
 /* Read a whole file into a NUL-terminated buffer; -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int read_file_at(const char *mnt, pid_t pid, const char *name, char *buf, size_t size);

@@ -63,15 +63,6 @@ static void expect_file(const struct proc_model *m, pid_format f, const char *ex
 	g_string_free(s, TRUE);
 }
 
-static unsigned count_lines(const char *s)
-{
-	unsigned n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void test_host_process(void **state)
 {
 	struct proc_model m;
@@ -138,7 +129,7 @@ static void test_max_depth(void **state)
 	}
 
 	s = format_pid_ancestors(&m);
-	assert_int_equal(count_lines(s->str), 33);
+	assert_int_equal(text_lines(s->str), 33);
 	assert_string_equal(s->str, expected->str);
 	assert_true(g_str_has_suffix(s->str, "\n32 4026532338 3999968 132\n"));
 	g_string_free(s, TRUE);

@@ -335,35 +335,12 @@ static void test_zombie_leader_with_threads(void **state)
 }
 
 /* A kernel thread other than kthreadd: a child of it, as every other one is. */
-static pid_t some_kworker(void)
-{
-	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
-	const char *name;
-
-	while (dir && (name = g_dir_read_name(dir))) {
-		g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
-		g_autofree char *text = NULL;
-		int ppid;
-		unsigned flags;
-
-		if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &text, NULL, NULL) ||
-		    !strrchr(text, ')'))
-			continue;
-		/* After the name: state, ppid, pgrp, session, tty, tpgid, flags. */
-		if (sscanf(strrchr(text, ')') + 2, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) ==
-			2 &&
-		    ppid == 2 && (flags & 0x00200000)) /* PF_KTHREAD */
-			return atoi(name);
-	}
-	return 0;
-}
-
 /* A kernel thread is a member of the daemon's namespace: /proc/2/status says NSpid: 2. */
 static void test_kernel_thread(void **state)
 {
 	char path[128], nspid[16];
 	struct stat st;
-	pid_t kworker = some_kworker();
+	pid_t kworker = harness_kworker();
 
 	assert_true(kworker > 0);
 	snprintf(nspid, sizeof(nspid), "%d\n", kworker);

@@ -69,31 +69,9 @@ static pid_t zombie_child_of(pid_t parent)
 	return 0;
 }
 
-static pid_t some_kworker(void)
+/* The tree's members each leave a zombie; one more is the test's own, on the host. */
+static int make_processes(struct fixture *fx)
 {
-	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
-	const char *name;
-
-	while (dir && (name = g_dir_read_name(dir))) {
-		g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
-		g_autofree char *text = NULL;
-		unsigned flags;
-		int ppid;
-
-		if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &text, NULL, NULL) ||
-		    !strrchr(text, ')'))
-			continue;
-		if (sscanf(strrchr(text, ')') + 2, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) ==
-			2 &&
-		    ppid == 2 && (flags & 0x00200000)) /* PF_KTHREAD */
-			return atoi(name);
-	}
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	nstree_init(&tree);
 	tree.on_start = leave_a_zombie;
 	nested_init = nstree_add(&tree, -1, true);
 	nested_member = nstree_add(&tree, nested_init, false);
@@ -103,9 +81,8 @@ static int group_setup(void **state)
 	return host_zombie > 0 ? 0 : -1;
 }
 
-static int group_teardown(void **state)
+static int reap_host_zombie(struct fixture *fx)
 {
-	nstree_destroy(&tree);
 	if (host_zombie > 0)
 		waitpid(host_zombie, NULL, 0);
 	return 0;
@@ -182,7 +159,7 @@ static void processes_of_every_kind(pid_t *out, size_t *n)
 	out[(*n)++] = tree.m[nested_init].host;
 	out[(*n)++] = tree.m[nested_member].host;
 	out[(*n)++] = 2; /* kthreadd */
-	out[(*n)++] = some_kworker();
+	out[(*n)++] = harness_kworker();
 	out[(*n)++] = host_zombie;
 	out[(*n)++] = zombie_child_of(tree.m[nested_init].host);   /* a namespace's */
 	out[(*n)++] = zombie_child_of(tree.m[nested_member].host); /* and one below it */
@@ -205,7 +182,7 @@ static void test_sizes_are_what_reads_give(void **state)
 	processes_of_every_kind(pids, &n);
 	for (size_t o = 0; o < G_N_ELEMENTS(option_sets); o++) {
 		struct daemon d;
-		g_autofree char *ns = NULL, *metrics = NULL;
+		g_autofree char *ns = NULL, *metrics = NULL, *tree_file = NULL;
 
 		assert_true(daemon_start(&d, option_sets[o]));
 		for (size_t i = 0; i < n; i++) {
@@ -215,7 +192,9 @@ static void test_sizes_are_what_reads_give(void **state)
 		}
 		ns = g_strdup_printf("%s/ns/%" PRIu64, d.mnt, kernel_ns_ino(pids[1]));
 		check_dir(ns);
-		check_dir(d.mnt);
+		/* Not the root's listing: other processes come and go between it and a stat. */
+		tree_file = g_strdup_printf("%s/tree", d.mnt);
+		check_entry(tree_file);
 		metrics = g_strdup_printf("%s/metrics", d.mnt);
 		check_dir(metrics);
 		assert_int_equal(daemon_stop(&d), 0);
@@ -410,6 +389,9 @@ int main(void)
 	    cmocka_unit_test(test_unreadable_namespace_link),
 	};
 
+	static struct fixture fx = {
+	    .tree = &tree, .before_start = make_processes, .after_stop = reap_host_zombie};
+
 	harness_init();
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return fixture_run("stat-read", tests, &fx);
 }
