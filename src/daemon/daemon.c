@@ -49,7 +49,7 @@ static unsigned test_delay_from_env(void)
 	return (unsigned)v;
 }
 
-/* Test-only: as on a kernel where only creds works, its refusals are not answered otherwise. */
+/* Test-only: as where only the helpers work, their refusals are answered by nothing else. */
 static void test_fallback_from_env(void)
 {
 	if (g_strcmp0(g_getenv("NSPIDFS_TEST_NO_FALLBACK"), "1") == 0)
@@ -93,7 +93,7 @@ static bool prepare(const struct nspidfs_options *o)
 		return false;
 	}
 	test_fallback_from_env();
-	strategy_status_set_index(snapshot_find_member);
+	strategy_use_member_index(snapshot_find_member);
 	r = strategy_select(o->strategy);
 	if (r < 0) {
 		g_printerr("nspidfs: strategy %s cannot be used here: %s\n",

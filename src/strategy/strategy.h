@@ -77,10 +77,11 @@ void strategy_forbid_helpers(void);
 bool strategy_helpers_forbidden(void);
 int strategy_reverse(const struct ns_ref *ns, pid_t nspid, pid_t *host);
 /*
- * Where the status strategy finds a namespace's member by its PID there: the index of the last
- * /proc pass, which the view above keeps (snapshot.c); without one it finds nothing.
+ * Where a strategy that reads /proc rather than asking the kernel finds a namespace's member
+ * by its PID there, for reverse lookups: the index of the last /proc pass, which the view
+ * above keeps (snapshot.c) and hands down at start; without one such lookups find nothing.
  */
 typedef int (*strategy_member_index)(uint64_t ns_ino, pid_t nspid, pid_t *host);
-void strategy_status_set_index(strategy_member_index find);
+void strategy_use_member_index(strategy_member_index find);
 /* NS_GET_PID_IN_PIDNS and NS_GET_PID_FROM_PIDNS answer on this kernel (6.11 and later). */
 bool nsfs_pid_ioctls_work(void);

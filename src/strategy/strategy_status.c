@@ -44,7 +44,7 @@ static int translate_status(const struct pidns_chain *chain, pid_t pid, struct p
 
 static strategy_member_index member_index;
 
-void strategy_status_set_index(strategy_member_index find)
+void strategy_use_member_index(strategy_member_index find)
 {
 	member_index = find;
 }
