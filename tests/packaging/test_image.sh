@@ -137,6 +137,8 @@ if [ ! -d "$MNT" ]; then
 	mkdir -p "$MNT"
 	CREATED_MNT=1
 fi
+# Whatever the machine has mounted there (a demo's nspidfs) goes, in this namespace only.
+while umount -l "$MNT" 2>/dev/null; do :; done
 mkdir "$T/host"
 mount --bind "$T/host" "$MNT" && mount --make-shared "$MNT" ||
 	bail_out "cannot make $MNT a shared mount"
