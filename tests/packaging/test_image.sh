@@ -182,14 +182,15 @@ else
 fi
 check "the host's mount is nspidfs's" "$(findmnt -n -o FSTYPE "$MNT" | tail -n 1)" fuse.nspidfs
 # cd is a builtin: the subshell itself resolves self.
-self=$(cd -P "$MNT/self" && echo "${PWD##*/} $BASHPID")
+self=$(cd -P "$MNT/self" && echo "${PWD##*/} $BASHPID") || self="- unresolved"
 check "self, resolved on the host, names the reader's host PID" "${self% *}" "${self#* }"
-DPID=$(podman inspect --format '{{.State.Pid}}' "$DAEMON")
+DPID=$(podman inspect --format '{{.State.Pid}}' "$DAEMON") || bail_out "no PID for $DAEMON"
 check "hostPID: the daemon runs in the host's PID namespace" \
 	"$(stat -L -c %i "/proc/$DPID/ns/pid")" "$(stat -L -c %i /proc/self/ns/pid)"
 check "Bidirectional: the daemon's $MNT is an rshared mount" \
 	"$(mountinfo_opts "$DPID" "$MNT" | grep -o 'shared:[0-9]*' | head -n 1 | cut -d: -f1)" shared
-check "privileged and readOnlyRootFilesystem: the root is read-only" \
+check "privileged" "$(podman inspect --format '{{.HostConfig.Privileged}}' "$DAEMON")" true
+check "readOnlyRootFilesystem: the container's root is read-only" \
 	"$(podman exec "$DAEMON" sh -c 'touch /x 2>/dev/null; echo $?')" 1
 check "the ConfigMap is the daemon's configuration" \
 	"$(podman exec "$DAEMON" cat /etc/nspidfs/nspidfs.conf)" "$(cat "$T/configmap/nspidfs-config/nspidfs.conf")"
@@ -218,7 +219,7 @@ podman kube play "$T/pod.yaml" >"$T/play.log" 2>&1 || bail_out "podman kube play
 APP=$POD-app
 pod_said() { [ "$(podman logs "$APP" 2>/dev/null | wc -l)" -ge 2 ]; }
 wait_for 30 pod_said || true
-APID=$(podman inspect --format '{{.State.Pid}}' "$APP")
+APID=$(podman inspect --format '{{.State.Pid}}' "$APP") || bail_out "no PID for $APP"
 app_ns=$(stat -L -c %i "/proc/$APID/ns/pid")
 host_ns=$(stat -L -c %i /proc/self/ns/pid)
 said=$(podman logs "$APP" 2>&1)
@@ -251,6 +252,9 @@ run_args[1]=$DAEMON-2 # --name
 podman run -d "${run_args[@]}" >/dev/null 2>"$T/run.log" || bail_out "podman run failed" "$T/run.log"
 wait_for 60 tree_up "$DAEMON-2" || bail_out "no tree at $MNT within 60 s of the second start"
 pod_level() { [ "$(podman exec "$1" cat "$MNT/self/level" 2>/dev/null)" = 1 ]; }
+check "the second pod's $MNT is a read-only, rslave bind of the host's directory" \
+	"$(mountinfo_opts "$(podman inspect --format '{{.State.Pid}}' "$POD-b-app")" "$MNT" |
+		grep -o -e 'master:' -e '^ro' | tr -d '\n')" "romaster:"
 if wait_for 30 pod_level "$POD-b-app"; then
 	ok "a pod played before the daemon mounted reads the mount of a later DaemonSet pod"
 else
