@@ -196,6 +196,16 @@ printf '[nspid]\nstrategy=auto\n' >"$T/section.conf"
 expect_fail "a misspelled section is a configuration error" 2 'unknown section [nspid]' \
 	"$BIN" -f --config="$T/section.conf" "$MNT"
 
+# GLib writes its messages in UTF-8 and quotes with “ ”: shown as written in a UTF-8 locale,
+# not as "?" (which it prints for any character the C locale's ASCII cannot show).
+printf '[nspidfs\n' >"$T/unclosed.conf"
+env -u LC_ALL -u LC_CTYPE -u LC_MESSAGES LANG=C.UTF-8 \
+	"$BIN" -f --config="$T/unclosed.conf" "$MNT" >/dev/null 2>"$T/err.locale"
+rc=$?
+[ "$rc" -eq 2 ] && grep -qF '“[nspidfs”' "$T/err.locale" && ! grep -qF '?' "$T/err.locale"
+check "under LANG=C.UTF-8 a configuration error keeps GLib's quotes" $? "exit $rc" \
+	"$T/err.locale"
+
 expect_fail "--snapshot-ms out of range is a usage error" 2 "--snapshot-ms" \
 	"$BIN" -f --snapshot-ms=-1 "$MNT"
 printf '[nspidfs]\nsnapshot_ms=abc\n' >"$T/snap.conf"

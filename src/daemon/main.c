@@ -1,4 +1,5 @@
 /* nspidfs: parse the settings, then hand over to the daemon. */
+#include <locale.h>
 #include <stdio.h>
 
 #include "daemon.h"
@@ -11,6 +12,13 @@ int main(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	int status;
 
+	/*
+	 * GLib's messages are UTF-8 and g_printerr() converts them to the locale's charset: in
+	 * the C locale every quote would print as "?". The files served must not depend on the
+	 * locale, so numbers stay C's.
+	 */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
 	if (!options_parse(argc, argv, &o, &err)) {
 		g_printerr("nspidfs: %s\nTry 'nspidfs --help' for more information.\n",
 			   err->message);
