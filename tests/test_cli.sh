@@ -179,6 +179,18 @@ check "--version prints the version and exits 0" $? "exit $rc, stdout '$out'" "$
 [ "$rc" -eq 0 ] && grep -q -- '--strategy' "$T/out"
 check "--help exits 0 and lists --strategy" $? "exit $rc" "$T/out" "$T/err"
 
+# The whole tree, each path at the start of a line of its own as the README's table names it,
+# and where the formats are told.
+missing=
+for name in self tree metrics/nspidfs.prom PID/init PID/nspid PID/ns PID/level PID/ancestors \
+	PID/pidns PID/json ns/INODE/init ns/INODE/level ns/INODE/parent ns/INODE/children \
+	ns/INODE/pids ns/INODE/json ns/INODE/pid/NSPID; do
+	awk -v n="$name" '$1 == n { f = 1 } END { exit !f }' "$T/out" || missing="$missing $name"
+done
+grep -qF 'nspidfs(8)' "$T/out" || missing="$missing nspidfs(8)"
+check "--help names every file of the tree and points to nspidfs(8)" \
+	"$([ -z "$missing" ]; echo $?)" "missing:$missing" "$T/out"
+
 ### 2. Usage and configuration errors: exit 2
 
 expect_fail "an unknown option is a usage error" 2 "--no-such-option" \

@@ -49,14 +49,25 @@ static void cli_clear(struct cli *c)
 }
 
 static const char summary[] =
-    "Mounts a read-only tree that maps host PIDs to PID-namespace PIDs:\n"
-    "  MOUNTPOINT/PID/init       host PID of PID 1 of the process's PID namespace\n"
-    "  MOUNTPOINT/PID/nspid      its PID inside its own PID namespace\n"
-    "  MOUNTPOINT/PID/ns         inode of its PID namespace\n"
-    "  MOUNTPOINT/PID/level      depth of its namespace below the daemon's\n"
-    "  MOUNTPOINT/PID/ancestors  LEVEL NS_INODE PID INIT_HOST_PID, one line per level\n"
-    "  MOUNTPOINT/self           the reader's own directory\n"
-    "MOUNTPOINT defaults to " NSPIDFS_DEFAULT_MOUNTPOINT ".";
+    "Mounts a read-only tree that maps host PIDs (PIDs in the daemon's namespace) to\n"
+    "PID-namespace PIDs. Under MOUNTPOINT (default " NSPIDFS_DEFAULT_MOUNTPOINT "):\n"
+    "  self                  link to the reader's own PID directory\n"
+    "  tree                  every PID namespace and its processes, nested\n"
+    "  metrics/nspidfs.prom  Prometheus metrics of every PID namespace\n"
+    "  PID/init              host PID of PID 1 of the process's PID namespace\n"
+    "  PID/nspid             its PID inside its own PID namespace\n"
+    "  PID/ns                inode number of its PID namespace\n"
+    "  PID/level             depth of its namespace below the daemon's\n"
+    "  PID/ancestors         LEVEL NS_INODE PID INIT_HOST_PID, one line per level\n"
+    "  PID/pidns             link to ns/NS_INODE, its namespace's directory\n"
+    "  PID/json              the above as one JSON object\n"
+    "  ns/INODE/init         host PID of PID 1 of the namespace\n"
+    "  ns/INODE/level        depth of the namespace below the daemon's\n"
+    "  ns/INODE/parent       link to the parent namespace's directory\n"
+    "  ns/INODE/children     inode numbers of the namespaces directly below\n"
+    "  ns/INODE/pids         HOST_PID NS_PID of every process with a PID there\n"
+    "  ns/INODE/json         the namespace as one JSON object\n"
+    "  ns/INODE/pid/NSPID    link to the directory of the process with that PID there";
 
 static GOptionContext *make_context(struct cli *c)
 {
