@@ -99,6 +99,23 @@ expect_fail() {
 	fi
 }
 
+# expect_refusal NAME WANT_RC PHRASE CMD...: as expect_fail, and the reason is one line (the
+# usage hint aside), and nothing is left mounted at $MNT.
+expect_refusal() {
+	local name=$1 want=$2 phrase=$3 rc lines err=$T/err.$((N + 1))
+	shift 3
+	timeout -k 5 30 "$@" >"$T/out" 2>"$err"
+	rc=$?
+	lines=$(grep -cv "^Try 'nspidfs --help'" "$err")
+	if [ "$rc" -eq "$want" ] && grep -qF -- "$phrase" "$err" && [ "$lines" -eq 1 ] &&
+		[ -z "$(mounts_under "$MNT")" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "command: $* | want exit $want and '$phrase' on one line of stderr,
+got exit $rc, $lines lines; mounts: $(mounts_under "$MNT")" "$err"
+	fi
+}
+
 # start_daemon LOG ARGS...: run "$BIN -f --ready-fd=3 ARGS..." in the background and wait
 # for it to be mounted. Sets DPID and READY (READY=1, or empty if the daemon died first).
 start_daemon() {
@@ -217,6 +234,20 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -qF '“[nspidfs”' "$T/err.locale" && ! grep -qF '?' "$T/err.locale"
 check "under LANG=C.UTF-8 a configuration error keeps GLib's quotes" $? "exit $rc" \
 	"$T/err.locale"
+
+# libfuse says which -o it does not know in pieces: one line, and a usage error.
+expect_refusal "an unknown -o is a usage error, told in one line" 2 "bogusopt" \
+	"$BIN" -f -o bogusopt "$MNT"
+# libfuse mounts with max_read, then refuses FUSE_INIT: refused before mounting, in every mode.
+expect_refusal "-o max_read is refused before mounting (-f)" 2 "max_read" \
+	"$BIN" -f -o max_read=4096 "$MNT"
+expect_refusal "-o max_read is refused before mounting (daemonized)" 2 "max_read" \
+	"$BIN" -o max_read=4096 "$MNT"
+expect_refusal "-o max_read is refused before mounting (--ready-fd)" 2 "max_read" \
+	"$BIN" --ready-fd=3 -o max_read=4096 "$MNT" 3>/dev/null
+# libfuse says why a mount failed apart from ours.
+expect_refusal "a mount the kernel refuses fails, with its reason in one line" 1 \
+	"cannot mount at $MNT: mount failed: Invalid argument" "$BIN" -f -o blksize=4096 "$MNT"
 
 expect_fail "--snapshot-ms out of range is a usage error" 2 "--snapshot-ms" \
 	"$BIN" -f --snapshot-ms=-1 "$MNT"

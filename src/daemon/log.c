@@ -8,6 +8,9 @@
 
 static bool debug_enabled;
 static bool use_syslog;
+static bool set_up;
+/* Start-up, single-threaded: libfuse's messages kept for an error that explains them. */
+static GString *fuse_capture;
 
 static int syslog_priority(GLogLevelFlags level)
 {
@@ -45,19 +48,39 @@ static void handler(const char *domain, GLogLevelFlags level, const char *messag
 		fprintf(stderr, "nspidfs: %s: %s\n", level_name(level), message);
 }
 
+/*
+ * libfuse writes some messages in pieces (each unknown option apart), ending the last with a
+ * newline: gathered per thread, in a buffer that needs no freeing when the thread ends.
+ */
+static __thread char fuse_line[1024];
+static __thread size_t fuse_line_len;
+
 G_GNUC_PRINTF(2, 0)
 static void fuse_to_glib(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-	size_t len = strlen(msg);
 	GLogLevelFlags glevel = level <= FUSE_LOG_ERR	   ? G_LOG_LEVEL_WARNING
 				: level <= FUSE_LOG_NOTICE ? G_LOG_LEVEL_MESSAGE
 							   : G_LOG_LEVEL_DEBUG;
+	const size_t last = sizeof(fuse_line) - 1;
+	int n = g_vsnprintf(fuse_line + fuse_line_len, sizeof(fuse_line) - fuse_line_len, fmt, ap);
+	const char *msg = fuse_line;
 
-	/* libfuse ends its messages with a newline; g_log adds its own. */
-	if (len && msg[len - 1] == '\n')
-		msg[len - 1] = '\0';
-	g_log("fuse", glevel, "%s", msg);
+	if (n > 0)
+		fuse_line_len = MIN(fuse_line_len + (size_t)n, last);
+	/* A piece: wait for the rest, unless there is no room left for it. */
+	if (!fuse_line_len || (fuse_line[fuse_line_len - 1] != '\n' && fuse_line_len < last))
+		return;
+	/* g_log adds its own newline. */
+	if (fuse_line[fuse_line_len - 1] == '\n')
+		fuse_line[fuse_line_len - 1] = '\0';
+	fuse_line_len = 0;
+	if (!fuse_capture) {
+		g_log("fuse", glevel, "%s", msg);
+		return;
+	}
+	if (g_str_has_prefix(msg, "fuse: "))
+		msg += strlen("fuse: ");
+	g_string_append_printf(fuse_capture, "%s%s", fuse_capture->len ? "; " : "", msg);
 }
 
 void log_setup(bool debug)
@@ -67,6 +90,22 @@ void log_setup(bool debug)
 	debug_enabled = debug || (env && *env && strcmp(env, "0") != 0);
 	g_log_set_default_handler(handler, NULL);
 	fuse_set_log_func(fuse_to_glib);
+	set_up = true;
+}
+
+void log_fuse_capture_begin(void)
+{
+	fuse_capture = g_string_new(NULL);
+	fuse_set_log_func(fuse_to_glib);
+}
+
+char *log_fuse_capture_end(void)
+{
+	GString *said = g_steal_pointer(&fuse_capture);
+
+	/* Before log_setup(), libfuse's own: messages on stderr, as they were. */
+	fuse_set_log_func(set_up ? fuse_to_glib : NULL);
+	return g_string_free(said, said->len == 0);
 }
 
 void log_to_syslog(void)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "fuse_args.h"
 #include "pidcache.h"
 #include "snapshot.h"
 #include "visibility.h"
@@ -382,6 +383,8 @@ bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **er
 				 error);
 	if (ok)
 		ok = apply_cli(&c, o, error);
+	if (ok && !c.version)
+		ok = fuse_args_check(o, error);
 	cli_clear(&c);
 	return ok;
 }

@@ -11,6 +11,7 @@
 
 #include "adopt.h"
 #include "fuse_args.h"
+#include "log.h"
 #include "mountpoint.h"
 #include "notify.h"
 #include "util.h"
@@ -81,12 +82,21 @@ static bool session_mount(struct connection *c, const char *where)
 
 bool connection_open(struct connection *c)
 {
+	g_autofree char *said = NULL;
+	bool mounted;
 	int r;
 
-	if (!session_mount(c, c->mountpoint)) {
-		g_printerr("nspidfs: cannot mount at %s\n", c->o->mountpoint);
+	/* libfuse says why a mount failed, apart: one line with ours. */
+	log_fuse_capture_begin();
+	mounted = session_mount(c, c->mountpoint);
+	said = log_fuse_capture_end();
+	if (!mounted) {
+		g_printerr("nspidfs: cannot mount at %s: %s\n", c->o->mountpoint,
+			   said ? said : "libfuse gave no reason");
 		return false;
 	}
+	if (said)
+		g_warning("mounting %s: %s", c->o->mountpoint, said);
 	r = read_init(c);
 	if (r < 0) {
 		g_printerr("nspidfs: cannot read FUSE_INIT from the new mount: %s\n",
