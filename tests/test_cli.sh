@@ -476,6 +476,29 @@ else
 		"no nspidfs process for $MNT: $(pgrep -a nspidfs)"
 fi
 
+### 12. A start that fails once mounted: exit 1, the reason on stderr, nothing left
+
+# Without CAP_SYS_CHROOT the creds helpers cannot be isolated, which only the server finds,
+# after the keeper mounted. Daemonized, the command must wait for that outcome.
+nochroot=(setpriv --bounding-set=-sys_chroot)
+for mode in -f daemonized --ready-fd; do
+	case $mode in
+	-f) args=(-f) ;;
+	daemonized) args=() ;;
+	--ready-fd) args=(--ready-fd=3) ;;
+	esac
+	: >"$T/ready12"
+	timeout -k 5 30 "${nochroot[@]}" "$BIN" "${args[@]}" --strategy=creds "$MNT" \
+		3>"$T/ready12" >"$T/out" 2>"$T/err12"
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -qF "strategy creds cannot be used here" "$T/err12" &&
+		[ -z "$(mounts_under "$MNT")" ] && [ ! -s "$T/ready12" ] &&
+		[ -z "$(pgrep -f -- "--strategy=creds $MNT")" ]
+	check "a server that cannot serve: exit 1, told, nothing left ($mode)" $? \
+		"exit $rc; mounts: $(mounts_under "$MNT"); ready: '$(cat "$T/ready12")';
+processes: $(pgrep -af -- "--strategy=creds $MNT")" "$T/err12"
+done
+
 echo "1..$N"
 if [ "$FAILED" -ne 0 ]; then
 	echo "# $FAILED of $N failed"

@@ -130,7 +130,7 @@ static int serve(const struct nspidfs_options *o, const struct handover *h)
 	/* Started as /proc/self/exe, whose name would be "exe". */
 	prctl(PR_SET_NAME, "nspidfs");
 	if (!o->foreground)
-		log_to_syslog();
+		log_daemonized();
 	if (!prepare(o)) {
 		nspidfs_close_fd(h->fd[HANDOVER_FUSE]);
 		nspidfs_close_fd(h->fd[HANDOVER_INIT]);
@@ -164,6 +164,8 @@ static int serve(const struct nspidfs_options *o, const struct handover *h)
 	}
 	dispatch_start(o->single_thread ? 0 : o->max_threads);
 	signal_ready(h->fd[HANDOVER_READY]);
+	if (!o->foreground)
+		log_serving();
 	/* A signal ends the loop with the signal's number: a requested, clean stop. */
 	r = dispatch_loop(se, o->spin_us);
 	if (r < 0)

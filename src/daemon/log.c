@@ -1,13 +1,18 @@
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fuse_log.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static bool debug_enabled;
 static bool use_syslog;
+/* Daemonized but not serving yet: problems go to the stderr of the command too. */
+static bool starting;
 static bool set_up;
 /* Start-up, single-threaded: libfuse's messages kept for an error that explains them. */
 static GString *fuse_capture;
@@ -44,7 +49,7 @@ static void handler(const char *domain, GLogLevelFlags level, const char *messag
 		return;
 	if (use_syslog)
 		syslog(syslog_priority(level), "%s", message);
-	else
+	if (!use_syslog || (starting && syslog_priority(level) <= LOG_WARNING))
 		fprintf(stderr, "nspidfs: %s: %s\n", level_name(level), message);
 }
 
@@ -108,8 +113,24 @@ char *log_fuse_capture_end(void)
 	return g_string_free(said, said->len == 0);
 }
 
-void log_to_syslog(void)
+void log_daemonized(void)
 {
 	openlog("nspidfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	use_syslog = true;
+	starting = true;
+}
+
+void log_serving(void)
+{
+	int null_fd;
+
+	if (!starting)
+		return;
+	starting = false;
+	/* Let go of the command's stderr: a pipe's reader waits for its end. */
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null_fd < 0 || dup2(null_fd, STDERR_FILENO) < 0)
+		g_warning("cannot let go of stderr: %s", g_strerror(errno));
+	if (null_fd >= 0)
+		close(null_fd);
 }

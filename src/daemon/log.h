@@ -4,8 +4,13 @@
 #include <stdbool.h>
 
 void log_setup(bool debug);
-/* After daemonizing, stderr is /dev/null: switch to syslog. */
-void log_to_syslog(void);
+/*
+ * Daemonized: messages go to syslog. Until log_serving(), warnings and errors go to stderr
+ * too, the command's, which waits for the start's outcome.
+ */
+void log_daemonized(void);
+/* Serving: a daemonized process lets go of the command's stderr. */
+void log_serving(void);
 /*
  * Until log_fuse_capture_end(), libfuse's messages are kept rather than logged, so that an
  * error can say what libfuse refused. Start-up only: not thread-safe.

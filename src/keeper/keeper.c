@@ -42,6 +42,7 @@ struct keeper {
 	struct connection conn;
 	int sig_fd;
 	int user_ready; /* --ready-fd, until the first server serves */
+	int started_wr; /* daemonized: to the command's first process, until a server serves */
 	char *exe_path; /* where the binary was started from: a reload runs what is there now */
 	int exe_fd;   /* the binary new servers run (O_PATH): the keeper's, or the last reload's */
 	int next_exe; /* the reload candidate's binary, until it serves */
@@ -56,7 +57,13 @@ struct keeper {
 	int status;
 };
 
-static const char exec_failed[] = "nspidfs: cannot execute the server's binary\n";
+/* Between fork() and execve(): a message with no allocation, and the exit. */
+static void __attribute__((noreturn)) server_fails(const char *msg)
+{
+	if (write(STDERR_FILENO, msg, strlen(msg)) < 0)
+		_exit(127);
+	_exit(127);
+}
 
 /* Between fork() and execve(): async-signal-safe calls only. */
 static void __attribute__((noreturn)) exec_server(const struct keeper *k, pid_t keeper, int exe_fd,
@@ -76,19 +83,17 @@ static void __attribute__((noreturn)) exec_server(const struct keeper *k, pid_t 
 	for (int i = 0; i < HANDOVER_COUNT; i++) {
 		from[i] = fcntl(from[i], F_DUPFD_CLOEXEC, HANDOVER_FDS_START + HANDOVER_COUNT);
 		if (from[i] < 0)
-			_exit(127);
+			server_fails("nspidfs: cannot hand the FUSE connection to a server\n");
 	}
 	exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, HANDOVER_FDS_START + HANDOVER_COUNT);
 	for (int i = 0; i < HANDOVER_COUNT; i++) {
 		if (dup2(from[i], HANDOVER_FDS_START + i) < 0)
-			_exit(127);
+			server_fails("nspidfs: cannot hand the FUSE connection to a server\n");
 	}
 	handover_set_pid(pid_slot, getpid());
 	/* By descriptor: the binary opened when it was chosen, whatever lies at its path now. */
 	fexecve(exe_fd, k->argv, env);
-	if (write(STDERR_FILENO, exec_failed, sizeof(exec_failed) - 1) < 0)
-		_exit(127);
-	_exit(127);
+	server_fails("nspidfs: cannot execute the server's binary\n");
 }
 
 /* Start a server running exe_fd into slot s; false (logged) if none could be started. */
@@ -187,6 +192,13 @@ static void signal_ready(struct keeper *k)
 
 	if ((r = notify_send("READY=1", NULL, 0)) < 0)
 		g_warning("cannot tell systemd READY=1: %s", g_strerror(-r));
+	if (k->started_wr >= 0) {
+		if (write(k->started_wr, "", 1) < 0)
+			g_warning("cannot tell the command that started it: %s", g_strerror(errno));
+		nspidfs_close_fd(k->started_wr);
+		k->started_wr = -1;
+		log_serving();
+	}
 	if (k->user_ready < 0)
 		return;
 	if (write(k->user_ready, msg, sizeof(msg) - 1) < 0)
@@ -310,8 +322,11 @@ static bool server_ended(struct keeper *k, unsigned generation, bool was_ready, 
 	if (clean)
 		return false;
 	if (!k->ever_ready) {
-		/* It explained why on stderr; it would fail the same way again. */
-		k->status = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
+		/*
+		 * It explained why on stderr; it would fail the same way again. Whatever its own
+		 * status (127: it could not even run), the start failed: 1, as documented.
+		 */
+		k->status = 1;
 		return false;
 	}
 	if (connection_state(&k->conn) != CONN_ALIVE) {
@@ -504,6 +519,60 @@ static void log_mode(const struct keeper *k)
 }
 
 /*
+ * Into the background, as fuse_daemonize() does, except that the command returns only once
+ * the first server serves, or with the keeper's exit status if none does: a start that
+ * fails after the mount (a server that cannot serve) must not look like a success. Until
+ * then stderr stays the command's, where the reason is told.
+ */
+static bool daemonize(struct keeper *k)
+{
+	int started[2], null_fd, status;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe2(started, O_CLOEXEC) < 0) {
+		g_printerr("nspidfs: cannot daemonize: %s\n", g_strerror(errno));
+		return false;
+	}
+	/* An inherited SIG_IGN would leave nothing to wait for. */
+	signal(SIGCHLD, SIG_DFL);
+	pid = fork();
+	if (pid < 0) {
+		g_printerr("nspidfs: cannot daemonize: %s\n", g_strerror(errno));
+		close(started[0]);
+		close(started[1]);
+		return false;
+	}
+	if (pid > 0) {
+		/* The keeper owns the mount now: leave without touching it. */
+		close(started[1]);
+		do
+			n = read(started[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR)
+				_exit(1);
+		}
+		_exit(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+	}
+	close(started[0]);
+	k->started_wr = started[1];
+	if (setsid() < 0)
+		g_warning("setsid: %s", g_strerror(errno));
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0) {
+		g_printerr("nspidfs: cannot daemonize: /dev/null: %s\n", g_strerror(errno));
+		nspidfs_close_fd(null_fd);
+		return false;
+	}
+	close(null_fd);
+	return true;
+}
+
+/*
  * The binary servers run, held open so that a crash's new server runs the same code even
  * after a newer one was installed at the path, which a reload (SIGHUP) then starts.
  */
@@ -534,6 +603,7 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	    .conn = {.o = o, .init_fd = -1, .state_fd = -1},
 	    .sig_fd = -1,
 	    .user_ready = o->ready_fd,
+	    .started_wr = -1,
 	    .exe_fd = -1,
 	    .next_exe = -1,
 	    .cur = NO_SERVER,
@@ -566,16 +636,23 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 		resend(&k);
 	else
 		connection_store(&k.conn);
-	log_mode(&k);
-	if (fuse_daemonize(o->foreground) != 0 || !setup_signals(&k)) {
+	/* Nothing may hold the directory it was started from busy. */
+	if (chdir("/") < 0 || (!o->foreground && !daemonize(&k)) || !setup_signals(&k)) {
 		k.status = 1;
 		goto out;
 	}
 	if (!o->foreground)
-		log_to_syslog();
+		log_daemonized();
+	log_mode(&k);
 	spawn(&k);
+	/* None could be started: the next would fail the same way, and nothing serves yet. */
+	if (!k.cur.pid) {
+		k.status = 1;
+		goto out;
+	}
 	serve_loop(&k);
 out:
+	nspidfs_close_fd(k.started_wr);
 	nspidfs_close_fd(k.sig_fd);
 	server_clear(&k.cur);
 	server_clear(&k.next);
