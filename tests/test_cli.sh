@@ -158,6 +158,20 @@ server_of() {
 	cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }'
 }
 
+# daemonized_keeper: the daemonized daemon's keeper, an nspidfs process whose command line
+# is exactly "$BIN $MNT" (its server's is the same) and whose parent is not nspidfs.
+daemonized_keeper() {
+	local p parent
+	for p in $(pgrep -f -- "$MNT"); do
+		parent=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = nspidfs ] &&
+			[ "$(cat "/proc/$parent/comm" 2>/dev/null)" != nspidfs ] &&
+			[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$BIN $MNT " ]; then
+			echo "$p"
+		fi
+	done
+}
+
 # mountinfo_line MOUNTPOINT: the topmost mountinfo line for MOUNTPOINT, if any.
 mountinfo_line() {
 	awk -v p="$1" '$5 == p { l = $0 } END { if (l != "") print l }' /proc/self/mountinfo
@@ -444,17 +458,7 @@ mounted=$?
 check "daemonized: returns 0 once mounted" $? "exit $rc, mountinfo: $(mountinfo_line "$MNT")" \
 	"$T/log11"
 
-# The daemon: the keeper, an nspidfs process whose command line is exactly "$BIN $MNT"
-# (its server's is the same) and whose parent is not nspidfs.
-dpid=
-for p in $(pgrep -f -- "$MNT"); do
-	parent=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
-	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = nspidfs ] &&
-		[ "$(cat "/proc/$parent/comm" 2>/dev/null)" != nspidfs ] &&
-		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$BIN $MNT " ]; then
-		dpid=$p
-	fi
-done
+dpid=$(daemonized_keeper)
 if [ -n "$dpid" ]; then
 	PIDS+=("$dpid")
 	ok "daemonized: the daemon runs in the background (pid $dpid)"
@@ -498,6 +502,26 @@ for mode in -f daemonized --ready-fd; do
 		"exit $rc; mounts: $(mounts_under "$MNT"); ready: '$(cat "$T/ready12")';
 processes: $(pgrep -af -- "--strategy=creds $MNT")" "$T/err12"
 done
+
+### 13. Daemonized with no syslog: messages go to the stderr it was started with
+
+# Whatever this host has at /dev/log, this private mount namespace has no syslog there from
+# now on (a socket overmounted by /dev/null refuses connections).
+if [ -S /dev/log ] && ! mount --bind /dev/null /dev/log; then
+	echo "Bail out! cannot hide /dev/log"
+	exit 1
+fi
+timeout -k 5 30 "$BIN" "$MNT" >/dev/null 2>"$T/log13"
+rc=$?
+dpid=$(daemonized_keeper)
+[ -n "$dpid" ] && PIDS+=("$dpid")
+# Its stop is logged once it has long been serving: told on stderr, or nowhere.
+fusermount3 -u "$MNT" 2>"$T/err"
+[ -n "$dpid" ] && timeout 10 tail -s 0.1 --pid="$dpid" -f /dev/null
+[ "$rc" -eq 0 ] && [ -n "$dpid" ] && ! kill -0 "$dpid" 2>/dev/null &&
+	grep -qF "$MNT was unmounted: stopping" "$T/log13"
+check "daemonized without syslog: the stop is logged on the stderr it was started with" $? \
+	"exit $rc, keeper '$dpid'" "$T/log13" "$T/err"
 
 echo "1..$N"
 if [ "$FAILED" -ne 0 ]; then

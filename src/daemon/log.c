@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -113,8 +115,29 @@ char *log_fuse_capture_end(void)
 	return g_string_free(said, said->len == 0);
 }
 
+/* glibc's syslog() drops what no socket at /dev/log takes: find out before relying on it. */
+static bool syslog_listens(void)
+{
+	static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = _PATH_LOG};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 void log_daemonized(void)
 {
+	/* No syslog (a container, a minimal host): the command's stderr is all there is. */
+	if (!syslog_listens())
+		return;
 	openlog("nspidfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	use_syslog = true;
 	starting = true;

@@ -1,15 +1,19 @@
-/* Where messages go: stderr in the foreground, syslog once daemonized; libfuse's too. */
+/*
+ * Where messages go: stderr in the foreground, syslog once daemonized (stderr still where no
+ * syslog listens); libfuse's too.
+ */
 #pragma once
 
 #include <stdbool.h>
 
 void log_setup(bool debug);
 /*
- * Daemonized: messages go to syslog. Until log_serving(), warnings and errors go to stderr
- * too, the command's, which waits for the start's outcome.
+ * Daemonized: messages go to syslog if a syslog socket listens at /dev/log, else they stay
+ * on stderr, the command's. With syslog, until log_serving(), warnings and errors go to
+ * stderr too, where the command waits for the start's outcome.
  */
 void log_daemonized(void);
-/* Serving: a daemonized process lets go of the command's stderr. */
+/* Serving: a daemonized process that logs to syslog lets go of the command's stderr. */
 void log_serving(void);
 /*
  * Until log_fuse_capture_end(), libfuse's messages are kept rather than logged, so that an

@@ -120,6 +120,8 @@ static GOptionContext *make_context(struct cli *c)
 	    ctx, "SIGTERM, SIGINT or fusermount3 -u unmount and stop. SIGHUP reloads: the binary "
 		 "now at nspidfs's path, with the configuration read again, takes over the same "
 		 "mount.\n"
+		 "Messages go to stderr; daemonized, to syslog (/dev/log), or, where no syslog "
+		 "listens there, to the stderr it was started with: redirect it to a file.\n"
 		 "See nspidfs(8) for the file formats, strategies, restarts and configuration "
 		 "keys.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
