@@ -523,6 +523,40 @@ fusermount3 -u "$MNT" 2>"$T/err"
 check "daemonized without syslog: the stop is logged on the stderr it was started with" $? \
 	"exit $rc, keeper '$dpid'" "$T/log13" "$T/err"
 
+### 14. Outside the host's PID namespace: refused, unless an option says it is meant
+
+# It would see only the processes of its own namespace and answer no reader outside it.
+expect_refusal "in a PID namespace of its own: refuses, naming the option" 1 \
+	"--allow-nested-pidns" unshare -p -f --mount-proc "$BIN" -f "$MNT"
+
+# nested_serves LOG ARGS...: in a new PID namespace (and mount namespace, for its /proc), the
+# daemon with ARGS serves its own namespace there: prints "READY=1 LEVEL STATUS" from inside,
+# LEVEL being self/level of a reader there and STATUS the daemon's at SIGTERM. Its init is
+# the shell, whose end kills everything left in the namespace.
+nested_serves() {
+	local log=$1
+	shift
+	rm -f "$T/ready14"
+	mkfifo "$T/ready14" || return 1
+	# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
+	timeout -k 5 30 unshare -p -f --mount-proc bash -c '
+		bin=$1 mnt=$2 fifo=$3 log=$4
+		shift 4
+		"$bin" -f --ready-fd=3 "$@" "$mnt" 3>"$fifo" 2>"$log" &
+		read -r -t 30 ready <"$fifo"
+		level=$(cat "$mnt/self/level" 2>&1)
+		kill -TERM $! && wait $!
+		echo "$ready $level $?"' inner "$BIN" "$MNT" "$T/ready14" "$log" "$@"
+}
+
+out=$(nested_serves "$T/log14a" --allow-nested-pidns)
+check "--allow-nested-pidns: serves its own namespace" "$([ "$out" = "READY=1 0 0" ]; echo $?)" \
+	"got '$out' (want 'READY=1 0 0')" "$T/log14a"
+printf '[nspidfs]\nallow_nested_pidns=true\n' >"$T/nested.conf"
+out=$(nested_serves "$T/log14b" --config="$T/nested.conf")
+check "allow_nested_pidns=true in the configuration file: serves" \
+	"$([ "$out" = "READY=1 0 0" ]; echo $?)" "got '$out' (want 'READY=1 0 0')" "$T/log14b"
+
 echo "1..$N"
 if [ "$FAILED" -ne 0 ]; then
 	echo "# $FAILED of $N failed"

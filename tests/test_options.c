@@ -165,6 +165,7 @@ static void assert_defaults_except_config(const struct nspidfs_options *o)
 	assert_false(o->fuse_debug);
 	assert_false(o->single_thread);
 	assert_false(o->show_version);
+	assert_false(o->allow_nested_pidns);
 	assert_null(o->fuse_opts);
 }
 
@@ -280,6 +281,34 @@ static void test_debug(void **state)
 	assert_true(o.fuse_debug);
 	assert_true(o.foreground);
 	options_clear(&o);
+}
+
+/* From the command line or the file; the file cannot take back the command line's. */
+static void test_allow_nested_pidns(void **state)
+{
+	struct nspidfs_options o;
+	g_autoptr(GError) err = NULL;
+	char *yes = write_conf("[nspidfs]\nallow_nested_pidns=true\n");
+	char *no = write_conf("[nspidfs]\nallow_nested_pidns=false\n");
+	char *bad = write_conf("[nspidfs]\nallow_nested_pidns=maybe\n");
+
+	(void)state;
+	assert_true(PARSE(&o, &err, "--allow-nested-pidns"));
+	assert_true(o.allow_nested_pidns);
+	options_clear(&o);
+	assert_true(PARSE(&o, &err, "-c", yes));
+	assert_true(o.allow_nested_pidns);
+	options_clear(&o);
+	assert_true(PARSE(&o, &err, "-c", no));
+	assert_false(o.allow_nested_pidns);
+	options_clear(&o);
+	assert_true(PARSE(&o, &err, "-c", no, "--allow-nested-pidns"));
+	assert_true(o.allow_nested_pidns);
+	options_clear(&o);
+	EXPECT_FAILURE(G_KEY_FILE_ERROR, ANY_CODE, "allow_nested_pidns", "-c", bad);
+	remove_conf(yes);
+	remove_conf(no);
+	remove_conf(bad);
 }
 
 static void test_single_thread(void **state)
@@ -639,7 +668,8 @@ static void test_config_explicit_defaults(void **state)
 				"helper_rate=50\n"
 				"helper_suspend_ms=60000\n"
 				"max_threads=16\n"
-				"debug=false\n");
+				"debug=false\n"
+				"allow_nested_pidns=false\n");
 
 	(void)state;
 	assert_true(PARSE(&o, &err, "-c", path));
@@ -944,10 +974,10 @@ static void test_config_path(void **state)
 static void test_help(void **state)
 {
 	static const char *const longs[] = {
-	    "--foreground",  "--debug",		 "--single-thread",  "--option",
-	    "--config",	     "--strategy",	 "--helper-timeout", "--max-helpers",
-	    "--helper-rate", "--helper-suspend", "--max-threads",    "--ready-fd",
-	    "--version",     "--help",
+	    "--foreground",  "--debug",		 "--single-thread",	 "--option",
+	    "--config",	     "--strategy",	 "--helper-timeout",	 "--max-helpers",
+	    "--helper-rate", "--helper-suspend", "--max-threads",	 "--ready-fd",
+	    "--version",     "--help",		 "--allow-nested-pidns",
 	};
 	static const char *const shorts[] = {"-f,", "-d,", "-s,", "-o,", "-c,", "-V,", "-h,"};
 	char *help = options_help();
@@ -978,6 +1008,7 @@ int main(void)
 	    cmocka_unit_test(test_two_positionals),
 	    cmocka_unit_test(test_foreground),
 	    cmocka_unit_test(test_debug),
+	    cmocka_unit_test(test_allow_nested_pidns),
 	    cmocka_unit_test(test_single_thread),
 	    cmocka_unit_test(test_fuse_opts),
 	    cmocka_unit_test(test_fuse_opts_refused),

@@ -50,11 +50,13 @@ mount --bind "$SHARE" "$SHARE" && mount --make-shared "$SHARE" && mkdir -p "$MNT
 	{ echo "Bail out! cannot prepare the shared mount point"; exit 1; }
 
 # The daemon's namespace gets its own /proc (in its own mount namespace, whose mounts under
-# $SHARE still propagate here); it is PID 1 there, so it is stopped by killing unshare.
+# $SHARE still propagate here); it is PID 1 there, so it is stopped by killing unshare. Out of
+# the host's PID namespace it refuses to start unless told that this is meant.
 mkfifo "$T/ready"
 unshare --pid --fork --kill-child --mount --propagation unchanged \
 	bash -c 'mount --make-private /proc && mount -t proc proc /proc &&
-		exec "$0" -f --ready-fd=3 "$1" 3>"$2"' "$BIN" "$MNT" "$T/ready" 2>"$T/log" &
+		exec "$0" -f --allow-nested-pidns --ready-fd=3 "$1" 3>"$2"' \
+	"$BIN" "$MNT" "$T/ready" 2>"$T/log" &
 HOLDER=$!
 read -r READY <"$T/ready"
 if [ "$READY" != READY=1 ]; then

@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
@@ -190,6 +191,32 @@ out_destroy:
 	return status;
 }
 
+/* The kernel's fixed inode number for the initial PID namespace (PROC_PID_INIT_INO). */
+#define HOST_PIDNS_INO 0xEFFFFFFCU
+
+/*
+ * Started in a PID namespace below the host's (a container without the host's PIDs), it
+ * would see only that namespace's processes, and the readers outside it, the host's and
+ * every other container's, nothing: refused, unless that is what is meant.
+ */
+static bool check_pidns(const struct nspidfs_options *o)
+{
+	uint64_t own = pidns_own_ino();
+
+	if (own == 0) {
+		g_printerr("nspidfs: cannot open /proc/self/ns/pid: %s\n", g_strerror(errno));
+		return false;
+	}
+	if (own == HOST_PIDNS_INO || o->allow_nested_pidns)
+		return true;
+	g_printerr("nspidfs: not in the host's PID namespace but in %" PRIu64 ": it would see only "
+		   "the processes of that namespace and answer no reader outside it; run it with "
+		   "the host's PIDs (Kubernetes: hostPID: true; docker, podman: --pid=host), or "
+		   "give --allow-nested-pidns if this is meant\n",
+		   own);
+	return false;
+}
+
 /* Before mounting, or adopting: each failure explained on stderr. */
 static bool check_start(const struct nspidfs_options *o, bool mounting)
 {
@@ -199,9 +226,14 @@ static bool check_start(const struct nspidfs_options *o, bool mounting)
 		g_printerr("nspidfs: --ready-fd %d: %s\n", o->ready_fd, g_strerror(errno));
 		return false;
 	}
+	if (!preflight_check_privileges(&err)) {
+		g_printerr("nspidfs: %s\n", err->message);
+		return false;
+	}
+	if (!check_pidns(o))
+		return false;
 	/* An adopted connection's mount is there, live, and no server answers it yet. */
-	if (!preflight_check_privileges(&err) ||
-	    (mounting && !mountpoint_prepare(o->mountpoint, &err))) {
+	if (mounting && !mountpoint_prepare(o->mountpoint, &err)) {
 		g_printerr("nspidfs: %s\n", err->message);
 		return false;
 	}

@@ -35,6 +35,7 @@ struct cli {
 	gboolean debug;
 	gboolean single_thread;
 	gboolean version;
+	gboolean allow_nested_pidns;
 	char **fuse_opts;
 	char **rest;
 };
@@ -110,6 +111,10 @@ static GOptionContext *make_context(struct cli *c)
 	     "Worker threads for requests that read /proc, wait or fork (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
 	     "Write READY=1 to FD once mounted, then close it", "FD"},
+	    {"allow-nested-pidns", 0, 0, G_OPTION_ARG_NONE, &c->allow_nested_pidns,
+	     "Serve even from a PID namespace that is not the host's: only its own processes "
+	     "and those below are seen, by readers there only",
+	     NULL},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->rest, NULL, "[MOUNTPOINT]"},
 	    G_OPTION_ENTRY_NULL,
 	};
@@ -195,11 +200,27 @@ static bool key_uint(GKeyFile *kf, const char *key, gint64 min, gint64 max, unsi
 	return true;
 }
 
+/* A boolean key if present; absent keys keep *out. */
+static bool key_bool(GKeyFile *kf, const char *key, bool *out, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	gboolean v = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, key, &err);
+
+	if (g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+	    g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+		return true;
+	if (err) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", key);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 static const char *const known_keys[] = {
-    "mountpoint",  "strategy",		"helper_timeout_ms", "max_helpers",
-    "helper_rate", "helper_suspend_ms", "max_threads",	     "snapshot_ms",
-    "pid_cache",   "spin_us",		"visibility",	     "debug",
-    NULL,
+    "mountpoint",	 "strategy",	"helper_timeout_ms",  "max_helpers", "helper_rate",
+    "helper_suspend_ms", "max_threads", "snapshot_ms",	      "pid_cache",   "spin_us",
+    "visibility",	 "debug",	"allow_nested_pidns", NULL,
 };
 
 /* A misspelled section would otherwise take its settings with it, silently. */
@@ -240,8 +261,7 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	    g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "strategy", NULL);
 	g_autofree char *visibility =
 	    g_key_file_get_string(kf, NSPIDFS_CONFIG_GROUP, "visibility", NULL);
-	g_autoptr(GError) err = NULL;
-	gboolean debug;
+	bool debug = false;
 
 	if (!check_groups(kf, error) || !check_keys(kf, error))
 		return false;
@@ -262,13 +282,10 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 	    !key_uint(kf, "spin_us", 0, 1000, &o->spin_us, error) ||
 	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
 		return false;
-	debug = g_key_file_get_boolean(kf, NSPIDFS_CONFIG_GROUP, "debug", &err);
-	if (err && !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
-	    !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
-		g_propagate_prefixed_error(error, g_steal_pointer(&err), "debug: ");
+	if (!key_bool(kf, "debug", &debug, error) ||
+	    !key_bool(kf, "allow_nested_pidns", &o->allow_nested_pidns, error))
 		return false;
-	}
-	o->debug |= !err && debug;
+	o->debug |= debug;
 	return true;
 }
 
@@ -354,6 +371,7 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 	o->fuse_debug = c->debug;
 	o->foreground = c->foreground || c->debug;
 	o->single_thread = c->single_thread;
+	o->allow_nested_pidns |= c->allow_nested_pidns;
 	o->show_version = c->version;
 	o->fuse_opts = g_steal_pointer(&c->fuse_opts);
 	return true;

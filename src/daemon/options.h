@@ -29,6 +29,7 @@ struct nspidfs_options {
 	bool fuse_debug; /* -d: libfuse's request trace too */
 	bool single_thread;
 	bool show_version;
+	bool allow_nested_pidns; /* serve from a PID namespace that is not the host's */
 	int ready_fd;
 	char **fuse_opts; /* each -o argument, as given */
 };
