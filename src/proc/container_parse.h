@@ -1,0 +1,160 @@
+/*
+ * Which container a process belongs to, from what the host says about it: the path of its cgroup
+ * (/proc/PID/cgroup), the command line of the runtime's process that watches it (conmon, a
+ * containerd shim, the LXC monitor: /proc/PID/cmdline), and the runtime's files on disk (Docker's
+ * config.v2.json, an OCI bundle's config.json). Pure parsers, no I/O, so that they can be fuzzed;
+ * the caller reads the files.
+ *
+ * Trust: the cgroup path is written by the runtime or systemd on the host, out of the container's
+ * reach, so it is the primary source. A command line can be rewritten by its own process and a
+ * runtime's files are the runtime's, so they only add names to what the cgroup says, and
+ * container_info_merge() refuses them when they disagree with it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The IDs every runtime here gives its containers: 64 lowercase hex digits (a SHA-256). */
+#define CONTAINER_HEX_ID_LEN 64
+/* Longest ID kept: a hex ID, a containerd ID chosen by hand (76), an LXC or machine name. */
+#define CONTAINER_ID_MAX   128
+#define CONTAINER_NAME_MAX 255
+/* A pod UID as the API shows it, 8-4-4-4-12 hex digits; a static pod's is 32 hex digits. */
+#define POD_UID_LEN	   36
+#define POD_STATIC_UID_LEN 32
+#define POD_NAME_MAX	   253 /* a DNS subdomain, as Kubernetes requires */
+/* Longer cgroup paths are refused (-EINVAL): PATH_MAX, far beyond any runtime's layout. */
+#define CONTAINER_CGROUP_PATH_MAX 4096
+
+enum container_runtime {
+	CONTAINER_NONE, /* not known (yet): a host process, or a path that names no runtime */
+	CONTAINER_DOCKER,
+	CONTAINER_PODMAN,
+	CONTAINER_CONTAINERD, /* the CRI plugin (Kubernetes), ctr and nerdctl */
+	CONTAINER_CRIO,
+	CONTAINER_LXC, /* LXC and LXD */
+	CONTAINER_NSPAWN,
+};
+
+enum pod_qos {
+	POD_QOS_NONE, /* not in a Kubernetes pod, or not known */
+	POD_QOS_GUARANTEED,
+	POD_QOS_BURSTABLE,
+	POD_QOS_BESTEFFORT,
+};
+
+/*
+ * What is known of one container. Every string is NUL-terminated within its array and "" when
+ * unknown. Names hold only printable ASCII without blanks or '/' (what every runtime here allows),
+ * so they can be shown as they are.
+ */
+struct container_info {
+	enum container_runtime runtime;
+	/*
+	 * 64 lowercase hex digits for Docker, podman, CRI-O and containerd's CRI; any containerd
+	 * identifier for ctr and nerdctl outside Kubernetes (from a shim's command line only); the
+	 * name for LXC and systemd-nspawn, which have no other ID. Set with runtime
+	 * CONTAINER_NONE by kubelet's cgroupfs layout, which does not say the runtime.
+	 */
+	char id[CONTAINER_ID_MAX + 1];
+	/* The runtime's name of the container; for a Kubernetes container, its name in the pod. */
+	char name[CONTAINER_NAME_MAX + 1];
+	/* With dashes (8-4-4-4-12) as the API shows it, or a static pod's 32 hex digits. */
+	char pod_uid[POD_UID_LEN + 1];
+	enum pod_qos qos;
+	char pod_name[POD_NAME_MAX + 1];
+	char pod_namespace[POD_NAME_MAX + 1];
+	/*
+	 * The ID of the pod's sandbox (pause) container. containerd runs one shim per pod, named
+	 * by this ID, so its command line gives this rather than the container's ID.
+	 */
+	char sandbox_id[CONTAINER_ID_MAX + 1];
+	bool sandbox; /* the container is its pod's sandbox (pause) container */
+};
+
+/* "docker", "podman", "containerd", "cri-o", "lxc", "systemd-nspawn"; "" for none. */
+const char *container_runtime_name(enum container_runtime r);
+/* "guaranteed", "burstable", "besteffort"; "" for none. */
+const char *pod_qos_name(enum pod_qos q);
+
+/*
+ * The container ID as Kubernetes reports it (a pod's status.containerStatuses[].containerID,
+ * kube-state-metrics' container_id label): "docker://ID", "containerd://ID", "cri-o://ID". The
+ * length written, -ENOENT for a runtime Kubernetes does not run (podman, LXC, systemd-nspawn) or
+ * without an ID, -ENOSPC if buf is too small; buf is "" on error (when size > 0).
+ */
+int container_id_uri(const struct container_info *c, char *buf, size_t size);
+
+/*
+ * The container of a cgroup path: the part after the second ':' of a line of /proc/PID/cgroup,
+ * v1 or v2, as the host's cgroup namespace shows it. Recognised, each wherever it lies in the
+ * path (rootless and nested runtimes put it deeper):
+ *
+ *   docker-ID.scope                      Docker, systemd driver
+ *   docker/ID                            Docker, cgroupfs driver
+ *   libpod-ID.scope, libpod-ID           podman, systemd or cgroupfs manager
+ *   libpod-payload-ID                    podman, --cgroups=split
+ *   cri-containerd-ID.scope              containerd's CRI, systemd driver
+ *   nerdctl-ID.scope                     nerdctl, systemd driver
+ *   crio-ID.scope, crio-ID               CRI-O, systemd or cgroupfs manager
+ *   SLICE.slice:PREFIX:ID                a systemd-style path given to a cgroupfs runtime
+ *                                        (PREFIX cri-containerd, crio or docker)
+ *   lxc.payload.NAME, lxc/NAME           LXC 4 and later, LXC before 4
+ *   machine-NAME.scope                   systemd-nspawn, registered with machined
+ *   systemd-nspawn@NAME.service          systemd-nspawn's template unit
+ *
+ * and only as the first two levels, where other two-level paths are common:
+ *
+ *   /NAMESPACE/ID                        ctr and nerdctl, cgroupfs: NAMESPACE a containerd
+ *                                        namespace (not a systemd unit), ID 64 hex digits;
+ *                                        an ID chosen by hand is left to the shim's command line
+ *
+ * Kubernetes pods, whose level lies above their containers':
+ *
+ *   ...kubepods[-QOS]-podUID.slice       kubelet, systemd driver (UID with '_' for '-'; kind
+ *                                        and other cgroup roots prefix the slice names)
+ *   kubepods[/QOS]/podUID                kubelet, cgroupfs driver
+ *   kubepods[/QOS]/podUID/ID             a container there: the runtime is not in the path,
+ *                                        so runtime is CONTAINER_NONE with the ID set
+ *
+ * QOS is burstable or besteffort; none is guaranteed. Hex IDs are exactly 64 lowercase digits;
+ * names are 1 to CONTAINER_ID_MAX bytes of printable ASCII without blanks or '/', systemd's
+ * \xNN escapes undone in unit names. A runtime's own processes are not its containers:
+ * libpod-conmon-ID.scope, crio-conmon-ID.scope, lxc.monitor.NAME and systemd-nspawn's
+ * supervisor/ subgroup are not recognised, nor are libvirt's machine scopes (qemu-N-NAME,
+ * lxc-N-NAME), which are virtual machines or not systemd-nspawn's.
+ *
+ * Levels below a container's (the container's own cgroups, or the runtime's: .../container) still
+ * name it. Where containers nest (Docker in Docker, kind's nodes), the innermost wins, with the
+ * pod whose level lies between it and the container above it. A pod level below the innermost
+ * container gives the pod alone (runtime CONTAINER_NONE, id ""): a process of the pod, outside
+ * any container.
+ *
+ * 0 if a container or pod is recognised; -ENOENT if not (a host process, or a look-alike of a
+ * layout with an ID that is not one); -EINVAL for what the kernel does not write: no leading '/',
+ * an empty, "." or ".." level (a path outside the reader's cgroup namespace starts with /..),
+ * control characters, a level over 255 bytes or a path over CONTAINER_CGROUP_PATH_MAX. *out is
+ * always written, zeroed unless 0 is returned.
+ */
+int parse_container_cgroup(const char *path, struct container_info *out);
+
+/*
+ * The container of a whole /proc/PID/cgroup text (len bytes, "ID:CONTROLLERS:PATH" lines). Every
+ * line's path is parsed; the lines that name a container must agree, and what they say is merged
+ * (a v1 hierarchy can hold a pod's level where the unified one does not). 0, -ENOENT if no line
+ * names a container, -EXDEV if two lines name different ones (the process is being moved), or
+ * -EINVAL if a line is malformed or there is none. *out is zeroed unless 0 is returned.
+ */
+int parse_container_cgroup_file(const char *text, size_t len, struct container_info *out);
+
+/*
+ * Fill *into with what *from adds, after checking that the two agree: every field both hold
+ * (runtime, each string, qos) must be equal; sandbox is set if either says so. 0, or -EXDEV with
+ * *into unchanged if they disagree. Merge a command line's or a runtime file's answer into the
+ * cgroup's. A disagreement means one of them is not about this container: the runtime's process
+ * read was not the container's (its PID was reused, or it is not the parent the caller thought),
+ * or the process rewrote its command line. The caller should then keep the cgroup's answer alone
+ * (the most trusted), not the merge, and may log the disagreement.
+ */
+int container_info_merge(struct container_info *into, const struct container_info *from);

@@ -1,0 +1,661 @@
+/*
+ * Unit tests for the container parsers (src/proc/container_parse.c): cgroup paths and files,
+ * merging, and the names.
+ * Each table row says what it checks; inputs are real ones from podman on the development
+ * machine (podman with runc, cgroup v1, cgroupfs manager) and the layouts each runtime documents.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "container_parse.h"
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A real podman container's ID, and others in the forms every runtime uses. */
+#define ID_A	   "d77d42c50d0343933b41086e726d93c375b040b97194558e56969ec65df4d9fa"
+#define ID_B	   "4e49863bc665e1f7d2f73b8775937f788be22e2f1e066505acdaf58790a615f2"
+#define ID_C	   "134b58ab2e0cfd7432a9db818b1b4ec52fdc747333f0ba2c9342860dc2ea7c50"
+#define ID_63	   "d77d42c50d0343933b41086e726d93c375b040b97194558e56969ec65df4d9f"
+#define ID_UPPER   "D77D42C50D0343933B41086E726D93C375B040B97194558E56969EC65DF4D9FA"
+#define ID_NOT_HEX "g77d42c50d0343933b41086e726d93c375b040b97194558e56969ec65df4d9fa"
+#define A8	   "aaaaaaaa"
+#define A64	   A8 A8 A8 A8 A8 A8 A8 A8
+#define UID	   "8dbc5577-d0e2-4706-8787-57d52c03ddf2"
+#define UID_	   "8dbc5577_d0e2_4706_8787_57d52c03ddf2" /* as a systemd slice writes it */
+#define STATIC_UID "5e5d3b1d3b5c3b0c6e9f0bbdfb7e9e1b"	  /* a static pod's, its manifest's hash */
+#define KUBEPODS_BURSTABLE                                                                         \
+	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice"
+#define KUBEPODS_BESTEFFORT                                                                        \
+	"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice"
+
+/* What a parser should give; NULL strings are "". */
+struct want {
+	enum container_runtime runtime;
+	const char *id, *name, *pod_uid;
+	enum pod_qos qos;
+	const char *pod_name, *pod_namespace, *sandbox_id;
+	bool sandbox;
+};
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void check_str(const char *what, const char *field, const char *got, size_t size,
+		      const char *want)
+{
+	if (!memchr(got, '\0', size))
+		fail_msg("%s: %s is not terminated", what, field);
+	if (strcmp(got, or_empty(want)) != 0)
+		fail_msg("%s: %s is \"%s\", want \"%s\"", what, field, got, or_empty(want));
+}
+
+#define CHECK_STR(what, got, want, field)                                                          \
+	check_str(what, #field, (got)->field, sizeof((got)->field), (want)->field)
+
+static void check_info(const char *what, const struct container_info *got, const struct want *w)
+{
+	if (got->runtime != w->runtime)
+		fail_msg("%s: runtime \"%s\", want \"%s\"", what,
+			 container_runtime_name(got->runtime), container_runtime_name(w->runtime));
+	CHECK_STR(what, got, w, id);
+	CHECK_STR(what, got, w, name);
+	CHECK_STR(what, got, w, pod_uid);
+	CHECK_STR(what, got, w, pod_name);
+	CHECK_STR(what, got, w, pod_namespace);
+	CHECK_STR(what, got, w, sandbox_id);
+	if (got->qos != w->qos)
+		fail_msg("%s: qos \"%s\", want \"%s\"", what, pod_qos_name(got->qos),
+			 pod_qos_name(w->qos));
+	if (got->sandbox != w->sandbox)
+		fail_msg("%s: sandbox %d, want %d", what, got->sandbox, w->sandbox);
+}
+
+static void check_ret(const char *what, int got, int want)
+{
+	if (got != want)
+		fail_msg("%s: returned %d (%s), want %d (%s)", what, got, strerror(-got), want,
+			 strerror(-want));
+}
+
+static void fill_garbage(struct container_info *c)
+{
+	memset(c, 'x', sizeof(*c));
+	c->runtime = CONTAINER_LXC;
+	c->qos = POD_QOS_BURSTABLE;
+}
+
+static void want_to_info(const struct want *w, struct container_info *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->runtime = w->runtime;
+	snprintf(c->id, sizeof(c->id), "%s", or_empty(w->id));
+	snprintf(c->name, sizeof(c->name), "%s", or_empty(w->name));
+	snprintf(c->pod_uid, sizeof(c->pod_uid), "%s", or_empty(w->pod_uid));
+	snprintf(c->pod_name, sizeof(c->pod_name), "%s", or_empty(w->pod_name));
+	snprintf(c->pod_namespace, sizeof(c->pod_namespace), "%s", or_empty(w->pod_namespace));
+	snprintf(c->sandbox_id, sizeof(c->sandbox_id), "%s", or_empty(w->sandbox_id));
+	c->qos = w->qos;
+	c->sandbox = w->sandbox;
+}
+
+/*
+ * A buffer placed so that its last byte is the last readable byte before a PROT_NONE page:
+ * a parser reading even one byte past len crashes the test instead of passing by luck.
+ */
+struct guarded {
+	char *map;
+	size_t page;
+};
+
+static const char *guard_place(struct guarded *g, const char *data, size_t len)
+{
+	char *dst;
+
+	g->page = (size_t)sysconf(_SC_PAGESIZE);
+	assert_true(len <= g->page);
+	g->map =
+	    mmap(NULL, 2 * g->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(g->map != MAP_FAILED);
+	assert_int_equal(mprotect(g->map + g->page, g->page, PROT_NONE), 0);
+	dst = g->map + g->page - len;
+	memcpy(dst, data, len);
+	return dst;
+}
+
+static void guard_release(struct guarded *g)
+{
+	assert_int_equal(munmap(g->map, 2 * g->page), 0);
+}
+
+/* ------------------------------------------------------------------ cgroup paths */
+
+struct cgroup_row {
+	const char *what;
+	const char *path;
+	int ret;
+	struct want want;
+};
+
+#define DOCKER(id)                                                                                 \
+	{                                                                                          \
+		CONTAINER_DOCKER, id, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false            \
+	}
+#define PODMAN(id)                                                                                 \
+	{                                                                                          \
+		CONTAINER_PODMAN, id, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false            \
+	}
+#define CONTAINERD(id)                                                                             \
+	{                                                                                          \
+		CONTAINER_CONTAINERD, id, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false        \
+	}
+#define CRIO(id)                                                                                   \
+	{                                                                                          \
+		CONTAINER_CRIO, id, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false              \
+	}
+#define NAMED(rt, name)                                                                            \
+	{                                                                                          \
+		rt, name, name, NULL, POD_QOS_NONE, NULL, NULL, NULL, false                        \
+	}
+#define IN_POD(rt, id, uid, qos)                                                                   \
+	{                                                                                          \
+		rt, id, NULL, uid, qos, NULL, NULL, NULL, false                                    \
+	}
+#define NOTHING                                                                                    \
+	{                                                                                          \
+		CONTAINER_NONE, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false            \
+	}
+
+static const struct cgroup_row cgroup_rows[] = {
+    /* Docker */
+    {"Docker, systemd driver (v2 0:: line, v1 name=systemd)", "/system.slice/docker-" ID_A ".scope",
+     0, DOCKER(ID_A)},
+    {"Docker, cgroupfs driver (v1 controllers)", "/docker/" ID_A, 0, DOCKER(ID_A)},
+    {"Docker, cgroupfs, the container's own subgroup", "/docker/" ID_A "/sub/deeper", 0,
+     DOCKER(ID_A)},
+    {"Docker, systemd, a subgroup below the scope", "/system.slice/docker-" ID_A ".scope/init", 0,
+     DOCKER(ID_A)},
+    {"Docker, --cgroup-parent slice", "/custom.slice/docker-" ID_A ".scope", 0, DOCKER(ID_A)},
+    {"Docker, rootless (user manager)",
+     "/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" ID_A ".scope", 0,
+     DOCKER(ID_A)},
+    {"Docker in Docker, cgroupfs: the innermost wins", "/docker/" ID_A "/docker/" ID_B, 0,
+     DOCKER(ID_B)},
+    {"Docker in Docker, systemd outside: the innermost wins",
+     "/system.slice/docker-" ID_A ".scope/docker/" ID_B, 0, DOCKER(ID_B)},
+    {"Docker, the daemon itself is not a container", "/system.slice/docker.service", -ENOENT,
+     NOTHING},
+    {"Docker, cgroupfs, short ID", "/docker/d77d42c50d03", -ENOENT, NOTHING},
+    {"Docker, cgroupfs, 63 digits", "/docker/" ID_63, -ENOENT, NOTHING},
+    {"Docker, cgroupfs, 65 digits", "/docker/" ID_A "0", -ENOENT, NOTHING},
+    {"Docker, cgroupfs, uppercase hex", "/docker/" ID_UPPER, -ENOENT, NOTHING},
+    {"Docker, cgroupfs, a letter past f", "/docker/" ID_NOT_HEX, -ENOENT, NOTHING},
+    {"Docker, systemd, no ID", "/system.slice/docker-.scope", -ENOENT, NOTHING},
+    {"Docker, systemd, no .scope", "/system.slice/docker-" ID_A, -ENOENT, NOTHING},
+    {"Docker, systemd, another suffix", "/system.slice/docker-" ID_A ".scopex", -ENOENT, NOTHING},
+    {"Docker, systemd, a service, not a scope", "/system.slice/docker-" ID_A ".service", -ENOENT,
+     NOTHING},
+    {"Docker, buildkit's group below docker/", "/docker/buildkit/" ID_A, -ENOENT, NOTHING},
+
+    /* podman */
+    {"podman, cgroupfs manager, as seen on v1 here", "/libpod_parent/libpod-" ID_A, 0,
+     PODMAN(ID_A)},
+    {"podman, systemd manager", "/machine.slice/libpod-" ID_A ".scope", 0, PODMAN(ID_A)},
+    {"podman, systemd, its container/ subgroup", "/machine.slice/libpod-" ID_A ".scope/container",
+     0, PODMAN(ID_A)},
+    {"podman, rootless",
+     "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID_A ".scope", 0,
+     PODMAN(ID_A)},
+    {"podman pod, systemd: the pod's slice is not systemd-nspawn's",
+     "/machine.slice/machine-libpod_pod_" ID_B ".slice/libpod-" ID_A ".scope", 0, PODMAN(ID_A)},
+    {"podman pod, cgroupfs", "/libpod_parent/" ID_B "/libpod-" ID_A, 0, PODMAN(ID_A)},
+    {"podman, --cgroups=split", "/system.slice/web.service/libpod-payload-" ID_A, 0, PODMAN(ID_A)},
+    {"podman, conmon's scope is the monitor", "/machine.slice/libpod-conmon-" ID_A ".scope",
+     -ENOENT, NOTHING},
+    {"podman, conmon's group under cgroupfs", "/libpod_parent/conmon", -ENOENT, NOTHING},
+    {"podman pod level, cgroupfs: not a ctr container", "/libpod_parent/" ID_B, -ENOENT, NOTHING},
+    {"podman pod's conmon, cgroupfs", "/libpod_parent/" ID_B "/conmon", -ENOENT, NOTHING},
+    {"podman, short ID", "/machine.slice/libpod-d77d42c50d03.scope", -ENOENT, NOTHING},
+
+    /* containerd */
+    {"containerd CRI, systemd, burstable pod", KUBEPODS_BURSTABLE "/cri-containerd-" ID_A ".scope",
+     0, IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"containerd CRI, systemd, guaranteed pod (no QoS level)",
+     "/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID_A ".scope", 0,
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_GUARANTEED)},
+    {"containerd CRI, systemd, besteffort pod",
+     KUBEPODS_BESTEFFORT "/cri-containerd-" ID_A ".scope", 0,
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"containerd CRI, systemd-style path given to cgroupfs runc",
+     KUBEPODS_BESTEFFORT ":cri-containerd:" ID_A, 0,
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"containerd CRI, that path relative to containerd's own group",
+     "/system.slice/containerd.service/kubepods-burstable-pod" UID_ ".slice:cri-containerd:" ID_A,
+     0, IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"CRI-O, systemd-style path given to cgroupfs",
+     "/kubepods-burstable-pod" UID_ ".slice:crio:" ID_A, 0,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"colon form without a slice before it", "/kubepods-burstable-pod" UID_ ":cri-containerd:" ID_A,
+     -ENOENT, NOTHING},
+    {"colon form with an unknown runtime: the pod alone", KUBEPODS_BESTEFFORT ":runq:" ID_A, 0,
+     IN_POD(CONTAINER_NONE, NULL, UID, POD_QOS_BESTEFFORT)},
+    {"kind: a node in Docker, its pod's container innermost",
+     "/system.slice/docker-" ID_B ".scope/kubelet.slice/kubelet-kubepods.slice/"
+     "kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod" UID_
+     ".slice/cri-containerd-" ID_A ".scope",
+     0, IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"a pod slice whose root is not '-'-joined is not a pod's",
+     "/xkubepods-pod" UID_ ".slice/cri-containerd-" ID_A ".scope", 0, CONTAINERD(ID_A)},
+    {"a static pod's UID (32 digits)",
+     "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" STATIC_UID
+     ".slice/cri-containerd-" ID_A ".scope",
+     0, IN_POD(CONTAINER_CONTAINERD, ID_A, STATIC_UID, POD_QOS_BURSTABLE)},
+    {"ctr run, cgroupfs: /NAMESPACE/ID", "/default/" ID_A, 0, CONTAINERD(ID_A)},
+    {"ctr run, a subgroup below", "/default/" ID_A "/sub", 0, CONTAINERD(ID_A)},
+    {"ctr run in k8s.io", "/k8s.io/" ID_A, 0, CONTAINERD(ID_A)},
+    {"nerdctl, systemd driver", "/system.slice/nerdctl-" ID_A ".scope", 0, CONTAINERD(ID_A)},
+    {"ctr run with an ID chosen by hand: left to the shim", "/default/redis", -ENOENT, NOTHING},
+    {"a hex ID two levels down is not ctr's", "/a/b/" ID_A, -ENOENT, NOTHING},
+    {"a hex ID below a systemd unit is not ctr's", "/machine.slice/" ID_A, -ENOENT, NOTHING},
+    {"a hex ID below user is not ctr's", "/user/" ID_A, -ENOENT, NOTHING},
+    {"a hex ID below kubepods is not a container", "/kubepods/" ID_A, -ENOENT, NOTHING},
+    {"a namespace that is no containerd identifier", "/a..b/" ID_A, -ENOENT, NOTHING},
+    {"containerd's daemon", "/system.slice/containerd.service", -ENOENT, NOTHING},
+
+    /* CRI-O */
+    {"CRI-O, systemd", KUBEPODS_BURSTABLE "/crio-" ID_A ".scope", 0,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"CRI-O, systemd, container/ subgroup", KUBEPODS_BURSTABLE "/crio-" ID_A ".scope/container", 0,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"CRI-O, cgroupfs", "/kubepods/burstable/pod" UID "/crio-" ID_A, 0,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"CRI-O, conmon's scope is the monitor: the pod alone",
+     KUBEPODS_BURSTABLE "/crio-conmon-" ID_A ".scope", 0,
+     IN_POD(CONTAINER_NONE, NULL, UID, POD_QOS_BURSTABLE)},
+    {"CRI-O outside a pod", "/system.slice/crio-" ID_A ".scope", 0, CRIO(ID_A)},
+
+    /* kubelet */
+    {"kubelet cgroupfs, burstable: the runtime is not in the path",
+     "/kubepods/burstable/pod" UID "/" ID_A, 0,
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"kubelet cgroupfs, guaranteed", "/kubepods/pod" UID "/" ID_A, 0,
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_GUARANTEED)},
+    {"kubelet cgroupfs, besteffort", "/kubepods/besteffort/pod" UID "/" ID_A, 0,
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"kubelet cgroupfs, a subgroup of the container", "/kubepods/besteffort/pod" UID "/" ID_A "/x",
+     0, IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"kubelet cgroupfs under another cgroup root", "/kubelet/kubepods/burstable/pod" UID "/" ID_A,
+     0, IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"kubelet cgroupfs, the pod's level alone", "/kubepods/besteffort/pod" UID, 0,
+     IN_POD(CONTAINER_NONE, NULL, UID, POD_QOS_BESTEFFORT)},
+    {"kubelet systemd, the pod's slice alone", KUBEPODS_BURSTABLE, 0,
+     IN_POD(CONTAINER_NONE, NULL, UID, POD_QOS_BURSTABLE)},
+    {"dockershim, systemd", KUBEPODS_BURSTABLE "/docker-" ID_A ".scope", 0,
+     IN_POD(CONTAINER_DOCKER, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"kubelet, the QoS levels alone", "/kubepods.slice/kubepods-burstable.slice", -ENOENT, NOTHING},
+    {"kubelet cgroupfs, an unknown QoS level", "/kubepods/other/pod" UID "/" ID_A, -ENOENT,
+     NOTHING},
+    {"kubelet cgroupfs, no kubepods above", "/burstable/pod" UID "/" ID_A, -ENOENT, NOTHING},
+    {"pod UID with uppercase hex", "/kubepods/pod8DBC5577-d0e2-4706-8787-57d52c03ddf2/" ID_A,
+     -ENOENT, NOTHING},
+    {"pod UID with a dash out of place", "/kubepods/pod8dbc557-7d0e2-4706-8787-57d52c03ddf2/" ID_A,
+     -ENOENT, NOTHING},
+    {"pod UID one digit short", "/kubepods/pod8dbc5577-d0e2-4706-8787-57d52c03ddf/" ID_A, -ENOENT,
+     NOTHING},
+    {"pod UID with '_' in a cgroupfs directory", "/kubepods/pod" UID_ "/" ID_A, -ENOENT, NOTHING},
+    {"pod slice with dashes in the UID",
+     "/kubepods.slice/kubepods-pod" UID ".slice/cri-containerd-" ID_A ".scope", 0,
+     CONTAINERD(ID_A)},
+    {"pod slice with an unknown QoS",
+     "/kubepods.slice/kubepods-weird-pod" UID_ ".slice/cri-containerd-" ID_A ".scope", 0,
+     CONTAINERD(ID_A)},
+    {"Docker inside a pod's container: its pod is not Docker's container's",
+     "/kubepods/burstable/pod" UID "/" ID_A "/docker/" ID_B, 0, DOCKER(ID_B)},
+    {"a pod below the innermost container: the pod alone",
+     "/docker/" ID_B "/kubepods/burstable/pod" UID, 0,
+     IN_POD(CONTAINER_NONE, NULL, UID, POD_QOS_BURSTABLE)},
+
+    /* LXC */
+    {"LXC 4 and later, as seen here", "/lxc.payload.web", 0, NAMED(CONTAINER_LXC, "web")},
+    {"LXC, systemd inside the container", "/lxc.payload.web/init.scope", 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"LXD, a project's container", "/lxc.payload.proj_web", 0, NAMED(CONTAINER_LXC, "proj_web")},
+    {"LXC before 4", "/lxc/web", 0, NAMED(CONTAINER_LXC, "web")},
+    {"LXC before 4, a unit inside", "/lxc/web/system.slice/sshd.service", 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"LXC in LXC: the innermost wins", "/lxc.payload.outer/lxc.payload.inner", 0,
+     NAMED(CONTAINER_LXC, "inner")},
+    {"Docker in LXC", "/lxc.payload.host/docker/" ID_A, 0, DOCKER(ID_A)},
+    {"LXC's monitor is not the container", "/lxc.monitor.web", -ENOENT, NOTHING},
+    {"LXC, an empty name", "/lxc.payload.", -ENOENT, NOTHING},
+    {"LXC, a name with a blank", "/lxc.payload.a b", -ENOENT, NOTHING},
+    {"LXC, a name of 129 bytes", "/lxc.payload." A64 A64 "a", -ENOENT, NOTHING},
+    {"LXC, the parent alone", "/lxc", -ENOENT, NOTHING},
+
+    /* systemd-nspawn */
+    {"systemd-nspawn, machined's scope", "/machine.slice/machine-debian.scope", 0,
+     NAMED(CONTAINER_NSPAWN, "debian")},
+    {"systemd-nspawn, \\x2d unescaped, payload below",
+     "/machine.slice/machine-my\\x2dbox.scope/payload/system.slice/cron.service", 0,
+     NAMED(CONTAINER_NSPAWN, "my-box")},
+    {"systemd-nspawn, uppercase escape digits", "/machine.slice/machine-a\\x2Eb.scope", 0,
+     NAMED(CONTAINER_NSPAWN, "a.b")},
+    {"systemd-nspawn@.service", "/machine.slice/systemd-nspawn@debian.service/payload", 0,
+     NAMED(CONTAINER_NSPAWN, "debian")},
+    {"systemd-nspawn, v1: init.scope inside", "/machine.slice/machine-debian.scope/init.scope", 0,
+     NAMED(CONTAINER_NSPAWN, "debian")},
+    {"systemd-nspawn's supervisor is not the container",
+     "/machine.slice/machine-debian.scope/supervisor", -ENOENT, NOTHING},
+    {"systemd-nspawn@'s supervisor", "/machine.slice/systemd-nspawn@debian.service/supervisor",
+     -ENOENT, NOTHING},
+    {"libvirt's virtual machine", "/machine.slice/machine-qemu\\x2d1\\x2dvm.scope", -ENOENT,
+     NOTHING},
+    {"libvirt's LXC", "/machine.slice/machine-lxc\\x2d1234\\x2dweb.scope", -ENOENT, NOTHING},
+    {"a machine named qemu-x (no number) is nspawn's", "/machine.slice/machine-qemu\\x2dx.scope", 0,
+     NAMED(CONTAINER_NSPAWN, "qemu-x")},
+    {"a raw '-' in a unit's name is a '/'", "/machine.slice/machine-a-b.scope", -ENOENT, NOTHING},
+    {"a cut escape", "/machine.slice/machine-bad\\x2.scope", -ENOENT, NOTHING},
+    {"an escape that is not \\x", "/machine.slice/machine-bad\\y2d.scope", -ENOENT, NOTHING},
+    {"an escaped blank", "/machine.slice/machine-a\\x20b.scope", -ENOENT, NOTHING},
+    {"an escaped NUL", "/machine.slice/machine-a\\x00b.scope", -ENOENT, NOTHING},
+    {"machine-.scope, no name", "/machine.slice/machine-.scope", -ENOENT, NOTHING},
+
+    /* Host processes */
+    {"the root", "/", -ENOENT, NOTHING},
+    {"PID 1", "/init.scope", -ENOENT, NOTHING},
+    {"a service", "/system.slice/sshd.service", -ENOENT, NOTHING},
+    {"a session", "/user.slice/user-1000.slice/session-3.scope", -ENOENT, NOTHING},
+    {"a random two-level path", "/foo/bar", -ENOENT, NOTHING},
+    {"this sandbox's own group", "/process_api/dae89859edc93aa289a9284f0636d8ce", -ENOENT, NOTHING},
+
+    /* What the kernel never writes */
+    {"empty", "", -EINVAL, NOTHING},
+    {"no leading slash", "docker/" ID_A, -EINVAL, NOTHING},
+    {"an empty level", "//docker/" ID_A, -EINVAL, NOTHING},
+    {"a trailing slash", "/docker/" ID_A "/", -EINVAL, NOTHING},
+    {"a . level", "/docker/./" ID_A, -EINVAL, NOTHING},
+    {"outside the reader's cgroup namespace", "/../../docker/" ID_A, -EINVAL, NOTHING},
+    {"a .. level at the end", "/docker/" ID_A "/..", -EINVAL, NOTHING},
+    {"a newline", "/docker/" ID_A "\n", -EINVAL, NOTHING},
+    {"a tab", "/doc\tker/" ID_A, -EINVAL, NOTHING},
+    {"a DEL", "/docker/" ID_A "\x7f", -EINVAL, NOTHING},
+    {"an escape character", "/\x1b[2J/docker/" ID_A, -EINVAL, NOTHING},
+};
+
+static void test_cgroup_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(cgroup_rows); i++) {
+		const struct cgroup_row *row = &cgroup_rows[i];
+		struct container_info c;
+
+		fill_garbage(&c);
+		check_ret(row->what, parse_container_cgroup(row->path, &c), row->ret);
+		check_info(row->what, &c, &row->want);
+	}
+}
+
+static void test_cgroup_bounds(void **state)
+{
+	char path[CONTAINER_CGROUP_PATH_MAX + 2];
+	struct container_info c;
+
+	(void)state;
+	fill_garbage(&c);
+	check_ret("NULL", parse_container_cgroup(NULL, &c), -EINVAL);
+	check_info("NULL", &c, &(struct want)NOTHING);
+
+	/* The longest path taken, of short levels: not a container. */
+	for (size_t i = 0; i < CONTAINER_CGROUP_PATH_MAX; i += 2)
+		memcpy(path + i, "/a", 2);
+	path[CONTAINER_CGROUP_PATH_MAX] = '\0';
+	check_ret("a path of the longest length", parse_container_cgroup(path, &c), -ENOENT);
+	/* One byte more is refused, even with a container at its end. */
+	memcpy(path + CONTAINER_CGROUP_PATH_MAX - 72, "/docker/" ID_A, 72);
+	check_ret("a container at the end of the longest path", parse_container_cgroup(path, &c),
+		  0);
+	memmove(path + 1, path, CONTAINER_CGROUP_PATH_MAX + 1);
+	path[0] = '/';
+	path[1] = 'a';
+	check_ret("a path one byte too long", parse_container_cgroup(path, &c), -EINVAL);
+
+	/* A level of 255 bytes is taken; 256 is not. */
+	path[0] = '/';
+	memset(path + 1, 'a', 255);
+	path[256] = '\0';
+	check_ret("a level of 255 bytes", parse_container_cgroup(path, &c), -ENOENT);
+	path[256] = 'a';
+	path[257] = '\0';
+	check_ret("a level of 256 bytes", parse_container_cgroup(path, &c), -EINVAL);
+}
+
+/* ------------------------------------------------------------------ cgroup files */
+
+#define V1_LINES(path)                                                                             \
+	"9:name=systemd:" path "\n8:pids:" path "\n7:blkio:" path "\n6:freezer:" path              \
+	"\n5:devices:" path "\n4:memory:" path "\n3:cpuset:" path "\n2:cpuacct:" path              \
+	"\n1:cpu:" path "\n0::" path "\n"
+
+struct file_row {
+	const char *what;
+	const char *text;
+	int ret;
+	struct want want;
+};
+
+static const struct file_row file_rows[] = {
+    {"podman on this machine: v1 controllers and the 0:: line",
+     V1_LINES("/libpod_parent/libpod-" ID_A), 0, PODMAN(ID_A)},
+    {"a host process here", V1_LINES("/"), -ENOENT, NOTHING},
+    {"v2 only", "0::/system.slice/docker-" ID_A ".scope\n", 0, DOCKER(ID_A)},
+    {"no final newline", "0::/system.slice/docker-" ID_A ".scope", 0, DOCKER(ID_A)},
+    {"hybrid: Docker cgroupfs in v1 only",
+     "2:pids:/docker/" ID_A "\n1:name=systemd:/docker/" ID_A "\n0::/system.slice/docker.service\n",
+     0, DOCKER(ID_A)},
+    {"the pod in one hierarchy, its container in another",
+     "2:cpu:/kubepods/burstable/pod" UID "\n0::/kubepods/burstable/pod" UID "/" ID_A "\n", 0,
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"two hierarchies, two containers", "2:pids:/docker/" ID_A "\n0::/docker/" ID_B "\n", -EXDEV,
+     NOTHING},
+    {"two runtimes for one ID", "2:pids:/docker/" ID_A "\n0::/libpod_parent/libpod-" ID_A "\n",
+     -EXDEV, NOTHING},
+    {"a cgroup path with ':' in it", "0::" KUBEPODS_BESTEFFORT ":cri-containerd:" ID_A "\n", 0,
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"empty", "", -EINVAL, NOTHING},
+    {"an empty line", "0::/docker/" ID_A "\n\n", -EINVAL, NOTHING},
+    {"no colons", "garbage\n", -EINVAL, NOTHING},
+    {"one colon", "0:/docker/" ID_A "\n", -EINVAL, NOTHING},
+    {"a hierarchy that is not a number", "x::/docker/" ID_A "\n", -EINVAL, NOTHING},
+    {"no hierarchy", "::/docker/" ID_A "\n", -EINVAL, NOTHING},
+    {"a path without its slash", "0::docker/" ID_A "\n", -EINVAL, NOTHING},
+    {"a bad line after a good one", "0::/docker/" ID_A "\nbad\n", -EINVAL, NOTHING},
+};
+
+static void test_cgroup_file_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(file_rows); i++) {
+		const struct file_row *row = &file_rows[i];
+		size_t len = strlen(row->text);
+		struct guarded g;
+		const char *text = guard_place(&g, row->text, len);
+		struct container_info c;
+
+		fill_garbage(&c);
+		check_ret(row->what, parse_container_cgroup_file(text, len, &c), row->ret);
+		check_info(row->what, &c, &row->want);
+		guard_release(&g);
+	}
+}
+
+static void test_cgroup_file_nul(void **state)
+{
+	static const char text[] = "0::/docker/" ID_A "\0/x\n";
+	struct container_info c;
+
+	(void)state;
+	check_ret("a NUL in a path", parse_container_cgroup_file(text, sizeof(text) - 1, &c),
+		  -EINVAL);
+}
+
+/* ------------------------------------------------------------------ merging */
+
+struct merge_row {
+	const char *what;
+	struct want into, from;
+	int ret;
+	struct want after;
+};
+
+static const struct merge_row merge_rows[] = {
+    {"podman: conmon adds the name",
+     PODMAN(ID_A),
+     {CONTAINER_PODMAN, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false},
+     0,
+     {CONTAINER_PODMAN, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"kubelet cgroupfs: Docker's shim adds the runtime",
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE), DOCKER(ID_A), 0,
+     IN_POD(CONTAINER_DOCKER, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"containerd's CRI: the shim adds the sandbox",
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT),
+     {CONTAINER_CONTAINERD, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_C, false},
+     0,
+     {CONTAINER_CONTAINERD, ID_A, NULL, UID, POD_QOS_BESTEFFORT, NULL, NULL, ID_C, false}},
+    {"kubelet cgroupfs: containerd's pod shim adds the runtime",
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE),
+     {CONTAINER_CONTAINERD, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_C, false},
+     0,
+     {CONTAINER_CONTAINERD, ID_A, NULL, UID, POD_QOS_BURSTABLE, NULL, NULL, ID_C, false}},
+    {"LXC: both name it", NAMED(CONTAINER_LXC, "web"), NAMED(CONTAINER_LXC, "web"), 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"a runtime added to nothing", NOTHING, DOCKER(ID_A), 0, DOCKER(ID_A)},
+    {"nothing added", DOCKER(ID_A), NOTHING, 0, DOCKER(ID_A)},
+    {"the sandbox flag from either",
+     DOCKER(ID_A),
+     {CONTAINER_NONE, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, true},
+     0,
+     {CONTAINER_DOCKER, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, true}},
+    {"the sandbox flag kept",
+     {CONTAINER_DOCKER, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, true},
+     DOCKER(ID_A),
+     0,
+     {CONTAINER_DOCKER, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, true}},
+    {"runtimes differ", PODMAN(ID_A), DOCKER(ID_A), -EXDEV, PODMAN(ID_A)},
+    {"IDs differ", DOCKER(ID_A), DOCKER(ID_B), -EXDEV, DOCKER(ID_A)},
+    {"names differ", NAMED(CONTAINER_LXC, "web"), NAMED(CONTAINER_LXC, "db"), -EXDEV,
+     NAMED(CONTAINER_LXC, "web")},
+    {"pods differ", IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_NONE),
+     IN_POD(CONTAINER_CRIO, ID_A, STATIC_UID, POD_QOS_NONE), -EXDEV,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_NONE)},
+    {"QoS differ", IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE),
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BESTEFFORT), -EXDEV,
+     IN_POD(CONTAINER_CRIO, ID_A, UID, POD_QOS_BURSTABLE)},
+    {"sandboxes differ",
+     {CONTAINER_CONTAINERD, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_B, false},
+     {CONTAINER_CONTAINERD, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_C, false},
+     -EXDEV,
+     {CONTAINER_CONTAINERD, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_B, false}},
+};
+
+static void test_merge_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(merge_rows); i++) {
+		const struct merge_row *row = &merge_rows[i];
+		struct container_info into, from, again;
+
+		want_to_info(&row->into, &into);
+		want_to_info(&row->from, &from);
+		check_ret(row->what, container_info_merge(&into, &from), row->ret);
+		check_info(row->what, &into, &row->after);
+		/* Merging again, or merging the result into itself, changes nothing. */
+		again = into;
+		if (row->ret == 0)
+			check_ret(row->what, container_info_merge(&again, &from), 0);
+		check_ret(row->what, container_info_merge(&again, &into), 0);
+		assert_memory_equal(&again, &into, sizeof(into));
+	}
+}
+
+/* ------------------------------------------------------------------ names */
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(container_runtime_name(CONTAINER_NONE), "");
+	assert_string_equal(container_runtime_name(CONTAINER_DOCKER), "docker");
+	assert_string_equal(container_runtime_name(CONTAINER_PODMAN), "podman");
+	assert_string_equal(container_runtime_name(CONTAINER_CONTAINERD), "containerd");
+	assert_string_equal(container_runtime_name(CONTAINER_CRIO), "cri-o");
+	assert_string_equal(container_runtime_name(CONTAINER_LXC), "lxc");
+	assert_string_equal(container_runtime_name(CONTAINER_NSPAWN), "systemd-nspawn");
+	assert_string_equal(container_runtime_name((enum container_runtime)99), "");
+	assert_string_equal(pod_qos_name(POD_QOS_NONE), "");
+	assert_string_equal(pod_qos_name(POD_QOS_GUARANTEED), "guaranteed");
+	assert_string_equal(pod_qos_name(POD_QOS_BURSTABLE), "burstable");
+	assert_string_equal(pod_qos_name(POD_QOS_BESTEFFORT), "besteffort");
+	assert_string_equal(pod_qos_name((enum pod_qos)99), "");
+}
+
+struct uri_row {
+	const char *what;
+	struct want c;
+	size_t size;
+	int ret;
+	const char *uri;
+};
+
+static const struct uri_row uri_rows[] = {
+    {"Docker", DOCKER(ID_A), 128, 73, "docker://" ID_A},
+    {"containerd", CONTAINERD(ID_A), 128, 77, "containerd://" ID_A},
+    {"CRI-O", CRIO(ID_A), 128, 72, "cri-o://" ID_A},
+    {"exactly fits", CRIO(ID_A), 73, 72, "cri-o://" ID_A},
+    {"one byte short", CRIO(ID_A), 72, -ENOSPC, ""},
+    {"podman has no Kubernetes form", PODMAN(ID_A), 128, -ENOENT, ""},
+    {"LXC has none", NAMED(CONTAINER_LXC, "web"), 128, -ENOENT, ""},
+    {"systemd-nspawn has none", NAMED(CONTAINER_NSPAWN, "web"), 128, -ENOENT, ""},
+    {"an unknown runtime has none", IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE), 128,
+     -ENOENT, ""},
+    {"no ID", DOCKER(NULL), 128, -ENOENT, ""},
+};
+
+static void test_id_uri(void **state)
+{
+	char buf[128];
+	struct container_info c;
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(uri_rows); i++) {
+		const struct uri_row *row = &uri_rows[i];
+
+		want_to_info(&row->c, &c);
+		memset(buf, 'x', sizeof(buf));
+		check_ret(row->what, container_id_uri(&c, buf, row->size), row->ret);
+		assert_string_equal(buf, row->uri);
+	}
+	check_ret("no room at all", container_id_uri(&c, buf, 0), -ENOENT);
+	want_to_info(&(struct want)DOCKER(ID_A), &c);
+	check_ret("no room at all, with an ID", container_id_uri(&c, buf, 0), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cgroup_rows),	     cmocka_unit_test(test_cgroup_bounds),
+	    cmocka_unit_test(test_cgroup_file_rows), cmocka_unit_test(test_cgroup_file_nul),
+	    cmocka_unit_test(test_merge_rows),	     cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_id_uri),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
