@@ -1,6 +1,6 @@
 /*
  * Unit tests for the container parsers (src/proc/container_parse.c): cgroup paths and files,
- * merging, and the names.
+ * runtimes' command lines, merging, and the names.
  * Each table row says what it checks; inputs are real ones from podman on the development
  * machine (podman with runc, cgroup v1, cgroupfs manager) and the layouts each runtime documents.
  */
@@ -508,6 +508,307 @@ static void test_cgroup_file_nul(void **state)
 		  -EINVAL);
 }
 
+/* ------------------------------------------------------------------ command lines */
+
+struct cmdline_row {
+	const char *what;
+	const char *buf;
+	size_t len;
+	int ret;
+	struct want want;
+};
+
+/* A command line with its NULs: the literal's own terminator is not part of it. */
+#define CMD(s) s, sizeof(s) - 1
+
+/* podman 4.3's conmon on this machine, read from /proc/PID/cmdline. */
+#define PODMAN_CONMON                                                                              \
+	"/usr/bin/conmon\0"                                                                        \
+	"--api-version\0"                                                                          \
+	"1\0"                                                                                      \
+	"-c\0" ID_A "\0"                                                                           \
+	"-u\0" ID_A "\0"                                                                           \
+	"-r\0"                                                                                     \
+	"/usr/bin/runc\0"                                                                          \
+	"-b\0"                                                                                     \
+	"/var/lib/containers/storage/overlay-containers/" ID_A "/userdata\0"                       \
+	"-p\0"                                                                                     \
+	"/run/containers/storage/overlay-containers/" ID_A "/userdata/pidfile\0"                   \
+	"-n\0"                                                                                     \
+	"wt19probe\0"                                                                              \
+	"--exit-dir\0"                                                                             \
+	"/run/libpod/exits\0"                                                                      \
+	"--full-attach\0"                                                                          \
+	"-l\0"                                                                                     \
+	"k8s-file:/var/lib/containers/storage/overlay-containers/" ID_A "/userdata/ctr.log\0"      \
+	"--log-level\0"                                                                            \
+	"warning\0"                                                                                \
+	"--runtime-arg\0"                                                                          \
+	"--log-format=json\0"                                                                      \
+	"--runtime-arg\0"                                                                          \
+	"--log\0"                                                                                  \
+	"--runtime-arg=/run/containers/storage/overlay-containers/" ID_A "/userdata/oci-log\0"     \
+	"--conmon-pidfile\0"                                                                       \
+	"/run/containers/storage/overlay-containers/" ID_A "/userdata/conmon.pid\0"                \
+	"--exit-command\0"                                                                         \
+	"/usr/bin/podman\0"                                                                        \
+	"--exit-command-arg\0"                                                                     \
+	"--root\0"                                                                                 \
+	"--exit-command-arg\0"                                                                     \
+	"/var/lib/containers/storage\0"                                                            \
+	"--exit-command-arg\0"                                                                     \
+	"--runroot\0"                                                                              \
+	"--exit-command-arg\0"                                                                     \
+	"/run/containers/storage\0"                                                                \
+	"--exit-command-arg\0"                                                                     \
+	"--log-level\0"                                                                            \
+	"--exit-command-arg\0"                                                                     \
+	"warning\0"                                                                                \
+	"--exit-command-arg\0"                                                                     \
+	"--cgroup-manager\0"                                                                       \
+	"--exit-command-arg\0"                                                                     \
+	"cgroupfs\0"                                                                               \
+	"--exit-command-arg\0"                                                                     \
+	"--tmpdir\0"                                                                               \
+	"--exit-command-arg\0"                                                                     \
+	"/run/libpod\0"                                                                            \
+	"--exit-command-arg\0"                                                                     \
+	"--network-config-dir\0"                                                                   \
+	"--exit-command-arg\0"                                                                     \
+	"\0"                                                                                       \
+	"--exit-command-arg\0"                                                                     \
+	"--network-backend\0"                                                                      \
+	"--exit-command-arg\0"                                                                     \
+	"cni\0"                                                                                    \
+	"--exit-command-arg\0"                                                                     \
+	"--volumepath\0"                                                                           \
+	"--exit-command-arg\0"                                                                     \
+	"/var/lib/containers/storage/volumes\0"                                                    \
+	"--exit-command-arg\0"                                                                     \
+	"--runtime\0"                                                                              \
+	"--exit-command-arg\0"                                                                     \
+	"runc\0"                                                                                   \
+	"--exit-command-arg\0"                                                                     \
+	"--events-backend\0"                                                                       \
+	"--exit-command-arg\0"                                                                     \
+	"file\0"                                                                                   \
+	"--exit-command-arg\0"                                                                     \
+	"container\0"                                                                              \
+	"--exit-command-arg\0"                                                                     \
+	"cleanup\0"                                                                                \
+	"--exit-command-arg\0" ID_A "\0"
+
+/* CRI-O's conmon, as CRI-O 1.2x starts it. */
+#define CRIO_CONMON(name)                                                                          \
+	"/usr/bin/conmon\0-b\0/run/containers/storage/overlay-containers/" ID_A "/userdata\0"      \
+	"-c\0" ID_A "\0--exit-dir\0/var/run/crio/exits\0-l\0/var/log/pods/default_web_" UID        \
+	"/web/0.log\0--log-level\0info\0-n\0" name "\0-P\0/run/containers/storage/"                \
+	"overlay-containers/" ID_A "/userdata/conmon-pidfile\0-p\0/run/containers/storage/"        \
+	"overlay-containers/" ID_A "/userdata/pidfile\0--persist-dir\0/var/lib/containers/"        \
+	"storage/overlay-containers/" ID_A "/userdata\0-r\0/usr/bin/runc\0--runtime-arg\0"         \
+	"--root=/run/runc\0--socket-dir-path\0/var/run/crio\0--syslog\0-u\0" ID_A "\0-s\0"
+
+#define K8S_WANT(rt, id, name, sandbox)                                                            \
+	{                                                                                          \
+		rt, id, name, UID, POD_QOS_NONE, "mypod", "default", NULL, sandbox                 \
+	}
+
+static const struct cmdline_row cmdline_rows[] = {
+    /* conmon */
+    {"podman's conmon here, values that look like options skipped",
+     CMD(PODMAN_CONMON),
+     0,
+     {CONTAINER_PODMAN, ID_A, "wt19probe", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"podman's conmon, its last NUL cut",
+     PODMAN_CONMON,
+     sizeof(PODMAN_CONMON) - 2,
+     0,
+     {CONTAINER_PODMAN, ID_A, "wt19probe", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"CRI-O's conmon for a pod's container", CMD(CRIO_CONMON("k8s_web_mypod_default_" UID "_0")), 0,
+     K8S_WANT(CONTAINER_CRIO, ID_A, "web", false)},
+    {"CRI-O's conmon for the sandbox (POD)", CMD(CRIO_CONMON("k8s_POD_mypod_default_" UID "_3")), 0,
+     K8S_WANT(CONTAINER_CRIO, ID_A, NULL, true)},
+    {"CRI-O's conmon with the pod's own name", CMD(CRIO_CONMON("k8s_mypod_default_" UID "_0")), 0,
+     K8S_WANT(CONTAINER_CRIO, ID_A, NULL, true)},
+    {"conmon, k8s_ name without CRI-O's directories: still CRI-O's",
+     CMD("conmon\0-c\0" ID_A "\0-n\0k8s_web_mypod_default_" UID "_12\0"), 0,
+     K8S_WANT(CONTAINER_CRIO, ID_A, "web", false)},
+    {"conmon, a k8s_ look-alike with an '_' too many is a plain name",
+     CMD("conmon\0-c\0" ID_A "\0-n\0k8s_a_b_c_d_e_f\0"),
+     0,
+     {CONTAINER_NONE, ID_A, "k8s_a_b_c_d_e_f", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, a k8s_ name with a bad UID is a plain name",
+     CMD("conmon\0-c\0" ID_A "\0-n\0k8s_web_mypod_default_nouid_0\0"),
+     0,
+     {CONTAINER_NONE, ID_A, "k8s_web_mypod_default_nouid_0", NULL, POD_QOS_NONE, NULL, NULL, NULL,
+      false}},
+    {"conmon, long options with '='",
+     CMD("/usr/libexec/podman/conmon\0--cid=" ID_A "\0--name=web\0"),
+     0,
+     {CONTAINER_NONE, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, long options with their values after",
+     CMD("conmon\0--cid\0" ID_A "\0--name\0web\0--exit-command\0/usr/local/bin/podman\0"),
+     0,
+     {CONTAINER_PODMAN, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, grouped short flags",
+     CMD("conmon\0-st\0-c\0" ID_A "\0"),
+     0,
+     {CONTAINER_NONE, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, a group whose last flag takes the value",
+     CMD("conmon\0-sc\0" ID_A "\0"),
+     0,
+     {CONTAINER_NONE, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, -c as another option's value is not the ID",
+     CMD("conmon\0-c\0" ID_A "\0--exit-command-arg\0-c\0--exit-command-arg\0" ID_B "\0"),
+     0,
+     {CONTAINER_NONE, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, -n as a runtime argument is not the name",
+     CMD("conmon\0-c\0" ID_A "\0--runtime-arg\0-n\0--runtime-arg\0evil\0"),
+     0,
+     {CONTAINER_NONE, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, the last -c wins, as in GLib",
+     CMD("conmon\0-c\0" ID_B "\0-c\0" ID_A "\0"),
+     0,
+     {CONTAINER_NONE, ID_A, NULL, NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"conmon, options after -- are not options", CMD("conmon\0--\0-c\0" ID_A "\0"), -ENOENT,
+     NOTHING},
+    {"conmon, no ID", CMD("conmon\0-n\0web\0"), -ENOENT, NOTHING},
+    {"conmon, -c without its value", CMD("conmon\0-c\0"), -ENOENT, NOTHING},
+    {"conmon, a short ID", CMD("conmon\0-c\0d77d42c50d03\0"), -ENOENT, NOTHING},
+    {"conmon, an uppercase ID", CMD("conmon\0-c\0" ID_UPPER "\0"), -ENOENT, NOTHING},
+    {"conmon, a name with a blank", CMD("conmon\0-c\0" ID_A "\0-n\0a b\0"), -ENOENT, NOTHING},
+    {"conmon, an empty name", CMD("conmon\0-c\0" ID_A "\0-n\0\0"), -ENOENT, NOTHING},
+    {"conmon, an escape in the name", CMD("conmon\0-c\0" ID_A "\0-n\0a\x1b[2J\0"), -ENOENT,
+     NOTHING},
+    {"conmon-rs is not conmon", CMD("/usr/bin/conmonrs\0--runtime\0/usr/bin/runc\0"), -ENOENT,
+     NOTHING},
+
+    /* containerd's shims */
+    {"Docker's shim",
+     CMD("/usr/bin/containerd-shim-runc-v2\0-namespace\0moby\0-id\0" ID_A
+	 "\0-address\0/run/containerd/containerd.sock\0"),
+     0, DOCKER(ID_A)},
+    {"the CRI plugin's shim is the pod's: its sandbox",
+     CMD("/usr/bin/containerd-shim-runc-v2\0-namespace\0k8s.io\0-id\0" ID_C
+	 "\0-address\0/run/containerd/containerd.sock\0"),
+     0,
+     {CONTAINER_CONTAINERD, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_C, false}},
+    {"gVisor's shim in k8s.io",
+     CMD("containerd-shim-runsc-v1\0-namespace\0k8s.io\0-id\0" ID_C "\0"),
+     0,
+     {CONTAINER_CONTAINERD, NULL, NULL, NULL, POD_QOS_NONE, NULL, NULL, ID_C, false}},
+    {"ctr's container, an ID chosen by hand",
+     CMD("containerd-shim-runc-v2\0-namespace\0default\0-id\0redis\0-address\0/run/c.sock\0"), 0,
+     CONTAINERD("redis")},
+    {"Go's --flag=value", CMD("containerd-shim-runc-v2\0--namespace=moby\0--id=" ID_A "\0"), 0,
+     DOCKER(ID_A)},
+    {"a bool flag before",
+     CMD("containerd-shim-runc-v2\0-debug\0-namespace\0moby\0-id\0" ID_A "\0"), 0, DOCKER(ID_A)},
+    {"the start action after the flags",
+     CMD("containerd-shim-runc-v2\0-namespace\0moby\0-address\0/a\0-publish-binary\0/b\0-id\0" ID_A
+	 "\0start\0"),
+     0, DOCKER(ID_A)},
+    {"an -id after -- is not read",
+     CMD("containerd-shim-runc-v2\0-namespace\0moby\0-id\0" ID_A "\0--\0-id\0" ID_B "\0"), 0,
+     DOCKER(ID_A)},
+    {"Docker's v1 shim: the ID ends its work directory",
+     CMD("docker-containerd-shim\0-namespace\0moby\0-workdir\0/var/lib/docker/containerd/daemon/"
+	 "io.containerd.runtime.v1.linux/moby/" ID_A "\0-address\0/var/run/docker/containerd/"
+	 "docker-containerd.sock\0-containerd-binary\0/usr/bin/docker-containerd\0-runtime-root\0"
+	 "/var/run/docker/runtime-runc\0"),
+     0, DOCKER(ID_A)},
+    {"containerd's v1 shim in k8s.io: one per container",
+     CMD("containerd-shim\0-namespace\0k8s.io\0-workdir\0/var/lib/containerd/"
+	 "io.containerd.runtime.v1.linux/k8s.io/" ID_A
+	 "\0-address\0/run/containerd/containerd.sock\0"),
+     0, CONTAINERD(ID_A)},
+    {"a v1 shim without its work directory",
+     CMD("containerd-shim\0-namespace\0moby\0-id\0" ID_A "\0"), -ENOENT, NOTHING},
+    {"Docker's shim, a short ID", CMD("containerd-shim-runc-v2\0-namespace\0moby\0-id\0abc\0"),
+     -ENOENT, NOTHING},
+    {"a shim without its namespace", CMD("containerd-shim-runc-v2\0-id\0" ID_A "\0"), -ENOENT,
+     NOTHING},
+    {"a shim without its ID", CMD("containerd-shim-runc-v2\0-namespace\0moby\0"), -ENOENT, NOTHING},
+    {"a namespace that is no identifier",
+     CMD("containerd-shim-runc-v2\0-namespace\0a..b\0-id\0redis\0"), -ENOENT, NOTHING},
+    {"an ID that is no identifier", CMD("containerd-shim-runc-v2\0-namespace\0default\0-id\0a/b\0"),
+     -ENOENT, NOTHING},
+    {"an ID of 77 bytes",
+     CMD("containerd-shim-runc-v2\0-namespace\0default\0-id\0"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\0"),
+     -ENOENT, NOTHING},
+    {"containerd itself", CMD("/usr/bin/containerd\0"), -ENOENT, NOTHING},
+    {"containerd-shimx is not a shim", CMD("containerd-shimx\0-namespace\0moby\0-id\0" ID_A "\0"),
+     -ENOENT, NOTHING},
+
+    /* LXC */
+    {"LXC's monitor", CMD("[lxc monitor] /var/lib/lxc web\0"), 0, NAMED(CONTAINER_LXC, "web")},
+    {"LXC's monitor, no NUL", CMD("[lxc monitor] /var/lib/lxc web"), 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"LXC's monitor, padded with NULs", CMD("[lxc monitor] /var/lib/lxc web\0\0\0\0"), 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"LXD's monitor", CMD("[lxc monitor] /var/snap/lxd/common/lxd/containers proj_web\0"), 0,
+     NAMED(CONTAINER_LXC, "proj_web")},
+    {"LXC's monitor, a path with a blank", CMD("[lxc monitor] /srv/my lxc web\0"), 0,
+     NAMED(CONTAINER_LXC, "web")},
+    {"LXC's monitor without a name", CMD("[lxc monitor] /var/lib/lxc\0"), -ENOENT, NOTHING},
+    {"LXC's monitor, a trailing blank", CMD("[lxc monitor] /var/lib/lxc web \0"), -ENOENT, NOTHING},
+    {"LXC's monitor without a path", CMD("[lxc monitor] web\0"), -ENOENT, NOTHING},
+    {"LXC's monitor, a relative path", CMD("[lxc monitor] lxc web\0"), -ENOENT, NOTHING},
+    {"LXC's monitor, a control in the name",
+     CMD("[lxc monitor] /var/lib/lxc we\x01"
+	 "b\0"),
+     -ENOENT, NOTHING},
+    {"[lxc monitor] as a later argument", CMD("sh\0[lxc monitor] /var/lib/lxc web\0"), -ENOENT,
+     NOTHING},
+
+    /* Others */
+    {"empty", CMD(""), -ENOENT, NOTHING},
+    {"one NUL", CMD("\0"), -ENOENT, NOTHING},
+    {"podman itself", CMD("/usr/bin/podman\0run\0-c\0" ID_A "\0"), -ENOENT, NOTHING},
+    {"a container's process",
+     CMD("sleep\0"
+	 "600\0"),
+     -ENOENT, NOTHING},
+};
+
+static void test_cmdline_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(cmdline_rows); i++) {
+		const struct cmdline_row *row = &cmdline_rows[i];
+		struct guarded g;
+		const char *buf = guard_place(&g, row->buf, row->len);
+		struct container_info c;
+
+		fill_garbage(&c);
+		check_ret(row->what, parse_container_cmdline(buf, row->len, &c), row->ret);
+		check_info(row->what, &c, &row->want);
+		guard_release(&g);
+	}
+}
+
+/* Every prefix of a real command line: a read cut anywhere is refused or still right. */
+static void test_cmdline_cut(void **state)
+{
+	static const char line[] = PODMAN_CONMON;
+
+	(void)state;
+	for (size_t len = 0; len < sizeof(line) - 1; len++) {
+		struct guarded g;
+		const char *buf = guard_place(&g, line, len);
+		struct container_info c;
+		int r = parse_container_cmdline(buf, len, &c);
+
+		assert_true(r == 0 || r == -ENOENT);
+		if (r == 0) {
+			assert_string_equal(c.id, ID_A);
+			assert_true(c.runtime == CONTAINER_PODMAN || c.runtime == CONTAINER_NONE);
+		}
+		guard_release(&g);
+	}
+}
+
 /* ------------------------------------------------------------------ merging */
 
 struct merge_row {
@@ -653,6 +954,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cgroup_rows),	     cmocka_unit_test(test_cgroup_bounds),
 	    cmocka_unit_test(test_cgroup_file_rows), cmocka_unit_test(test_cgroup_file_nul),
+	    cmocka_unit_test(test_cmdline_rows),     cmocka_unit_test(test_cmdline_cut),
 	    cmocka_unit_test(test_merge_rows),	     cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_id_uri),
 	};

@@ -149,6 +149,29 @@ int parse_container_cgroup(const char *path, struct container_info *out);
 int parse_container_cgroup_file(const char *text, size_t len, struct container_info *out);
 
 /*
+ * The container a runtime's process watches, from its command line (/proc/PID/cmdline: len bytes
+ * of NUL-terminated arguments; the last NUL may be missing). Parse the container's init's parent:
+ *
+ *   conmon ... -c|--cid ID ... -n|--name NAME  podman's or CRI-O's monitor; podman's passes
+ *                                    --exit-command .../podman, CRI-O's --exit-dir or
+ *                                    --socket-dir-path under .../crio; a name k8s_CTR_POD_NS_UID_N
+ *                                    (k8s_PODNAME_NS_UID_N for a sandbox) is CRI-O's and gives
+ *                                    the pod
+ *   containerd-shim-*  -namespace NS -id ID    containerd's shims (v2): NS "moby" is Docker's;
+ *                                    "k8s.io" is the CRI plugin's, whose shim serves a whole pod
+ *                                    and is named by its sandbox, so ID goes to sandbox_id
+ *   containerd-shim -namespace NS -workdir .../ID  the v1 shim (also docker-containerd-shim)
+ *   "[lxc monitor] LXCPATH NAME"     LXC's monitor (one argument, its title); a NAME with blanks
+ *                                    cannot be told from the path and is not recognised
+ *
+ * Options are read the way each program reads them: conmon's with GLib's rules (values after the
+ * option or after '=', grouped short flags), the shims' with Go's flag package ('-' or '--').
+ * Options after "--" are not read. 0 if recognised, -ENOENT otherwise (including a recognised
+ * program with a malformed ID). *out is always written, zeroed unless 0 is returned.
+ */
+int parse_container_cmdline(const char *buf, size_t len, struct container_info *out);
+
+/*
  * Fill *into with what *from adds, after checking that the two agree: every field both hold
  * (runtime, each string, qos) must be equal; sandbox is set if either says so. 0, or -EXDEV with
  * *into unchanged if they disagree. Merge a command line's or a runtime file's answer into the
