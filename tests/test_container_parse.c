@@ -1,6 +1,6 @@
 /*
  * Unit tests for the container parsers (src/proc/container_parse.c): cgroup paths and files,
- * runtimes' command lines, merging, and the names.
+ * runtimes' command lines, the JSON scanner, Docker's and OCI's files, merging, and the names.
  * Each table row says what it checks; inputs are real ones from podman on the development
  * machine (podman with runc, cgroup v1, cgroupfs manager) and the layouts each runtime documents.
  */
@@ -809,6 +809,410 @@ static void test_cmdline_cut(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ JSON */
+
+struct json_row {
+	const char *what;
+	const char *doc;
+	const char *key;
+	int ret;
+	const char *value;
+};
+
+static const struct json_row json_rows[] = {
+    {"a top-level key", "{\"Name\":\"/web\"}", "Name", 4, "/web"},
+    {"blanks everywhere", " \r\n\t{ \"Name\" :\t\"/web\" }\n", "Name", 4, "/web"},
+    {"the first in document order, nested or not", "{\"A\":{\"Name\":\"x\"},\"Name\":\"y\"}",
+     "Name", 1, "x"},
+    {"the first of two equal keys", "{\"Name\":\"x\",\"Name\":\"y\"}", "Name", 1, "x"},
+    {"inside an array's object", "{\"a\":[1,{\"Name\":\"x\"}]}", "Name", 1, "x"},
+    {"a key inside another string is not a key",
+     "{\"A\":\"\\\"Name\\\":\\\"evil\\\"\",\"Name\":\"ok\"}", "Name", 2, "ok"},
+    {"a value equal to the key is not a key", "{\"A\":\"Name\",\"B\":\"x\"}", "Name", -ENOENT, ""},
+    {"array items are not keys", "[\"Name\",\"x\"]", "Name", -ENOENT, ""},
+    {"absent", "{\"A\":1}", "Name", -ENOENT, ""},
+    {"a prefix of the key is not the key", "{\"Nam\":\"x\",\"Names\":\"y\"}", "Name", -ENOENT, ""},
+    {"keys are compared unescaped", "{\"N\\u0061me\":\"x\"}", "Name", 1, "x"},
+    {"escapes", "{\"k\":\"a\\\"b\\\\c\\/d\"}", "k", 7, "a\"b\\c/d"},
+    {"\\u to UTF-8", "{\"k\":\"caf\\u00e9\"}", "k", 5, "caf\xc3\xa9"},
+    {"\\u, a surrogate pair", "{\"k\":\"\\ud83d\\ude00\"}", "k", 4, "\xf0\x9f\x98\x80"},
+    {"raw UTF-8 is kept", "{\"k\":\"caf\xc3\xa9\"}", "k", 5, "caf\xc3\xa9"},
+    {"an empty value", "{\"k\":\"\"}", "k", 0, ""},
+    {"every kind of value before it",
+     "{\"a\":-1.5e+3,\"b\":[true,false,null,{},[]],\"c\":0,\"d\":2E-2,\"e\":\"s\",\"k\":\"v\"}",
+     "k", 1, "v"},
+    {"what follows the value is not read", "{\"k\":\"v\"} garbage", "k", 1, "v"},
+    {"a lone high surrogate", "{\"k\":\"\\ud83d\"}", "k", -EINVAL, ""},
+    {"a high surrogate and no low one", "{\"k\":\"\\ud83d\\u0041\"}", "k", -EINVAL, ""},
+    {"a lone low surrogate", "{\"k\":\"\\ude00\"}", "k", -EINVAL, ""},
+    {"a \\u with a letter past f", "{\"k\":\"\\u12g4\"}", "k", -EINVAL, ""},
+    {"a cut \\u", "{\"k\":\"\\u12\"}", "k", -EINVAL, ""},
+    {"an unknown escape", "{\"k\":\"\\x41\"}", "k", -EINVAL, ""},
+    {"an escaped newline", "{\"k\":\"a\\nb\"}", "k", -EINVAL, ""},
+    {"an escaped NUL", "{\"k\":\"a\\u0000b\"}", "k", -EINVAL, ""},
+    {"an escaped DEL", "{\"k\":\"\\u007f\"}", "k", -EINVAL, ""},
+    {"an escaped C1 control", "{\"k\":\"\\u009b\"}", "k", -EINVAL, ""},
+    {"a raw C1 control in UTF-8",
+     "{\"k\":\"a\xc2\x9b"
+     "b\"}",
+     "k", -EINVAL, ""},
+    {"a raw control byte",
+     "{\"k\":\"a\x01"
+     "b\"}",
+     "k", -EINVAL, ""},
+    {"invalid UTF-8",
+     "{\"k\":\"a\xff"
+     "b\"}",
+     "k", -EINVAL, ""},
+    {"a null value", "{\"Name\":null}", "Name", -EINVAL, ""},
+    {"a number value", "{\"Name\":1}", "Name", -EINVAL, ""},
+    {"an object value", "{\"Name\":{\"Name\":\"x\"}}", "Name", -EINVAL, ""},
+    {"cut in the value", "{\"Name\":\"/we", "Name", -EINVAL, ""},
+    {"cut after a comma", "{\"A\":1,", "Name", -EINVAL, ""},
+    {"empty", "", "Name", -EINVAL, ""},
+    {"blanks only", "  \n", "Name", -EINVAL, ""},
+    {"a misspelt literal before", "{\"A\":tru,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a leading zero before", "{\"A\":01,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a bare minus before", "{\"A\":-,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a point without digits before", "{\"A\":1.,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"an exponent without digits before", "{\"A\":1e,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"no colon", "{\"A\" 1,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"no comma", "{\"A\":1 \"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a key that is no string", "{A:1,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"an array closed by '}'", "{\"A\":[1,2},\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a lone comma", "{,\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a trailing comma", "{\"A\":1,}", "k", -EINVAL, ""},
+    {"garbage after the document", "{\"A\":1} x", "k", -EINVAL, ""},
+    {"two documents", "{} {}", "k", -EINVAL, ""},
+    {"a raw NUL", "{\"A\":1\0}", "k", -EINVAL, ""},
+    {"a raw newline in a string", "{\"A\":\"a\nb\",\"k\":\"x\"}", "k", -EINVAL, ""},
+    {"a scalar document", "\"k\"", "k", -ENOENT, ""},
+};
+
+static void test_json_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(json_rows); i++) {
+		const struct json_row *row = &json_rows[i];
+		/* The "raw NUL" row's document runs past its NUL. */
+		size_t len = strlen(row->doc) + (strstr(row->what, "raw NUL") ? 2 : 0);
+		struct guarded g;
+		const char *doc = guard_place(&g, row->doc, len);
+		char out[64];
+
+		memset(out, 'x', sizeof(out));
+		check_ret(row->what, json_string_value(doc, len, row->key, out, sizeof(out)),
+			  row->ret);
+		if (strcmp(out, row->value) != 0)
+			fail_msg("%s: value \"%s\", want \"%s\"", row->what, out, row->value);
+		guard_release(&g);
+	}
+}
+
+struct json_path_row {
+	const char *what;
+	const char *doc;
+	const char *path[4];
+	int ret;
+	const char *value;
+};
+
+static const struct json_path_row json_path_rows[] = {
+    {"an annotation", "{\"annotations\":{\"k\":\"v\"}}", {"annotations", "k"}, 1, "v"},
+    {"a top-level key, not a nested one first",
+     "{\"MountPoints\":{\"/d\":{\"Name\":\"vol\"}},\"Name\":\"/web\"}",
+     {"Name"},
+     4,
+     "/web"},
+    {"the path deeper than the document",
+     "{\"x\":{\"annotations\":{\"k\":\"v\"}}}",
+     {"annotations", "k"},
+     -ENOENT,
+     ""},
+    {"not inside an array", "{\"annotations\":[{\"k\":\"v\"}]}", {"annotations", "k"}, -ENOENT, ""},
+    {"not in an object below the path's",
+     "{\"annotations\":{\"a\":{\"k\":\"bad\"},\"k\":\"good\"}}",
+     {"annotations", "k"},
+     4,
+     "good"},
+    {"not in a sibling before",
+     "{\"a\":{\"k\":\"bad\"},\"annotations\":{\"k\":\"good\"}}",
+     {"annotations", "k"},
+     4,
+     "good"},
+    {"after an array value of the first key",
+     "{\"annotations\":[],\"annotations2\":{\"k\":\"bad\"}}",
+     {"annotations", "k"},
+     -ENOENT,
+     ""},
+    {"three levels",
+     "{\"Config\":{\"Hostname\":\"h\",\"Labels\":{\"a\":\"1\",\"b\":\"2\"}}}",
+     {"Config", "Labels", "b"},
+     1,
+     "2"},
+    {"three levels, the label in another object",
+     "{\"Config\":{\"Other\":{\"b\":\"2\"}}}",
+     {"Config", "Labels", "b"},
+     -ENOENT,
+     ""},
+    {"a key equal to a later level is not it",
+     "{\"Labels\":{\"b\":\"2\"}}",
+     {"Config", "Labels", "b"},
+     -ENOENT,
+     ""},
+    {"no path", "{\"k\":\"v\"}", {NULL}, -EINVAL, ""},
+};
+
+static void test_json_path_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(json_path_rows); i++) {
+		const struct json_path_row *row = &json_path_rows[i];
+		char out[64];
+
+		memset(out, 'x', sizeof(out));
+		check_ret(row->what,
+			  json_string_at(row->doc, strlen(row->doc), row->path, out, sizeof(out)),
+			  row->ret);
+		if (strcmp(out, row->value) != 0)
+			fail_msg("%s: value \"%s\", want \"%s\"", row->what, out, row->value);
+	}
+}
+
+static void test_json_bounds(void **state)
+{
+	static const char pairs[] = "{\"k\":\"\\ud83d\\ude00\\ud83d\\ude00\"}";
+	char doc[600], out[8];
+	size_t n = 0;
+
+	(void)state;
+	/* The value and its NUL must fit. */
+	assert_int_equal(json_string_value("{\"k\":\"1234567\"}", 15, "k", out, 8), 7);
+	assert_string_equal(out, "1234567");
+	assert_int_equal(json_string_value("{\"k\":\"12345678\"}", 16, "k", out, 8), -ENOSPC);
+	assert_string_equal(out, "");
+	assert_int_equal(json_string_value("{\"k\":\"1\"}", 9, "k", out, 0), -ENOSPC);
+	/* An escape decoding to more bytes than it is long must fit too. */
+	assert_int_equal(json_string_value(pairs, strlen(pairs), "k", out, 8), -ENOSPC);
+
+	/* 64 levels are taken, 65 refused. */
+	for (int i = 0; i < 63; i++)
+		doc[n++] = '[';
+	memcpy(doc + n, "{\"k\":\"v\"}", 9);
+	n += 9;
+	for (int i = 0; i < 63; i++)
+		doc[n++] = ']';
+	assert_int_equal(json_string_value(doc, n, "k", out, sizeof(out)), 1);
+	memmove(doc + 1, doc, n);
+	doc[0] = '[';
+	assert_int_equal(json_string_value(doc, n + 1, "k", out, sizeof(out)), -EINVAL);
+
+	/* Keys: none over 255 bytes is asked for; one in the document matches nothing. */
+	memset(doc, 'a', 256);
+	doc[256] = '\0';
+	assert_int_equal(json_string_value("{}", 2, doc, out, sizeof(out)), -EINVAL);
+	doc[255] = '\0';
+	assert_int_equal(json_string_value("{}", 2, doc, out, sizeof(out)), -ENOENT);
+	n = (size_t)snprintf(doc, sizeof(doc), "{\"%0300d\":\"x\",\"k\":\"y\"}", 0);
+	assert_int_equal(json_string_value(doc, n, "k", out, sizeof(out)), 1);
+	assert_string_equal(out, "y");
+}
+
+/* ------------------------------------------------------------------ runtimes' files */
+
+/* Docker 28's containers/ID/config.v2.json, cut down; a volume's "Name" comes after. */
+#define DOCKER_CONFIG(name, labels)                                                                \
+	"{\"StreamConfig\":{},\"State\":{\"Running\":true,\"Paused\":false,\"Pid\":3244,"          \
+	"\"ExitCode\":0,\"Health\":null},\"ID\":\"" ID_A                                           \
+	"\",\"Created\":\"2025-01-01T00:00:00Z\","                                                 \
+	"\"Managed\":false,\"Path\":\"sleep\",\"Args\":[\"600\"],\"Config\":{\"Hostname\":"        \
+	"\"d77d42c50d03\",\"Env\":[\"PATH=/usr/"                                                   \
+	"bin\"],\"Cmd\":[\"sleep\",\"600\"],\"Labels\":{" labels "}},\"Image\":\"sha256:" ID_B     \
+	"\",\"NetworkSettings\":{\"Networks\":{\"bridge\":{"                                       \
+	"\"NetworkID\":\"" ID_C "\"}}},\"LogPath\":\"\",\"Name\":\"" name "\",\"Driver\":"         \
+	"\"overlay2\",\"MountPoints\":{\"/data\":{\"Source\":\"/var/lib/docker/volumes/v/_data\"," \
+	"\"Destination\":\"/data\",\"RW\":true,\"Name\":\"v\",\"Driver\":\"local\"}}}"
+
+#define DOCKERSHIM_LABELS(ctr, type, sandbox)                                                      \
+	"\"io.kubernetes.container.name\":\"" ctr "\",\"io.kubernetes.docker.type\":\"" type       \
+	"\",\"io.kubernetes.pod.name\":\"mypod\",\"io.kubernetes.pod.namespace\":\"default\","     \
+	"\"io.kubernetes.pod.uid\":\"" UID "\",\"io.kubernetes.sandbox.id\":\"" sandbox "\""
+
+/* containerd's CRI annotations on a pod's container and on its sandbox. */
+#define CRI_CONFIG(type, extra)                                                                    \
+	"{\"ociVersion\":\"1.1.0\",\"process\":{\"args\":[\"/pause\"]},\"annotations\":{"          \
+	"\"io.kubernetes.cri.container-type\":\"" type "\"," extra                                 \
+	"\"io.kubernetes.cri.sandbox-id\":\"" ID_C "\",\"io.kubernetes.cri.sandbox-name\":"        \
+	"\"mypod\",\"io.kubernetes.cri.sandbox-namespace\":\"default\","                           \
+	"\"io.kubernetes.cri.sandbox-uid\":\"" UID "\"},\"linux\":{\"cgroupsPath\":"               \
+	"\"kubepods-besteffort-pod" UID_ ".slice:cri-containerd:" ID_A "\"}}"
+
+/* A CRI-O sandbox's, from a published bug report, cut down. */
+#define CRIO_SANDBOX_CONFIG                                                                        \
+	"{\"ociVersion\":\"1.0.2-dev\",\"annotations\":{\"io.kubernetes.cri-o.CgroupParent\":"     \
+	"\"kubepods-besteffort-podaaaa2b4a_f398_41c0_928b_049e1cc4ec40.slice\","                   \
+	"\"io.kubernetes.pod.name\":\"segfaulter\",\"run\":\"segfaulter\","                        \
+	"\"io.kubernetes.cri-o.ContainerName\":\"k8s_POD_segfaulter_default_"                      \
+	"aaaa2b4a-f398-41c0-928b-049e1cc4ec40_0\",\"io.kubernetes.container.name\":\"POD\","       \
+	"\"io.kubernetes.cri-o.SandboxID\":\"" ID_C "\",\"io.container.manager\":\"cri-o\","       \
+	"\"io.kubernetes.pod.uid\":\"aaaa2b4a-f398-41c0-928b-049e1cc4ec40\","                      \
+	"\"io.kubernetes.cri-o.Metadata\":\"{\\\"Name\\\":\\\"segfaulter\\\",\\\"UID\\\":"         \
+	"\\\"aaaa2b4a-f398-41c0-928b-049e1cc4ec40\\\",\\\"Namespace\\\":\\\"default\\\","          \
+	"\\\"Attempt\\\":0}\",\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","                  \
+	"\"io.kubernetes.cri-o.Labels\":\"{\\\"io.kubernetes.container.name\\\":\\\"POD\\\","      \
+	"\\\"io.kubernetes.pod.namespace\\\":\\\"default\\\"}\","                                  \
+	"\"io.kubernetes.pod.namespace\":\"default\",\"io.kubernetes.cri-o.ContainerID\":\"" ID_C  \
+	"\"},\"linux\":{\"cgroupsPath\":\"kubepods-besteffort-podaaaa2b4a_f398_41c0_928b_"         \
+	"049e1cc4ec40.slice:crio:" ID_C "\"}}"
+
+/* podman 4.3's, on this machine, cut down: only the manager says anything. */
+#define PODMAN_CONFIG                                                                              \
+	"{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":"      \
+	"[\"/bin/sleep\",\"300\"],\"env\":[\"container=podman\"],\"cwd\":\"/\"},\"root\":"         \
+	"{\"path\":\"/tmp/wt19-NQ51/rootfs\"},\"hostname\":\"d77d42c50d03\",\"annotations\":{"     \
+	"\"io.container.manager\":\"libpod\",\"io.kubernetes.cri-o.Created\":"                     \
+	"\"2026-12-04T19:22:27.176835163Z\",\"io.kubernetes.cri-o.TTY\":\"false\","                \
+	"\"io.podman.annotations.autoremove\":\"FALSE\",\"io.podman.annotations.init\":\"FALSE\"," \
+	"\"org.opencontainers.image.stopSignal\":\"15\"},\"linux\":{\"cgroupsPath\":"              \
+	"\"/libpod_parent/libpod-" ID_A "\"}}"
+
+enum file_kind { DOCKER_FILE, OCI_FILE };
+
+struct runtime_file_row {
+	const char *what;
+	enum file_kind kind;
+	const char *doc;
+	struct want before; /* what the caller knew */
+	int ret;
+	struct want after;
+};
+
+static const struct runtime_file_row file_doc_rows[] = {
+    {"Docker, a plain container",
+     DOCKER_FILE,
+     DOCKER_CONFIG("/web", "\"maintainer\":\"x\""),
+     NOTHING,
+     0,
+     {CONTAINER_DOCKER, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"Docker, merged with the cgroup's answer",
+     DOCKER_FILE,
+     DOCKER_CONFIG("/web", ""),
+     DOCKER(ID_A),
+     0,
+     {CONTAINER_DOCKER, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"Docker, kubelet's cgroupfs answer gets its runtime",
+     DOCKER_FILE,
+     DOCKER_CONFIG("/web", ""),
+     IN_POD(CONTAINER_NONE, ID_A, UID, POD_QOS_BURSTABLE),
+     0,
+     {CONTAINER_DOCKER, ID_A, "web", UID, POD_QOS_BURSTABLE, NULL, NULL, NULL, false}},
+    {"Docker, another container's file", DOCKER_FILE, DOCKER_CONFIG("/web", ""), DOCKER(ID_B),
+     -EXDEV, DOCKER(ID_B)},
+    {"Docker, the cgroup says podman", DOCKER_FILE, DOCKER_CONFIG("/web", ""), PODMAN(ID_A), -EXDEV,
+     PODMAN(ID_A)},
+    {"dockershim's container: name and labels agree",
+     DOCKER_FILE,
+     DOCKER_CONFIG("/k8s_web_mypod_default_" UID "_0", DOCKERSHIM_LABELS("web", "container", ID_C)),
+     NOTHING,
+     0,
+     {CONTAINER_DOCKER, ID_A, "web", UID, POD_QOS_NONE, "mypod", "default", ID_C, false}},
+    {"dockershim's sandbox",
+     DOCKER_FILE,
+     DOCKER_CONFIG("/k8s_POD_mypod_default_" UID "_0",
+		   DOCKERSHIM_LABELS("POD", "podsandbox", ID_A)),
+     NOTHING,
+     0,
+     {CONTAINER_DOCKER, ID_A, NULL, UID, POD_QOS_NONE, "mypod", "default", ID_A, true}},
+    {"dockershim's labels against its name", DOCKER_FILE,
+     DOCKER_CONFIG("/k8s_db_mypod_default_" UID "_0", DOCKERSHIM_LABELS("web", "container", ID_C)),
+     NOTHING, -EXDEV, NOTHING},
+    {"Docker, a name without its '/'", DOCKER_FILE, DOCKER_CONFIG("web", ""), NOTHING, -EINVAL,
+     NOTHING},
+    {"Docker, a name with a blank", DOCKER_FILE, DOCKER_CONFIG("/a b", ""), NOTHING, -EINVAL,
+     NOTHING},
+    {"Docker, a short ID", DOCKER_FILE, "{\"ID\":\"d77d42c50d03\",\"Name\":\"/web\"}", NOTHING,
+     -EINVAL, NOTHING},
+    {"Docker, a bad pod UID label", DOCKER_FILE,
+     "{\"Config\":{\"Labels\":{\"io.kubernetes.pod.uid\":\"nope\"}}}", NOTHING, -EINVAL, NOTHING},
+    {"Docker, nothing in it", DOCKER_FILE, "{}", NOTHING, -ENOENT, NOTHING},
+    {"Docker, not JSON", DOCKER_FILE, "{\"ID\":", NOTHING, -EINVAL, NOTHING},
+    {"containerd's CRI, a pod's container",
+     OCI_FILE,
+     CRI_CONFIG("container", "\"io.kubernetes.cri.container-name\":\"web\","),
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT),
+     0,
+     {CONTAINER_CONTAINERD, ID_A, "web", UID, POD_QOS_BESTEFFORT, "mypod", "default", ID_C, false}},
+    {"containerd's CRI, the sandbox names itself",
+     OCI_FILE,
+     CRI_CONFIG("sandbox", ""),
+     IN_POD(CONTAINER_CONTAINERD, ID_C, UID, POD_QOS_BESTEFFORT),
+     0,
+     {CONTAINER_CONTAINERD, ID_C, NULL, UID, POD_QOS_BESTEFFORT, "mypod", "default", ID_C, true}},
+    {"containerd's CRI, a sandbox's file for another container", OCI_FILE,
+     CRI_CONFIG("sandbox", ""), IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT), -EXDEV,
+     IN_POD(CONTAINER_CONTAINERD, ID_A, UID, POD_QOS_BESTEFFORT)},
+    {"containerd's CRI keys leave the runtime to the cgroup",
+     OCI_FILE,
+     CRI_CONFIG("container", ""),
+     NOTHING,
+     0,
+     {CONTAINER_NONE, NULL, NULL, UID, POD_QOS_NONE, "mypod", "default", ID_C, false}},
+    {"containerd's CRI, an unknown container type", OCI_FILE, CRI_CONFIG("other", ""), NOTHING,
+     -EINVAL, NOTHING},
+    {"CRI-O's sandbox",
+     OCI_FILE,
+     CRIO_SANDBOX_CONFIG,
+     NOTHING,
+     0,
+     {CONTAINER_CRIO, ID_C, NULL, "aaaa2b4a-f398-41c0-928b-049e1cc4ec40", POD_QOS_NONE,
+      "segfaulter", "default", ID_C, true}},
+    {"CRI-O's sandbox, the cgroup says Docker", OCI_FILE, CRIO_SANDBOX_CONFIG, DOCKER(ID_C), -EXDEV,
+     DOCKER(ID_C)},
+    {"podman's", OCI_FILE, PODMAN_CONFIG, PODMAN(ID_A), 0, PODMAN(ID_A)},
+    {"nerdctl's name",
+     OCI_FILE,
+     "{\"annotations\":{\"nerdctl/name\":\"web\"}}",
+     CONTAINERD(ID_A),
+     0,
+     {CONTAINER_CONTAINERD, ID_A, "web", NULL, POD_QOS_NONE, NULL, NULL, NULL, false}},
+    {"containerd's and CRI-O's keys disagree", OCI_FILE,
+     "{\"annotations\":{\"io.kubernetes.cri.sandbox-name\":\"a\",\"io.kubernetes.pod.name\":"
+     "\"b\"}}",
+     NOTHING, -EXDEV, NOTHING},
+    {"a pod name with uppercase", OCI_FILE,
+     "{\"annotations\":{\"io.kubernetes.pod.name\":\"MyPod\"}}", NOTHING, -EINVAL, NOTHING},
+    {"a pod name of 254 bytes", OCI_FILE,
+     "{\"annotations\":{\"io.kubernetes.pod.name\":\"" A64 A64 A64 A8 A8 A8 A8 A8 A8 A8
+     "aaaaaa\"}}",
+     NOTHING, -EINVAL, NOTHING},
+    {"a value too long for any field", OCI_FILE,
+     "{\"annotations\":{\"nerdctl/name\":\"" A64 A64 A64 A64 A8 A8 A8 A8 A8 "aaaa\"}}", NOTHING,
+     -EINVAL, NOTHING},
+    {"no annotations", OCI_FILE, "{\"ociVersion\":\"1.0.2\"}", NOTHING, -ENOENT, NOTHING},
+    {"another manager says nothing", OCI_FILE,
+     "{\"annotations\":{\"io.container.manager\":\"other\"}}", DOCKER(ID_A), 0, DOCKER(ID_A)},
+};
+
+static void test_runtime_file_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(file_doc_rows); i++) {
+		const struct runtime_file_row *row = &file_doc_rows[i];
+		size_t len = strlen(row->doc);
+		struct guarded g;
+		const char *doc = guard_place(&g, row->doc, len);
+		struct container_info c;
+		int r;
+
+		want_to_info(&row->before, &c);
+		r = row->kind == DOCKER_FILE ? container_names_from_docker_config(doc, len, &c)
+					     : container_names_from_oci_config(doc, len, &c);
+		check_ret(row->what, r, row->ret);
+		check_info(row->what, &c, r == 0 ? &row->after : &row->before);
+		guard_release(&g);
+	}
+}
+
 /* ------------------------------------------------------------------ merging */
 
 struct merge_row {
@@ -888,6 +1292,24 @@ static void test_merge_rows(void **state)
 	}
 }
 
+/* The cgroup's answer, the command line's and the file's, merged as the daemon will. */
+static void test_sources_together(void **state)
+{
+	static const char cgroup[] = V1_LINES("/libpod_parent/libpod-" ID_A);
+	static const char cmdline[] = PODMAN_CONMON;
+	static const char config[] = PODMAN_CONFIG;
+	struct container_info c, more;
+
+	(void)state;
+	assert_int_equal(parse_container_cgroup_file(cgroup, sizeof(cgroup) - 1, &c), 0);
+	assert_int_equal(parse_container_cmdline(cmdline, sizeof(cmdline) - 1, &more), 0);
+	assert_int_equal(container_info_merge(&c, &more), 0);
+	assert_int_equal(container_names_from_oci_config(config, sizeof(config) - 1, &c), 0);
+	check_info("podman here, all three sources", &c,
+		   &(struct want){CONTAINER_PODMAN, ID_A, "wt19probe", NULL, POD_QOS_NONE, NULL,
+				  NULL, NULL, false});
+}
+
 /* ------------------------------------------------------------------ names */
 
 static void test_names(void **state)
@@ -952,10 +1374,19 @@ static void test_id_uri(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cgroup_rows),	     cmocka_unit_test(test_cgroup_bounds),
-	    cmocka_unit_test(test_cgroup_file_rows), cmocka_unit_test(test_cgroup_file_nul),
-	    cmocka_unit_test(test_cmdline_rows),     cmocka_unit_test(test_cmdline_cut),
-	    cmocka_unit_test(test_merge_rows),	     cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_cgroup_rows),
+	    cmocka_unit_test(test_cgroup_bounds),
+	    cmocka_unit_test(test_cgroup_file_rows),
+	    cmocka_unit_test(test_cgroup_file_nul),
+	    cmocka_unit_test(test_cmdline_rows),
+	    cmocka_unit_test(test_cmdline_cut),
+	    cmocka_unit_test(test_json_rows),
+	    cmocka_unit_test(test_json_path_rows),
+	    cmocka_unit_test(test_json_bounds),
+	    cmocka_unit_test(test_runtime_file_rows),
+	    cmocka_unit_test(test_merge_rows),
+	    cmocka_unit_test(test_sources_together),
+	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_id_uri),
 	};
 

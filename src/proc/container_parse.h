@@ -181,3 +181,39 @@ int parse_container_cmdline(const char *buf, size_t len, struct container_info *
  * (the most trusted), not the merge, and may log the disagreement.
  */
 int container_info_merge(struct container_info *into, const struct container_info *from);
+
+/*
+ * The first string value of key as an object key anywhere in a JSON document (len bytes, not
+ * NUL-terminated), in document order, not counting text inside other strings. Unescaped into out
+ * (\" \\ \/ \b \f \n \r \t and \uXXXX, with surrogate pairs, to UTF-8). The document is checked
+ * as JSON up to the value; what follows it is not read. Returns the value's length; -ENOENT if
+ * the key is not there; -EINVAL if the document is not JSON up to there, nests deeper than 64,
+ * the key's value is not a string, or the value holds invalid UTF-8, \u0000 or a control
+ * character (C0, DEL, C1), which no name holds; -ENOSPC if out cannot hold the value and its
+ * NUL. out is "" on error (when size > 0). A key over 255 bytes is refused with -EINVAL.
+ */
+int json_string_value(const char *doc, size_t len, const char *key, char *out, size_t size);
+/*
+ * The same for the value at a path of keys from the top-level object (path is NULL-terminated,
+ * one key per level, objects only): {"annotations": {"KEY": "..."}} is {"annotations", "KEY"}.
+ */
+int json_string_at(const char *doc, size_t len, const char *const *path, char *out, size_t size);
+
+/*
+ * Names from Docker's containers/ID/config.v2.json, merged into *info (as
+ * container_info_merge): runtime Docker, the ID, the name ("Name": "/web" is "web"; a
+ * Kubernetes container's, "k8s_CTR_POD_NS_UID_N" is split), and the pod from the labels
+ * dockershim and cri-dockerd set (Config.Labels io.kubernetes.pod.name and the like). 0; -ENOENT
+ * if the document names nothing; -EINVAL if it is not JSON or a value is malformed; -EXDEV if it
+ * disagrees with *info (or with itself). *info is unchanged unless 0 is returned.
+ */
+int container_names_from_docker_config(const char *doc, size_t len, struct container_info *info);
+/*
+ * Names from an OCI bundle's config.json annotations, merged into *info likewise: containerd's
+ * CRI (io.kubernetes.cri.container-name, sandbox-name, sandbox-namespace, sandbox-uid,
+ * sandbox-id, container-type), CRI-O's (io.kubernetes.container.name, io.kubernetes.pod.name,
+ * .namespace, .uid, io.kubernetes.cri-o.ContainerID, SandboxID, ContainerType), nerdctl's
+ * (nerdctl/name), and io.container.manager ("cri-o", "libpod") for the runtime. containerd's CRI
+ * keys do not set the runtime: other runtimes (Kata) write them too. Same returns.
+ */
+int container_names_from_oci_config(const char *doc, size_t len, struct container_info *info);
