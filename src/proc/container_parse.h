@@ -2,8 +2,8 @@
  * Which container a process belongs to, from what the host says about it: the path of its cgroup
  * (/proc/PID/cgroup), the command line of the runtime's process that watches it (conmon, a
  * containerd shim, the LXC monitor: /proc/PID/cmdline), and the runtime's files on disk (Docker's
- * config.v2.json, an OCI bundle's config.json). Pure parsers, no I/O, so that they can be fuzzed;
- * the caller reads the files.
+ * config.v2.json, an OCI bundle's config.json). Pure parsers, no I/O, so that they are fuzzed
+ * (tests/fuzz/fuzz_container.c); the caller reads the files.
  *
  * Trust: the cgroup path is written by the runtime or systemd on the host, out of the container's
  * reach, so it is the primary source. A command line can be rewritten by its own process and a
