@@ -187,6 +187,20 @@ check "the container sees the nested namespace in ns/" \
 	"$(inside "$A" 'mkfifo /tmp/up; unshare -p -f sh -c "echo >/tmp/up; exec sleep 600" &
 		read x </tmp/up; ls /nspidfs/fs/ns | wc -l; kill $!')" 2
 
+### Which container: runtime, full ID and name, from the host and from inside
+
+A_NAME=$(podman inspect --format '{{.Name}}' "$A")
+check "PID/container names podman, the full ID and the name" \
+	"$(cat "$MNT/$A_INIT/container")" "runtime podman"$'\n'"id $A"$'\n'"name $A_NAME"
+check "ns/INODE/container says the same of the container's namespace" \
+	"$(cat "$MNT/ns/$A_NS/container")" "$(cat "$MNT/$A_INIT/container")"
+check "a process of the container has its init's container" \
+	"$(inside "$A" 'cat /nspidfs/fs/self/container' | grep '^id ')" "id $A"
+check "the container reads its own identity, not the other's" \
+	"$(inside "$B" 'cat /nspidfs/fs/self/container' | grep -c "$A")" 0
+check "a host process is in no container: an empty file" "$(cat "$MNT/$$/container" | wc -c)" 0
+check "PID/cgroup is the container's cgroup, as the host's namespace shows it" \
+	"$(grep -c "libpod-$A" "$MNT/$A_INIT/cgroup")" 1
 ### The server killed again and again: a container binding the mount point itself sees nothing
 
 # server_of KEEPER: the keeper's child, the process that serves.

@@ -474,7 +474,8 @@ static void test_readdir(void **state)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	const char *top[] = {"self", "ns", "tree", "1", NULL};
-	const char *files[] = {"init", "nspid", "ancestors", "ns", "level", "pidns", "json", NULL};
+	const char *files[] = {"init",	"nspid", "ancestors", "ns",	"level",
+			       "pidns", "json",	 "container", "cgroup", NULL};
 	char path[128];
 	struct dirent *de;
 	DIR *dir = opendir(d.mnt);

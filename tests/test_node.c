@@ -856,10 +856,10 @@ static void test_inode_numbers_stable(void **state)
 /* Each file's name finds its row, and its row has that name; all names differ. */
 static void test_file_names(void **state)
 {
-	static const char *const pid_names[] = {"init",	 "nspid", "ancestors", "ns",
-						"level", "pidns", "json"};
-	static const char *const ns_names[] = {"init",	   "level", "parent",
-					       "children", "pids",  "json"};
+	static const char *const pid_names[] = {"init",	 "nspid", "ancestors", "ns",	"level",
+						"pidns", "json",  "container", "cgroup"};
+	static const char *const ns_names[] = {"init", "level", "parent",   "children",
+					       "pids", "json",	"container"};
 
 	(void)state;
 	assert_int_equal(pid_file_count(), ARRAY_SIZE(pid_names));

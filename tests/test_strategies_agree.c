@@ -64,7 +64,8 @@ static void compare_path(const char *rel)
 
 static void compare_all(pid_t pid)
 {
-	const char *files[] = {"init", "nspid", "ancestors", "ns", "level", "pidns", "json", NULL};
+	const char *files[] = {"init",	"nspid", "ancestors", "ns",	"level",
+			       "pidns", "json",	 "container", "cgroup", NULL};
 
 	for (const char **f = files; *f; f++) {
 		g_autofree char *rel = g_strdup_printf("%d/%s", pid, *f);
@@ -76,7 +77,8 @@ static void compare_all(pid_t pid)
 /* Every file of ns/<inode>/ below the host's, and the reverse link of each PID in it. */
 static void compare_namespaces(const struct member *m)
 {
-	const char *files[] = {"init", "level", "parent", "children", "pids", "json", NULL};
+	const char *files[] = {"init", "level", "parent",    "children",
+			       "pids", "json",	"container", NULL};
 	pid_t nspid[TREE_LEVELS];
 	unsigned depth;
 

@@ -63,12 +63,15 @@ static const char summary[] =
     "  PID/ancestors         LEVEL NS_INODE PID INIT_HOST_PID, one line per level\n"
     "  PID/pidns             link to ns/NS_INODE, its namespace's directory\n"
     "  PID/json              the above as one JSON object\n"
+    "  PID/container         its namespace's container: runtime, id, name, pod (KEY VALUE)\n"
+    "  PID/cgroup            its cgroup path, as the host sees it\n"
     "  ns/INODE/init         host PID of PID 1 of the namespace\n"
     "  ns/INODE/level        depth of the namespace below the daemon's\n"
     "  ns/INODE/parent       link to the parent namespace's directory\n"
     "  ns/INODE/children     inode numbers of the namespaces directly below\n"
     "  ns/INODE/pids         HOST_PID NS_PID of every process with a PID there\n"
     "  ns/INODE/json         the namespace as one JSON object\n"
+    "  ns/INODE/container    the container its init is in\n"
     "  ns/INODE/pid/NSPID    link to the directory of the process with that PID there";
 
 static GOptionContext *make_context(struct cli *c)

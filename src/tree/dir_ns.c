@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "container.h"
+#include "format_container.h"
 #include "format_ns.h"
 #include "node.h"
 #include "node_class.h"
@@ -30,6 +32,7 @@ struct ns_file {
 };
 
 static int ns_file_content(const struct viewer *v, const struct node *n, GString **out);
+static int ns_container_content(const struct viewer *v, const struct node *n, GString **out);
 
 #define NS_FILE(name_, cache_, format_, nested_only_)                                              \
 	{                                                                                          \
@@ -45,6 +48,7 @@ static const struct ns_file ns_files[] = {
     NS_FILE("children", NC_CHANGING, format_ns_children, false),
     NS_FILE("pids", NC_CHANGING, format_ns_pids, false),
     NS_FILE("json", NC_CHANGING, format_ns_json, false),
+    {.class = {.name = "container", .cache = NC_CHANGING, .content = ns_container_content}},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(ns_files) <= NS_FILES_MAX);
@@ -336,3 +340,27 @@ const struct node_class reverse_link_class = {
     .cache = NC_LINK,
     .content = reverse_target,
 };
+
+/* The container the namespace's init is in; nothing for the daemon's own namespace. */
+static int ns_container_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	struct container_info c;
+	struct ns_target t;
+	int r = ns_target_of(n, &t);
+
+	if (r == 0)
+		r = viewer_check_process(v, t.init);
+	if (r < 0)
+		return r;
+	r = t.level > 0 ? container_of(t.init, &c) : -ENOENT;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*out = format_container(r == 0 ? &c : NULL);
+	/* The init outlived the reading: the namespace was the one the node names. */
+	r = ns_target_of(n, &t);
+	if (r < 0) {
+		g_string_free(*out, TRUE);
+		*out = NULL;
+	}
+	return r;
+}

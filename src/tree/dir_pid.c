@@ -3,7 +3,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "container.h"
 #include "format.h"
+#include "format_container.h"
+#include "metrics_parse.h"
 #include "node.h"
 #include "node_class.h"
 #include "pidcache.h"
@@ -20,11 +23,19 @@ struct pid_file {
 };
 
 static int pid_file_content(const struct viewer *v, const struct node *n, GString **out);
+static int pid_container_content(const struct viewer *v, const struct node *n, GString **out);
+static int pid_cgroup_content(const struct viewer *v, const struct node *n, GString **out);
 
 #define PID_FILE(name_, cache_, format_)                                                           \
 	{                                                                                          \
 		.class = {.name = (name_), .cache = (cache_), .content = pid_file_content},        \
 		.format = (format_),                                                               \
+	}
+
+/* A file read from more than the model, by content. */
+#define PID_FILE_READ(name_, content_)                                                             \
+	{                                                                                          \
+		.class = {.name = (name_), .cache = NC_CHANGING, .content = (content_)},           \
 	}
 
 /* Append only: a row's index is in its inode numbers (node.h). */
@@ -37,6 +48,8 @@ static const struct pid_file pid_files[] = {
     PID_FILE("pidns", NC_LINK, format_pidns_target),
     /* Changing: it holds the process's name, which exec and PR_SET_NAME change. */
     PID_FILE("json", NC_CHANGING, format_pid_json),
+    PID_FILE_READ("container", pid_container_content),
+    PID_FILE_READ("cgroup", pid_cgroup_content),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(pid_files) <= PID_FILES_MAX);
@@ -217,3 +230,42 @@ const struct node_class pid_dir_class = {
     .open_dir = open_pid_dir,
     .entry = pid_dir_entry,
 };
+
+/* The container of the process's namespace's init; nothing for the daemon's own namespace. */
+static int pid_container_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	struct container_info c;
+	struct proc_model m;
+	int r = viewer_check_process(v, n->pid);
+
+	if (r == 0)
+		r = pidcache_model(n->pid, n->start, &m);
+	if (r < 0)
+		return r;
+	r = m.depth > 1 ? container_of(model_own(&m)->init, &c) : -ENOENT;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*out = format_container(r == 0 ? &c : NULL);
+	return 0;
+}
+
+/* As the metrics' cgroup label, from the host's cgroup namespace, the daemon's. */
+static int pid_cgroup_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", n->pid);
+	g_autofree char *text = NULL, *cgroup = NULL;
+	int r = viewer_check_process(v, n->pid);
+
+	if (r < 0)
+		return r;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -ENOENT;
+	metrics_parse_cgroup(text, &cgroup, NULL);
+	/* Read through the PID: it must still name the process the node does. */
+	r = pidcache_check(n->pid, n->start);
+	if (r < 0)
+		return r;
+	*out = g_string_new(cgroup ? cgroup : "");
+	g_string_append_c(*out, '\n');
+	return 0;
+}
