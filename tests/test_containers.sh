@@ -199,6 +199,12 @@ check "a process of the container has its init's container" \
 check "the container reads its own identity, not the other's" \
 	"$(inside "$B" 'cat /nspidfs/fs/self/container' | grep -c "$A")" 0
 check "a host process is in no container: an empty file" "$(cat "$MNT/$$/container" | wc -c)" 0
+check "PID/json holds the same facts" \
+	"$(grep -c "\"container\":{\"runtime\":\"podman\",\"id\":\"$A\",\"name\":\"$A_NAME\"}" \
+		"$MNT/$A_INIT/json")" 1
+check "ns/INODE/json too" \
+	"$(grep -c "\"container\":{\"runtime\":\"podman\",\"id\":\"$A\"" "$MNT/ns/$A_NS/json")" 1
+check "a host process's JSON says null" "$(grep -c '"container":null}' "$MNT/$$/json")" 1
 check "PID/cgroup is the container's cgroup, as the host's namespace shows it" \
 	"$(grep -c "libpod-$A" "$MNT/$A_INIT/cgroup")" 1
 ### The server killed again and again: a container binding the mount point itself sees nothing

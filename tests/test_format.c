@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "format_container.h"
 #include "json_check.h"
 
 /* The host namespace's inode on most systems; any value would do. */
@@ -47,9 +48,15 @@ static void model_nested(struct proc_model *m)
 
 typedef GString *(*pid_format)(const struct proc_model *m);
 
+/* The JSON of a process in no container. */
+static GString *pid_json(const struct proc_model *m)
+{
+	return format_pid_json(m, NULL);
+}
+
 /* Every formatter of a file of <pid>/, the JSON and the pidns link's target included. */
 static const pid_format all_formats[] = {format_pid_init,    format_pid_nspid, format_pid_ancestors,
-					 format_pid_ns,	     format_pid_level, format_pid_json,
+					 format_pid_ns,	     format_pid_level, pid_json,
 					 format_pidns_target};
 
 /* Format with f and compare the whole text, length included. */
@@ -190,14 +197,20 @@ static void test_model_unchanged(void **state)
 	assert_memory_equal(&m, &copy, sizeof(m));
 }
 
-static void expect_json(const struct proc_model *m, const char *expected)
+static void expect_json_with(const struct proc_model *m, const struct container_info *c,
+			     const char *expected)
 {
-	GString *s = format_pid_json(m);
+	GString *s = format_pid_json(m, c);
 
 	assert_string_equal(s->str, expected);
 	assert_int_equal(s->len, strlen(expected));
 	assert_true(json_is_valid(s->str));
 	g_string_free(s, TRUE);
+}
+
+static void expect_json(const struct proc_model *m, const char *expected)
+{
+	expect_json_with(m, NULL, expected);
 }
 
 /* A name with a quote, a backslash, a newline, a control byte, invalid and valid UTF-8. */
@@ -208,11 +221,12 @@ static void test_json_nested(void **state)
 	(void)state;
 	model_nested(&m);
 	strcpy(m.comm, "we\"ird\\\n\x01\xff\xe6\x97\xa5");
-	expect_json(&m, "{\"pid\":3312,\"comm\":\"we\\\"ird\\\\\\n\\u0001\\ufffd\xe6\x97\xa5\","
-			"\"nspid\":5,\"init\":3300,\"level\":2,\"ns\":4026532400,\"ancestors\":["
-			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1},"
-			"{\"level\":1,\"ns\":4026532306,\"pid\":40,\"init\":3244},"
-			"{\"level\":2,\"ns\":4026532400,\"pid\":5,\"init\":3300}]}\n");
+	expect_json(
+	    &m, "{\"pid\":3312,\"comm\":\"we\\\"ird\\\\\\n\\u0001\\ufffd\xe6\x97\xa5\","
+		"\"nspid\":5,\"init\":3300,\"level\":2,\"ns\":4026532400,\"ancestors\":["
+		"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1},"
+		"{\"level\":1,\"ns\":4026532306,\"pid\":40,\"init\":3244},"
+		"{\"level\":2,\"ns\":4026532400,\"pid\":5,\"init\":3300}],\"container\":null}\n");
 }
 
 static void test_json_host(void **state)
@@ -222,9 +236,10 @@ static void test_json_host(void **state)
 	(void)state;
 	model_host(&m);
 	strcpy(m.comm, "systemd");
-	expect_json(&m, "{\"pid\":3312,\"comm\":\"systemd\",\"nspid\":3312,\"init\":1,\"level\":0,"
-			"\"ns\":4026531836,\"ancestors\":["
-			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	expect_json(
+	    &m, "{\"pid\":3312,\"comm\":\"systemd\",\"nspid\":3312,\"init\":1,\"level\":0,"
+		"\"ns\":4026531836,\"ancestors\":["
+		"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}],\"container\":null}\n");
 }
 
 /*
@@ -238,13 +253,15 @@ static void test_json_terminal_controls(void **state)
 	(void)state;
 	model_host(&m);
 	strcpy(m.comm, "\x1b]0;x\a\x1b[2J");
-	expect_json(&m, "{\"pid\":3312,\"comm\":\"\\u001b]0;x\\u0007\\u001b[2J\","
-			"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
-			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	expect_json(
+	    &m, "{\"pid\":3312,\"comm\":\"\\u001b]0;x\\u0007\\u001b[2J\","
+		"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
+		"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}],\"container\":null}\n");
 	strcpy(m.comm, "\302\2332J\xc2\x80\xc2\x9f"); /* octal: hex would take the 2 */
-	expect_json(&m, "{\"pid\":3312,\"comm\":\"\\u009b2J\\u0080\\u009f\","
-			"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
-			"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	expect_json(
+	    &m, "{\"pid\":3312,\"comm\":\"\\u009b2J\\u0080\\u009f\","
+		"\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,\"ancestors\":["
+		"{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}],\"container\":null}\n");
 }
 
 /* A name that fills comm with no NUL is cut at the array's end, not read past it. */
@@ -257,11 +274,43 @@ static void test_json_unterminated_comm(void **state)
 	model_host(&m); /* comm is all 0xa5, invalid UTF-8 */
 	for (size_t i = 0; i < sizeof(m.comm); i++)
 		g_string_append(want, "\\ufffd");
-	g_string_append(
-	    want, "\",\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,"
-		  "\"ancestors\":[{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}]}\n");
+	g_string_append(want, "\",\"nspid\":3312,\"init\":1,\"level\":0,\"ns\":4026531836,"
+			      "\"ancestors\":[{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":"
+			      "1}],\"container\":null}\n");
 	expect_json(&m, want->str);
 	g_string_free(want, TRUE);
+}
+
+/* The container's facts, as the container file gives them, in the process's JSON. */
+static void test_json_container(void **state)
+{
+	struct container_info c = {.runtime = CONTAINER_CONTAINERD, .qos = POD_QOS_BURSTABLE};
+	struct proc_model m;
+	GString *text;
+
+	(void)state;
+	model_host(&m);
+	strcpy(m.comm, "app");
+	strcpy(c.id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	strcpy(c.name, "web");
+	strcpy(c.pod_uid, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+	expect_json_with(&m, &c,
+			 "{\"pid\":3312,\"comm\":\"app\",\"nspid\":3312,\"init\":1,\"level\":0,"
+			 "\"ns\":4026531836,\"ancestors\":["
+			 "{\"level\":0,\"ns\":4026531836,\"pid\":3312,\"init\":1}],\"container\":"
+			 "{\"runtime\":\"containerd\",\"id\":"
+			 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+			 "\"name\":\"web\",\"pod_uid\":\"1b4e28ba-2fa1-11d2-883f-0016d3cca427\","
+			 "\"qos\":\"burstable\"}}\n");
+	text = format_container(&c);
+	assert_string_equal(
+	    text->str, "runtime containerd\n"
+		       "id 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+		       "name web\npod_uid 1b4e28ba-2fa1-11d2-883f-0016d3cca427\nqos burstable\n");
+	g_string_free(text, TRUE);
+	text = format_container(NULL);
+	assert_string_equal(text->str, "");
+	g_string_free(text, TRUE);
 }
 
 static void test_pidns_target(void **state)
@@ -289,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(test_json_host),
 	    cmocka_unit_test(test_json_terminal_controls),
 	    cmocka_unit_test(test_json_unterminated_comm),
+	    cmocka_unit_test(test_json_container),
 	    cmocka_unit_test(test_pidns_target),
 	};
 

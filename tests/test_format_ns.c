@@ -128,6 +128,12 @@ struct format_case {
 	const char *want;
 };
 
+/* The JSON of a namespace whose init is in no container. */
+static GString *ns_json(const struct ns_model *m, const struct ns_info *ns)
+{
+	return format_ns_json(m, ns, NULL);
+}
+
 static const struct format_case format_cases[] = {
     {"children of the top", model_three_levels, format_ns_children, ROOT,
      "4026532306\n4026532700\n"},
@@ -160,7 +166,7 @@ static const struct format_case format_cases[] = {
     {"level 2", model_three_levels, format_ns_level, NS_C, "2\n"},
     {"level 3", model_three_levels, format_ns_level, NS_D, "3\n"},
 
-    {"json of the top", model_three_levels, format_ns_json, ROOT,
+    {"json of the top", model_three_levels, ns_json, ROOT,
      "{\"ns\":4026531836,\"level\":0,\"parent\":null,\"init\":1,"
      "\"children\":[4026532306,4026532700],\"pids\":["
      "{\"host_pid\":1,\"ns_pid\":1,\"comm\":\"systemd\"},"
@@ -171,8 +177,8 @@ static const struct format_case format_cases[] = {
      "{\"host_pid\":5140,\"ns_pid\":5140,\"comm\":\"sh\"},"
      "{\"host_pid\":5141,\"ns_pid\":5141,\"comm\":\"sleep\"},"
      "{\"host_pid\":5145,\"ns_pid\":5145,\"comm\":\"cat\"},"
-     "{\"host_pid\":5170,\"ns_pid\":5170,\"comm\":\"app\"}]}\n"},
-    {"json of level 1", model_three_levels, format_ns_json, NS_A,
+     "{\"host_pid\":5170,\"ns_pid\":5170,\"comm\":\"app\"}],\"container\":null}\n"},
+    {"json of level 1", model_three_levels, ns_json, NS_A,
      "{\"ns\":4026532306,\"level\":1,\"parent\":4026531836,\"init\":5123,"
      "\"children\":[4026532350,4026532400],\"pids\":["
      "{\"host_pid\":5123,\"ns_pid\":1,\"comm\":\"sh\"},"
@@ -181,16 +187,16 @@ static const struct format_case format_cases[] = {
      "{\"host_pid\":5170,\"ns_pid\":6,\"comm\":\"app\"},"
      "{\"host_pid\":5140,\"ns_pid\":9,\"comm\":\"sh\"},"
      "{\"host_pid\":5141,\"ns_pid\":10,\"comm\":\"sleep\"},"
-     "{\"host_pid\":5145,\"ns_pid\":11,\"comm\":\"cat\"}]}\n"},
-    {"json of a leaf", model_three_levels, format_ns_json, NS_B,
+     "{\"host_pid\":5145,\"ns_pid\":11,\"comm\":\"cat\"}],\"container\":null}\n"},
+    {"json of a leaf", model_three_levels, ns_json, NS_B,
      "{\"ns\":4026532400,\"level\":2,\"parent\":4026532306,\"init\":5140,"
      "\"children\":[],\"pids\":["
      "{\"host_pid\":5140,\"ns_pid\":1,\"comm\":\"sh\"},"
      "{\"host_pid\":5145,\"ns_pid\":2,\"comm\":\"cat\"},"
-     "{\"host_pid\":5141,\"ns_pid\":7,\"comm\":\"sleep\"}]}\n"},
-    {"json of a namespace without processes", model_three_levels, format_ns_json, NS_E,
+     "{\"host_pid\":5141,\"ns_pid\":7,\"comm\":\"sleep\"}],\"container\":null}\n"},
+    {"json of a namespace without processes", model_three_levels, ns_json, NS_E,
      "{\"ns\":4026532700,\"level\":1,\"parent\":4026531836,\"init\":0,"
-     "\"children\":[],\"pids\":[]}\n"},
+     "\"children\":[],\"pids\":[],\"container\":null}\n"},
 
     {"tree from the top", model_three_levels, format_tree, ROOT, tree_root},
     /* A subtree is indented from its own top, and shows nothing of its parent's or siblings'. */
@@ -224,17 +230,17 @@ static const struct format_case format_cases[] = {
     {"empty model: pids", model_empty, format_ns_pids, ROOT, ""},
     {"empty model: init", model_empty, format_ns_init, ROOT, "0\n"},
     {"empty model: level", model_empty, format_ns_level, ROOT, "0\n"},
-    {"empty model: json", model_empty, format_ns_json, ROOT,
+    {"empty model: json", model_empty, ns_json, ROOT,
      "{\"ns\":4026531836,\"level\":0,\"parent\":null,\"init\":0,"
-     "\"children\":[],\"pids\":[]}\n"},
+     "\"children\":[],\"pids\":[],\"container\":null}\n"},
     {"empty model: tree", model_empty, format_tree, ROOT, "ns 4026531836 level 0 init 0\n"},
 
     {"zombie init: init", model_zombie_init, format_ns_init, NS_A, "0\n"},
     {"zombie init: its namespace's pids", model_zombie_init, format_ns_pids, NS_A, ""},
     {"zombie init: pids of the top", model_zombie_init, format_ns_pids, ROOT, "1 1\n"},
-    {"zombie init: json", model_zombie_init, format_ns_json, NS_A,
+    {"zombie init: json", model_zombie_init, ns_json, NS_A,
      "{\"ns\":4026532306,\"level\":1,\"parent\":4026531836,\"init\":0,"
-     "\"children\":[],\"pids\":[]}\n"},
+     "\"children\":[],\"pids\":[],\"container\":null}\n"},
     {"zombie init: tree", model_zombie_init, format_tree, ROOT,
      "ns 4026531836 level 0 init 1 (init)\n"
      "  1 init\n"
@@ -253,7 +259,7 @@ static void test_format(void **state)
 	s = c->format(m, ns);
 	if (strcmp(s->str, c->want) != 0 || s->len != strlen(c->want))
 		fail_msg("%s: got (%zu bytes)\n%s\nwant\n%s", c->name, s->len, s->str, c->want);
-	if (c->format == format_ns_json && !json_is_valid(s->str))
+	if (c->format == ns_json && !json_is_valid(s->str))
 		fail_msg("%s: not valid JSON", c->name);
 }
 
@@ -264,7 +270,7 @@ static void test_json_valid(void **state)
 
 	(void)state;
 	for (guint i = 0; i < m->order->len; i++) {
-		GString *s = format_ns_json(m, g_ptr_array_index(m->order, i));
+		GString *s = format_ns_json(m, g_ptr_array_index(m->order, i), NULL);
 
 		assert_true(json_is_valid(s->str));
 		g_string_free(s, TRUE);
@@ -383,12 +389,13 @@ static void test_escaped_names(void **state)
 	for (unsigned i = 0; i < G_N_ELEMENTS(escapes); i++) {
 		g_autofree char *want_json = g_strdup_printf(
 		    "{\"ns\":%" PRIu64 ",\"level\":1,\"parent\":4026531836,\"init\":%u,"
-		    "\"children\":[],\"pids\":[{\"host_pid\":%u,\"ns_pid\":1,\"comm\":%s}]}\n",
+		    "\"children\":[],\"pids\":[{\"host_pid\":%u,\"ns_pid\":1,\"comm\":%s}],"
+		    "\"container\":null}\n",
 		    NS_A + i, 100 + i, 100 + i, escapes[i].json);
 
-		expect(format_ns_json, m, NS_A + i, want_json);
+		expect(ns_json, m, NS_A + i, want_json);
 	}
-	json = format_ns_json(m, find(m, ROOT));
+	json = format_ns_json(m, find(m, ROOT), NULL);
 	assert_true(json_is_valid(json->str));
 	g_string_free(json, TRUE);
 }
@@ -413,7 +420,7 @@ static void test_random_names(void **state)
 		names[i] = buf[i];
 	}
 	m = model_named(names, NAMES);
-	s = format_ns_json(m, find(m, ROOT));
+	s = format_ns_json(m, find(m, ROOT), NULL);
 	assert_true(json_is_valid(s->str));
 	g_string_free(s, TRUE);
 	s = format_tree(m, find(m, ROOT));

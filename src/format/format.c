@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "format_container.h"
 #include "json.h"
 
 static G_GNUC_PRINTF(1, 2) GString *printed(const char *fmt, ...)
@@ -57,7 +58,7 @@ static void json_ancestors(GString *s, const struct proc_model *m)
 	g_string_append(s, "]");
 }
 
-GString *format_pid_json(const struct proc_model *m)
+GString *format_pid_json(const struct proc_model *m, const struct container_info *c)
 {
 	const struct pidns_level *own = model_own(m);
 	GString *s = g_string_sized_new(256);
@@ -69,6 +70,8 @@ GString *format_pid_json(const struct proc_model *m)
 	    s, ",\"nspid\":%d,\"init\":%d,\"level\":%u,\"ns\":%" PRIu64 ",\"ancestors\":", own->pid,
 	    own->init, m->depth - 1, own->ns_ino);
 	json_ancestors(s, m);
+	g_string_append(s, ",\"container\":");
+	json_append_container(s, c);
 	g_string_append(s, "}\n");
 	return s;
 }

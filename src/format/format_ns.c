@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "format_container.h"
 #include "json.h"
 
 static const struct ns_proc *member(const struct ns_model *m, const struct ns_info *ns, guint i)
@@ -89,7 +90,8 @@ GString *format_ns_parent_target(const struct ns_model *m, const struct ns_info 
 	return s;
 }
 
-GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns)
+GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns,
+			const struct container_info *c)
 {
 	GString *s = g_string_sized_new(256);
 
@@ -104,6 +106,8 @@ GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns)
 	json_children(s, ns);
 	g_string_append(s, ",\"pids\":");
 	json_pids(s, m, ns);
+	g_string_append(s, ",\"container\":");
+	json_append_container(s, c);
 	g_string_append(s, "}\n");
 	return s;
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "container_parse.h"
 #include "nsmodel.h"
 
 /* Child namespace inodes, one a line, ascending. */
@@ -16,7 +17,8 @@ GString *format_ns_init(const struct ns_model *m, const struct ns_info *ns);
 GString *format_ns_level(const struct ns_model *m, const struct ns_info *ns);
 /* Target of the ns/<inode>/parent symlink: its parent's directory, beside it. */
 GString *format_ns_parent_target(const struct ns_model *m, const struct ns_info *ns);
-/* All of the above as one JSON object and a newline. */
-GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns);
+/* All of the above as one JSON object and a newline, with c the init's container (NULL: null). */
+GString *format_ns_json(const struct ns_model *m, const struct ns_info *ns,
+			const struct container_info *c);
 /* top and every namespace below it, with their processes: see format_ns.c for the format. */
 GString *format_tree(const struct ns_model *m, const struct ns_info *top);

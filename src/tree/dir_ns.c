@@ -33,6 +33,7 @@ struct ns_file {
 
 static int ns_file_content(const struct viewer *v, const struct node *n, GString **out);
 static int ns_container_content(const struct viewer *v, const struct node *n, GString **out);
+static int ns_json_content(const struct viewer *v, const struct node *n, GString **out);
 
 #define NS_FILE(name_, cache_, format_, nested_only_)                                              \
 	{                                                                                          \
@@ -47,7 +48,7 @@ static const struct ns_file ns_files[] = {
     NS_FILE("parent", NC_LINK, format_ns_parent_target, true),
     NS_FILE("children", NC_CHANGING, format_ns_children, false),
     NS_FILE("pids", NC_CHANGING, format_ns_pids, false),
-    NS_FILE("json", NC_CHANGING, format_ns_json, false),
+    {.class = {.name = "json", .cache = NC_CHANGING, .content = ns_json_content}},
     {.class = {.name = "container", .cache = NC_CHANGING, .content = ns_container_content}},
 };
 
@@ -341,26 +342,51 @@ const struct node_class reverse_link_class = {
     .content = reverse_target,
 };
 
-/* The container the namespace's init is in; nothing for the daemon's own namespace. */
-static int ns_container_content(const struct viewer *v, const struct node *n, GString **out)
+/*
+ * The namespace's model and the container its init is in (-ENOENT: none, the daemon's own
+ * namespace), then the check that the init outlived the reading: its file's text from both.
+ */
+static int ns_with_container(const struct viewer *v, const struct node *n,
+			     GString *(*text)(const struct ns_model *m, const struct ns_info *ns,
+					      const struct container_info *c),
+			     GString **out)
 {
+	g_autoptr(ns_model) m = NULL;
+	const struct ns_info *ns = NULL;
 	struct container_info c;
 	struct ns_target t;
 	int r = ns_target_of(n, &t);
 
 	if (r == 0)
 		r = viewer_check_process(v, t.init);
+	if (r == 0)
+		r = nsview_model(&t, &m, &ns);
 	if (r < 0)
 		return r;
 	r = t.level > 0 ? container_of(t.init, &c) : -ENOENT;
 	if (r < 0 && r != -ENOENT)
 		return r;
-	*out = format_container(r == 0 ? &c : NULL);
-	/* The init outlived the reading: the namespace was the one the node names. */
+	*out = text(m, ns, r == 0 ? &c : NULL);
 	r = ns_target_of(n, &t);
 	if (r < 0) {
 		g_string_free(*out, TRUE);
 		*out = NULL;
 	}
 	return r;
+}
+
+static GString *container_text(const struct ns_model *m, const struct ns_info *ns,
+			       const struct container_info *c)
+{
+	return format_container(c);
+}
+
+static int ns_container_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	return ns_with_container(v, n, container_text, out);
+}
+
+static int ns_json_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	return ns_with_container(v, n, format_ns_json, out);
 }

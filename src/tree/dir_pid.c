@@ -24,6 +24,7 @@ struct pid_file {
 
 static int pid_file_content(const struct viewer *v, const struct node *n, GString **out);
 static int pid_container_content(const struct viewer *v, const struct node *n, GString **out);
+static int pid_json_content(const struct viewer *v, const struct node *n, GString **out);
 static int pid_cgroup_content(const struct viewer *v, const struct node *n, GString **out);
 
 #define PID_FILE(name_, cache_, format_)                                                           \
@@ -47,7 +48,7 @@ static const struct pid_file pid_files[] = {
     PID_FILE("level", NC_FIXED, format_pid_level),
     PID_FILE("pidns", NC_LINK, format_pidns_target),
     /* Changing: it holds the process's name, which exec and PR_SET_NAME change. */
-    PID_FILE("json", NC_CHANGING, format_pid_json),
+    PID_FILE_READ("json", pid_json_content),
     PID_FILE_READ("container", pid_container_content),
     PID_FILE_READ("cgroup", pid_cgroup_content),
 };
@@ -231,7 +232,15 @@ const struct node_class pid_dir_class = {
     .entry = pid_dir_entry,
 };
 
-/* The container of the process's namespace's init; nothing for the daemon's own namespace. */
+/*
+ * The container of the process's namespace's init, in *c; -ENOENT for none (the daemon's own
+ * namespace). The model m is the process's.
+ */
+static int container_of_model(const struct proc_model *m, struct container_info *c)
+{
+	return m->depth > 1 ? container_of(model_own(m)->init, c) : -ENOENT;
+}
+
 static int pid_container_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct container_info c;
@@ -240,12 +249,30 @@ static int pid_container_content(const struct viewer *v, const struct node *n, G
 
 	if (r == 0)
 		r = pidcache_model(n->pid, n->start, &m);
-	if (r < 0)
-		return r;
-	r = m.depth > 1 ? container_of(model_own(&m)->init, &c) : -ENOENT;
+	if (r == 0)
+		r = container_of_model(&m, &c);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	*out = format_container(r == 0 ? &c : NULL);
+	return 0;
+}
+
+static int pid_json_content(const struct viewer *v, const struct node *n, GString **out)
+{
+	struct container_info c;
+	struct proc_model m;
+	int r = viewer_check_process(v, n->pid);
+
+	if (r == 0)
+		r = pidcache_model(n->pid, n->start, &m);
+	if (r == 0)
+		r = fresh_comm(n, &m);
+	if (r < 0)
+		return r;
+	r = container_of_model(&m, &c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*out = format_pid_json(&m, r == 0 ? &c : NULL);
 	return 0;
 }
 
