@@ -82,6 +82,9 @@ static struct stats_counts counts = {
     .open_file_bytes = 4096,
 };
 
+#define A_ID  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define A_POD "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+
 static void add_init(struct metrics_facts *f, uint64_t ino, enum sigterm_state sig,
 		     const char *cgroup, bool has_pids, int64_t current, int64_t max)
 {
@@ -109,16 +112,28 @@ static void facts(struct metrics_facts *f)
 	f->strategy = "auto";
 	add_init(f, ROOT, SIGTERM_DROPPED, "/", false, 0, 0);
 	add_init(f, NS_A, SIGTERM_CAUGHT, "/docker/abc", true, 5, 100);
+	{
+		/* A Kubernetes container's, as the collector names it. */
+		struct metrics_init in = *metrics_facts_find(f, NS_A);
+
+		in.cgroup = g_strdup(in.cgroup);
+		g_strlcpy(in.container_id, "docker://" A_ID, sizeof(in.container_id));
+		g_strlcpy(in.pod_uid, A_POD, sizeof(in.pod_uid));
+		metrics_facts_add(f, &in);
+	}
 	add_init(f, NS_B, SIGTERM_BLOCKED, "/odd\"dir\\x", true, 2, -1);
 	/* Facts about a namespace that has no init: ignored. */
 	add_init(f, NS_E, SIGTERM_IGNORED, "/gone", true, 1, 1);
 }
 
-#define L_ROOT "ns=\"4026531836\",level=\"0\",init_comm=\"systemd\",cgroup=\"/\""
-#define L_A    "ns=\"4026532306\",level=\"1\",init_comm=\"tini\",cgroup=\"/docker/abc\""
+#define NO_CONTAINER ",container_id=\"\",pod_uid=\"\""
+#define L_ROOT	     "ns=\"4026531836\",level=\"0\",init_comm=\"systemd\",cgroup=\"/\"" NO_CONTAINER
+#define L_A                                                                                        \
+	"ns=\"4026532306\",level=\"1\",init_comm=\"tini\",cgroup=\"/docker/abc\","                 \
+	"container_id=\"docker://" A_ID "\",pod_uid=\"" A_POD "\""
 #define L_B                                                                                        \
 	"ns=\"4026532400\",level=\"2\",init_comm=\"" ODD_COMM_ESCAPED                              \
-	"\",cgroup=\"/odd\\\"dir\\\\\\\\x\""
+	"\",cgroup=\"/odd\\\"dir\\\\\\\\x\"" NO_CONTAINER
 
 /* One string per line: ISO C limits the length of one literal. */
 static const char *const expected_full[] = {
@@ -400,8 +415,7 @@ static void test_top_below_root(void **state)
 	static const char *const has[] = {
 	    "\nnspidfs_namespaces 2\n",
 	    "\nnspidfs_processes 5\n",
-	    "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
-	    "cgroup=\"/docker/abc\"} 1\n",
+	    "\nnspidfs_namespace_level{" L_A "} 1\n",
 	    "\nnspidfs_namespace_level{ns=\"4026532400\",level=\"2\",",
 	    "\nnspidfs_namespace_pids_max{" L_A "} 100\n",
 	    NULL,
@@ -434,7 +448,7 @@ static void test_without_facts(void **state)
 {
 	static const char *const has[] = {
 	    "\nnspidfs_namespace_zombies{ns=\"4026532306\",level=\"1\",init_comm=\"tini\","
-	    "cgroup=\"\"} 2\n",
+	    "cgroup=\"\",container_id=\"\",pod_uid=\"\"} 2\n",
 	    NULL,
 	};
 	static const char *const lacks[] = {
@@ -526,9 +540,10 @@ static void test_attack_in_labels(void **state)
 	text = format(m, ROOT, &f);
 	metrics_facts_clear(&f);
 	ns_model_unref(m);
-	assert_non_null(strstr(text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\","
-				     "init_comm=\"\\\\x1b]0;x\\\\x07\\\\x1b[2J\","
-				     "cgroup=\"/evil\\\\xc2\\\\x9b2J\\\\x1b]0;x\\\\x07\"} 1\n"));
+	assert_non_null(strstr(
+	    text, "\nnspidfs_namespace_level{ns=\"4026532306\",level=\"1\","
+		  "init_comm=\"\\\\x1b]0;x\\\\x07\\\\x1b[2J\","
+		  "cgroup=\"/evil\\\\xc2\\\\x9b2J\\\\x1b]0;x\\\\x07\"" NO_CONTAINER "} 1\n"));
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\n')
 			fail_msg("control byte %#x at offset %td", (unsigned char)*p, p - text);

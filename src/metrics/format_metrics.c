@@ -83,7 +83,7 @@ static void append_seconds(GString *s, int64_t us)
 struct ns_row {
 	const struct ns_info *ns;
 	const struct metrics_init *facts; /* NULL if the collector found nothing */
-	GString *labels;		  /* ns="...",level="...",init_comm="...",cgroup="..." */
+	GString *labels;		  /* ns, level, init_comm, cgroup, container_id, pod_uid */
 	unsigned processes;		  /* live processes whose own namespace it is */
 	unsigned threads;		  /* their threads */
 	unsigned zombies;		  /* dead ones, not yet reaped */
@@ -128,6 +128,11 @@ static void row_labels(struct ns_row *r)
 	metrics_append_label_value(r->labels, r->init ? r->init->comm : "");
 	g_string_append(r->labels, "\",cgroup=\"");
 	metrics_append_label_value(r->labels, r->facts && r->facts->cgroup ? r->facts->cgroup : "");
+	/* As kube-state-metrics and cAdvisor label containers, for joins: still one series. */
+	g_string_append(r->labels, "\",container_id=\"");
+	metrics_append_label_value(r->labels, r->facts ? r->facts->container_id : "");
+	g_string_append(r->labels, "\",pod_uid=\"");
+	metrics_append_label_value(r->labels, r->facts ? r->facts->pod_uid : "");
 	g_string_append_c(r->labels, '"');
 }
 

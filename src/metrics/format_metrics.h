@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "container_parse.h"
 #include "nsmodel.h"
 #include "stats.h"
 
@@ -30,6 +31,9 @@ struct metrics_init {
 	bool has_pids; /* the cgroup has pids.current and pids.max */
 	int64_t pids_current; /* tasks in the cgroup */
 	int64_t pids_max;     /* its limit; -1 for "max" (no limit) */
+	/* Its container as kube-state-metrics and cAdvisor name it ("containerd://ID"), or "". */
+	char container_id[CONTAINER_ID_MAX + 16];
+	char pod_uid[POD_UID_LEN + 1]; /* its Kubernetes pod's, or "" */
 };
 
 struct metrics_facts {

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "proc.h"
 #include "nscache.h"
 #include "pidcache.h"
@@ -52,6 +53,18 @@ static bool read_pids_file(const char *dir, const char *path, const char *file, 
 
 	return g_file_get_contents(name, &text, NULL, NULL) &&
 	       metrics_parse_pids_value(text, out) == 0;
+}
+
+/* The daemon's own namespace is in no container, whatever its init's cgroup says. */
+static void collect_container(const struct ns_info *ns, struct metrics_init *in)
+{
+	struct container_info c;
+
+	if (ns->level == 0 || container_of(ns->init, &c) < 0)
+		return;
+	if (container_id_uri(&c, in->container_id, sizeof(in->container_id)) < 0)
+		in->container_id[0] = '\0';
+	g_strlcpy(in->pod_uid, c.pod_uid, sizeof(in->pod_uid));
 }
 
 static void collect_cgroup(int dirfd, struct metrics_init *in)
@@ -101,6 +114,7 @@ static void collect_init(const struct ns_info *ns, struct metrics_facts *f)
 	}
 	in.sigterm = collect_sigterm(dir);
 	collect_cgroup(dir, &in);
+	collect_container(ns, &in);
 	metrics_facts_add(f, &in);
 }
 
