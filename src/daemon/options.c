@@ -6,6 +6,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -17,19 +18,59 @@
 /* GOption leaves an int untouched when absent; no valid value is this low. */
 #define UNSET_NUM G_MININT
 
+/*
+ * The numeric settings, each once: its option, its configuration key, where it goes, its
+ * range and default, and its --help line. Both the command line and the file check the range.
+ */
+struct num_setting {
+	const char *option, *key;
+	size_t offset; /* of an unsigned in struct nspidfs_options */
+	gint64 min, max;
+	unsigned def;
+	const char *help, *arg;
+};
+
+#define NUM(option_, field_, min_, max_, def_, help_, arg_)                                        \
+	{                                                                                          \
+		.option = (option_), .key = #field_,                                               \
+		.offset = offsetof(struct nspidfs_options, field_), .min = (min_), .max = (max_),  \
+		.def = (def_), .help = (help_), .arg = (arg_),                                     \
+	}
+
+static const struct num_setting num_settings[] = {
+    NUM("helper-timeout", helper_timeout_ms, 1, 600000, 1000,
+	"Milliseconds a creds helper may take (default 1000)", "MS"),
+    NUM("max-helpers", max_helpers, 1, 1024, 4,
+	"Creds helpers running at once, at most (default 4)", "N"),
+    NUM("helper-rate", helper_rate, 1, 10000, 50,
+	"Creds helpers started a second for one container's namespaces, at most (default 50)", "N"),
+    NUM("helper-suspend", helper_suspend_ms, 1, 3600000, 60000,
+	"Milliseconds no creds helper enters a namespace after one was killed, stopped or silent "
+	"there (default 60000)",
+	"MS"),
+    NUM("snapshot-ms", snapshot_ms, 0, 60000, SNAPSHOT_DEFAULT_VALIDITY_MS,
+	"Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"),
+    NUM("pid-cache", pid_cache, 0, PIDCACHE_MAX_ENTRIES, PIDCACHE_DEFAULT_ENTRIES,
+	"Live processes whose answers are kept, at most (default 4096; 0: none)", "N"),
+    NUM("spin-us", spin_us, 0, 1000, DISPATCH_DEFAULT_SPIN_US,
+	"Microseconds to wait for the next request before sleeping (default 20; 0: none)", "US"),
+    NUM("max-threads", max_threads, 1, 1024, 16,
+	"Worker threads for requests that read /proc, wait or fork (default 16)", "N"),
+};
+
+#define N_NUMS G_N_ELEMENTS(num_settings)
+
+static unsigned *num_field(struct nspidfs_options *o, const struct num_setting *n)
+{
+	return (unsigned *)(void *)((char *)o + n->offset);
+}
+
 struct cli {
 	char *mountpoint; /* from the positional argument */
 	char *config;
 	char *strategy;
 	char *visibility;
-	gint helper_timeout_ms;
-	gint max_helpers;
-	gint helper_rate;
-	gint helper_suspend_ms;
-	gint snapshot_ms;
-	gint pid_cache;
-	gint spin_us;
-	gint max_threads;
+	gint nums[N_NUMS]; /* num_settings[]'s, UNSET_NUM where not given */
 	gint ready_fd;
 	gboolean foreground;
 	gboolean debug;
@@ -92,26 +133,6 @@ static GOptionContext *make_context(struct cli *c)
 	    {"visibility", 0, 0, G_OPTION_ARG_STRING, &c->visibility,
 	     "What a reader sees: its own namespace and below, or everything (default caller)",
 	     "caller|all"},
-	    {"helper-timeout", 0, 0, G_OPTION_ARG_INT, &c->helper_timeout_ms,
-	     "Milliseconds a creds helper may take (default 1000)", "MS"},
-	    {"max-helpers", 0, 0, G_OPTION_ARG_INT, &c->max_helpers,
-	     "Creds helpers running at once, at most (default 4)", "N"},
-	    {"helper-rate", 0, 0, G_OPTION_ARG_INT, &c->helper_rate,
-	     "Creds helpers started a second for one container's namespaces, at most (default 50)",
-	     "N"},
-	    {"helper-suspend", 0, 0, G_OPTION_ARG_INT, &c->helper_suspend_ms,
-	     "Milliseconds no creds helper enters a namespace after one was killed, stopped or "
-	     "silent there (default 60000)",
-	     "MS"},
-	    {"snapshot-ms", 0, 0, G_OPTION_ARG_INT, &c->snapshot_ms,
-	     "Milliseconds one /proc pass serves ns/ and tree (default 100; 0: every read)", "MS"},
-	    {"pid-cache", 0, 0, G_OPTION_ARG_INT, &c->pid_cache,
-	     "Live processes whose answers are kept, at most (default 4096; 0: none)", "N"},
-	    {"spin-us", 0, 0, G_OPTION_ARG_INT, &c->spin_us,
-	     "Microseconds to wait for the next request before sleeping (default 20; 0: none)",
-	     "US"},
-	    {"max-threads", 0, 0, G_OPTION_ARG_INT, &c->max_threads,
-	     "Worker threads for requests that read /proc, wait or fork (default 16)", "N"},
 	    {"ready-fd", 0, 0, G_OPTION_ARG_INT, &c->ready_fd,
 	     "Write READY=1 to FD once mounted, then close it", "FD"},
 	    {"allow-nested-pidns", 0, 0, G_OPTION_ARG_NONE, &c->allow_nested_pidns,
@@ -122,7 +143,12 @@ static GOptionContext *make_context(struct cli *c)
 	    G_OPTION_ENTRY_NULL,
 	};
 	GOptionContext *ctx = g_option_context_new(NULL);
+	GOptionEntry nums[N_NUMS + 1] = {G_OPTION_ENTRY_NULL};
 
+	for (size_t i = 0; i < N_NUMS; i++)
+		nums[i] = (GOptionEntry){num_settings[i].option, 0,	      0,
+					 G_OPTION_ARG_INT,	 &c->nums[i], num_settings[i].help,
+					 num_settings[i].arg};
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_set_description(
 	    ctx, "SIGTERM, SIGINT or fusermount3 -u unmount and stop. SIGHUP reloads: the binary "
@@ -133,6 +159,7 @@ static GOptionContext *make_context(struct cli *c)
 		 "See nspidfs(8) for the file formats, strategies, restarts and configuration "
 		 "keys.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, nums, NULL);
 	g_option_context_set_strict_posix(ctx, FALSE);
 	return ctx;
 }
@@ -143,14 +170,8 @@ static void set_defaults(struct nspidfs_options *o)
 	o->mountpoint = g_strdup(NSPIDFS_DEFAULT_MOUNTPOINT);
 	o->strategy = STRATEGY_AUTO;
 	o->visibility = VISIBILITY_CALLER;
-	o->helper_timeout_ms = 1000;
-	o->max_helpers = 4;
-	o->helper_rate = 50;
-	o->helper_suspend_ms = 60000;
-	o->snapshot_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
-	o->pid_cache = PIDCACHE_DEFAULT_ENTRIES;
-	o->spin_us = DISPATCH_DEFAULT_SPIN_US;
-	o->max_threads = 16;
+	for (size_t i = 0; i < N_NUMS; i++)
+		*num_field(o, &num_settings[i]) = num_settings[i].def;
 	o->ready_fd = -1;
 }
 
@@ -220,11 +241,19 @@ static bool key_bool(GKeyFile *kf, const char *key, bool *out, GError **error)
 	return true;
 }
 
-static const char *const known_keys[] = {
-    "mountpoint",	 "strategy",	"helper_timeout_ms",  "max_helpers", "helper_rate",
-    "helper_suspend_ms", "max_threads", "snapshot_ms",	      "pid_cache",   "spin_us",
-    "visibility",	 "debug",	"allow_nested_pidns", NULL,
+/* The keys that are not numeric settings. */
+static const char *const other_keys[] = {
+    "mountpoint", "strategy", "visibility", "debug", "allow_nested_pidns", NULL,
 };
+
+static bool known_key(const char *key)
+{
+	for (size_t i = 0; i < N_NUMS; i++) {
+		if (strcmp(key, num_settings[i].key) == 0)
+			return true;
+	}
+	return g_strv_contains(other_keys, key);
+}
 
 /* A misspelled section would otherwise take its settings with it, silently. */
 static bool check_groups(GKeyFile *kf, GError **error)
@@ -248,7 +277,7 @@ static bool check_keys(GKeyFile *kf, GError **error)
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, NSPIDFS_CONFIG_GROUP, NULL, NULL);
 
 	for (char **k = keys; k && *k; k++) {
-		if (!g_strv_contains(known_keys, *k)) {
+		if (!known_key(*k)) {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
 				    "unknown key \"%s\"", *k);
 			return false;
@@ -276,15 +305,12 @@ static bool apply_keyfile(GKeyFile *kf, struct nspidfs_options *o, GError **erro
 		return false;
 	if (visibility && !set_visibility(o, visibility, error))
 		return false;
-	if (!key_uint(kf, "helper_timeout_ms", 1, 600000, &o->helper_timeout_ms, error) ||
-	    !key_uint(kf, "max_helpers", 1, 1024, &o->max_helpers, error) ||
-	    !key_uint(kf, "helper_rate", 1, 10000, &o->helper_rate, error) ||
-	    !key_uint(kf, "helper_suspend_ms", 1, 3600000, &o->helper_suspend_ms, error) ||
-	    !key_uint(kf, "snapshot_ms", 0, 60000, &o->snapshot_ms, error) ||
-	    !key_uint(kf, "pid_cache", 0, PIDCACHE_MAX_ENTRIES, &o->pid_cache, error) ||
-	    !key_uint(kf, "spin_us", 0, 1000, &o->spin_us, error) ||
-	    !key_uint(kf, "max_threads", 1, 1024, &o->max_threads, error))
-		return false;
+	for (size_t i = 0; i < N_NUMS; i++) {
+		const struct num_setting *n = &num_settings[i];
+
+		if (!key_uint(kf, n->key, n->min, n->max, num_field(o, n), error))
+			return false;
+	}
 	if (!key_bool(kf, "debug", &debug, error) ||
 	    !key_bool(kf, "allow_nested_pidns", &o->allow_nested_pidns, error))
 		return false;
@@ -327,47 +353,18 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 		return false;
 	if (c->visibility && !set_visibility(o, c->visibility, error))
 		return false;
-	if (c->helper_timeout_ms != UNSET_NUM &&
-	    !check_range("--helper-timeout", c->helper_timeout_ms, 1, 600000, error))
-		return false;
-	if (c->max_helpers != UNSET_NUM &&
-	    !check_range("--max-helpers", c->max_helpers, 1, 1024, error))
-		return false;
-	if (c->helper_rate != UNSET_NUM &&
-	    !check_range("--helper-rate", c->helper_rate, 1, 10000, error))
-		return false;
-	if (c->helper_suspend_ms != UNSET_NUM &&
-	    !check_range("--helper-suspend", c->helper_suspend_ms, 1, 3600000, error))
-		return false;
-	if (c->max_threads != UNSET_NUM &&
-	    !check_range("--max-threads", c->max_threads, 1, 1024, error))
-		return false;
-	if (c->snapshot_ms != UNSET_NUM &&
-	    !check_range("--snapshot-ms", c->snapshot_ms, 0, 60000, error))
-		return false;
-	if (c->pid_cache != UNSET_NUM &&
-	    !check_range("--pid-cache", c->pid_cache, 0, PIDCACHE_MAX_ENTRIES, error))
-		return false;
-	if (c->spin_us != UNSET_NUM && !check_range("--spin-us", c->spin_us, 0, 1000, error))
-		return false;
+	for (size_t i = 0; i < N_NUMS; i++) {
+		const struct num_setting *n = &num_settings[i];
+		g_autofree char *name = g_strconcat("--", n->option, NULL);
+
+		if (c->nums[i] == UNSET_NUM)
+			continue;
+		if (!check_range(name, c->nums[i], n->min, n->max, error))
+			return false;
+		*num_field(o, n) = (unsigned)c->nums[i];
+	}
 	if (c->ready_fd != UNSET_NUM && !check_range("--ready-fd", c->ready_fd, 3, G_MAXINT, error))
 		return false;
-	if (c->helper_timeout_ms != UNSET_NUM)
-		o->helper_timeout_ms = (unsigned)c->helper_timeout_ms;
-	if (c->max_helpers != UNSET_NUM)
-		o->max_helpers = (unsigned)c->max_helpers;
-	if (c->helper_rate != UNSET_NUM)
-		o->helper_rate = (unsigned)c->helper_rate;
-	if (c->helper_suspend_ms != UNSET_NUM)
-		o->helper_suspend_ms = (unsigned)c->helper_suspend_ms;
-	if (c->max_threads != UNSET_NUM)
-		o->max_threads = (unsigned)c->max_threads;
-	if (c->snapshot_ms != UNSET_NUM)
-		o->snapshot_ms = (unsigned)c->snapshot_ms;
-	if (c->pid_cache != UNSET_NUM)
-		o->pid_cache = (unsigned)c->pid_cache;
-	if (c->spin_us != UNSET_NUM)
-		o->spin_us = (unsigned)c->spin_us;
 	if (c->ready_fd != UNSET_NUM)
 		o->ready_fd = c->ready_fd;
 	o->debug |= c->debug;
@@ -382,23 +379,15 @@ static bool apply_cli(struct cli *c, struct nspidfs_options *o, GError **error)
 
 bool options_parse(int argc, char **argv, struct nspidfs_options *o, GError **error)
 {
-	struct cli c = {
-	    .helper_timeout_ms = UNSET_NUM,
-	    .max_helpers = UNSET_NUM,
-	    .helper_rate = UNSET_NUM,
-	    .helper_suspend_ms = UNSET_NUM,
-	    .max_threads = UNSET_NUM,
-	    .snapshot_ms = UNSET_NUM,
-	    .pid_cache = UNSET_NUM,
-	    .spin_us = UNSET_NUM,
-	    .ready_fd = UNSET_NUM,
-	};
+	struct cli c = {.ready_fd = UNSET_NUM};
 	g_autoptr(GOptionContext) ctx = make_context(&c);
 	g_auto(GStrv) args = g_new0(char *, (gsize)argc + 1);
 	bool ok;
 
 	for (int i = 0; i < argc; i++)
 		args[i] = g_strdup(argv[i]);
+	for (size_t i = 0; i < N_NUMS; i++)
+		c.nums[i] = UNSET_NUM;
 	set_defaults(o);
 	ok = g_option_context_parse_strv(ctx, &args, error);
 	if (ok && !c.version)

@@ -16,7 +16,7 @@
 #include "handover.h"
 #include "log.h"
 #include "mountpoint.h"
-#include "notify.h"
+#include "ready.h"
 #include "util.h"
 
 /* Servers in a row that may die before serving, and the longest pause between them. */
@@ -41,9 +41,8 @@ struct keeper {
 	char **argv;
 	struct connection conn;
 	int sig_fd;
-	int user_ready; /* --ready-fd, until the first server serves */
-	int started_wr; /* daemonized: to the command's first process, until a server serves */
-	char *exe_path; /* where the binary was started from: a reload runs what is there now */
+	struct ready ready; /* who waits for the first server to serve */
+	char *exe_path;	    /* where the binary was started from: a reload runs what is there now */
 	int exe_fd;   /* the binary new servers run (O_PATH): the keeper's, or the last reload's */
 	int next_exe; /* the reload candidate's binary, until it serves */
 	/* The one serving (or starting); a reload's candidate; the one a reload replaced. */
@@ -184,29 +183,6 @@ static void candidate_takes_over(struct keeper *k)
 	k->next = NO_SERVER;
 }
 
-/* The first server serves: the mount is ready for whoever started the keeper. */
-static void signal_ready(struct keeper *k)
-{
-	static const char msg[] = "READY=1\n";
-	int r;
-
-	if ((r = notify_send("READY=1", NULL, 0)) < 0)
-		g_warning("cannot tell systemd READY=1: %s", g_strerror(-r));
-	if (k->started_wr >= 0) {
-		if (write(k->started_wr, "", 1) < 0)
-			g_warning("cannot tell the command that started it: %s", g_strerror(errno));
-		nspidfs_close_fd(k->started_wr);
-		k->started_wr = -1;
-		log_serving();
-	}
-	if (k->user_ready < 0)
-		return;
-	if (write(k->user_ready, msg, sizeof(msg) - 1) < 0)
-		g_warning("--ready-fd %d: %s", k->user_ready, g_strerror(errno));
-	nspidfs_close_fd(k->user_ready);
-	k->user_ready = -1;
-}
-
 /* The reload's server serves: the one it replaces stops, after answering what it read. */
 static void promote(struct keeper *k)
 {
@@ -230,7 +206,7 @@ static void read_ready(struct keeper *k, struct server *s)
 	if (n <= 0 || strncmp(buf, "READY=1", 7) != 0)
 		return; /* it died first: SIGCHLD tells */
 	if (!k->ever_ready)
-		signal_ready(k);
+		ready_tell(&k->ready);
 	s->ready = k->ever_ready = true;
 	k->failures = 0;
 	if (s == &k->next)
@@ -519,60 +495,6 @@ static void log_mode(const struct keeper *k)
 }
 
 /*
- * Into the background, as fuse_daemonize() does, except that the command returns only once
- * the first server serves, or with the keeper's exit status if none does: a start that
- * fails after the mount (a server that cannot serve) must not look like a success. Until
- * then stderr stays the command's, where the reason is told.
- */
-static bool daemonize(struct keeper *k)
-{
-	int started[2], null_fd, status;
-	ssize_t n;
-	pid_t pid;
-	char c;
-
-	if (pipe2(started, O_CLOEXEC) < 0) {
-		g_printerr("nspidfs: cannot daemonize: %s\n", g_strerror(errno));
-		return false;
-	}
-	/* An inherited SIG_IGN would leave nothing to wait for. */
-	signal(SIGCHLD, SIG_DFL);
-	pid = fork();
-	if (pid < 0) {
-		g_printerr("nspidfs: cannot daemonize: %s\n", g_strerror(errno));
-		close(started[0]);
-		close(started[1]);
-		return false;
-	}
-	if (pid > 0) {
-		/* The keeper owns the mount now: leave without touching it. */
-		close(started[1]);
-		do
-			n = read(started[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n == 1)
-			_exit(0);
-		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR)
-				_exit(1);
-		}
-		_exit(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
-	}
-	close(started[0]);
-	k->started_wr = started[1];
-	if (setsid() < 0)
-		g_warning("setsid: %s", g_strerror(errno));
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0) {
-		g_printerr("nspidfs: cannot daemonize: /dev/null: %s\n", g_strerror(errno));
-		nspidfs_close_fd(null_fd);
-		return false;
-	}
-	close(null_fd);
-	return true;
-}
-
-/*
  * The binary servers run, held open so that a crash's new server runs the same code even
  * after a newer one was installed at the path, which a reload (SIGHUP) then starts.
  */
@@ -602,8 +524,7 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	    .argv = argv,
 	    .conn = {.o = o, .init_fd = -1, .state_fd = -1},
 	    .sig_fd = -1,
-	    .user_ready = o->ready_fd,
-	    .started_wr = -1,
+	    .ready = {.user_fd = o->ready_fd, .started_wr = -1},
 	    .exe_fd = -1,
 	    .next_exe = -1,
 	    .cur = NO_SERVER,
@@ -614,8 +535,8 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	if (!find_binary(&k))
 		return 1;
 	/* Servers must not hold it: its reader waits for end of file if the first one fails. */
-	if (k.user_ready >= 0)
-		fcntl(k.user_ready, F_SETFD, FD_CLOEXEC);
+	if (k.ready.user_fd >= 0)
+		fcntl(k.ready.user_fd, F_SETFD, FD_CLOEXEC);
 	/*
 	 * libfuse chdir()s to / and unmounts by this string: it must be absolute. An adopted
 	 * connection's mount answers nothing until a server runs: canonicalised as text, as
@@ -637,7 +558,8 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	else
 		connection_store(&k.conn);
 	/* Nothing may hold the directory it was started from busy. */
-	if (chdir("/") < 0 || (!o->foreground && !daemonize(&k)) || !setup_signals(&k)) {
+	if (chdir("/") < 0 || (!o->foreground && !ready_daemonize(&k.ready)) ||
+	    !setup_signals(&k)) {
 		k.status = 1;
 		goto out;
 	}
@@ -652,12 +574,11 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 	}
 	serve_loop(&k);
 out:
-	nspidfs_close_fd(k.started_wr);
 	nspidfs_close_fd(k.sig_fd);
 	server_clear(&k.cur);
 	server_clear(&k.next);
 	server_clear(&k.old);
-	nspidfs_close_fd(k.user_ready);
+	ready_clear(&k.ready);
 	connection_close(&k.conn);
 	nspidfs_close_fd(k.conn.state_fd);
 	nspidfs_close_fd(k.exe_fd);

@@ -293,13 +293,19 @@ static int open_ns_root(struct dir_handle *h)
 	return list_visible_ns(h);
 }
 
-static int open_ns_dir(struct dir_handle *h)
+/* The namespace an open directory of ns/<inode>/ lists, once the reader may see its init. */
+static int open_target(struct dir_handle *h, struct ns_target *t)
 {
-	struct ns_target t;
 	int r = viewer_check_process(&h->viewer, h->dir.pid);
 
-	if (r == 0)
-		r = ns_target_of(&h->dir, &t);
+	return r < 0 ? r : ns_target_of(&h->dir, t);
+}
+
+static int open_ns_dir(struct dir_handle *h)
+{
+	struct ns_target t = {.level = 0};
+	int r = open_target(h, &t);
+
 	h->level = t.level;
 	return r;
 }
@@ -307,10 +313,8 @@ static int open_ns_dir(struct dir_handle *h)
 static int open_ns_pid_dir(struct dir_handle *h)
 {
 	struct ns_target t;
-	int r = viewer_check_process(&h->viewer, h->dir.pid);
+	int r = open_target(h, &t);
 
-	if (r == 0)
-		r = ns_target_of(&h->dir, &t);
 	return r < 0 ? r : list_ns_pids(h, &t);
 }
 

@@ -233,47 +233,47 @@ const struct node_class pid_dir_class = {
 };
 
 /*
- * The container of the process's namespace's init, in *c; -ENOENT for none (the daemon's own
- * namespace). The model m is the process's.
+ * The process's model, with its name read now if fresh, and the container of its namespace's
+ * init in *c (*in_one false: none, as for the daemon's own namespace).
  */
-static int container_of_model(const struct proc_model *m, struct container_info *c)
+static int model_and_container(const struct viewer *v, const struct node *n, bool fresh,
+			       struct proc_model *m, struct container_info *c, bool *in_one)
 {
-	return m->depth > 1 ? container_of(model_own(m)->init, c) : -ENOENT;
+	int r = viewer_check_process(v, n->pid);
+
+	if (r == 0)
+		r = pidcache_model(n->pid, n->start, m);
+	if (r == 0 && fresh)
+		r = fresh_comm(n, m);
+	if (r < 0)
+		return r;
+	r = m->depth > 1 ? container_of(model_own(m)->init, c) : -ENOENT;
+	*in_one = r == 0;
+	return r == -ENOENT ? 0 : r;
 }
 
 static int pid_container_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct container_info c;
 	struct proc_model m;
-	int r = viewer_check_process(v, n->pid);
+	bool in_one;
+	int r = model_and_container(v, n, false, &m, &c, &in_one);
 
 	if (r == 0)
-		r = pidcache_model(n->pid, n->start, &m);
-	if (r == 0)
-		r = container_of_model(&m, &c);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	*out = format_container(r == 0 ? &c : NULL);
-	return 0;
+		*out = format_container(in_one ? &c : NULL);
+	return r;
 }
 
 static int pid_json_content(const struct viewer *v, const struct node *n, GString **out)
 {
 	struct container_info c;
 	struct proc_model m;
-	int r = viewer_check_process(v, n->pid);
+	bool in_one;
+	int r = model_and_container(v, n, true, &m, &c, &in_one);
 
 	if (r == 0)
-		r = pidcache_model(n->pid, n->start, &m);
-	if (r == 0)
-		r = fresh_comm(n, &m);
-	if (r < 0)
-		return r;
-	r = container_of_model(&m, &c);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	*out = format_pid_json(&m, r == 0 ? &c : NULL);
-	return 0;
+		*out = format_pid_json(&m, in_one ? &c : NULL);
+	return r;
 }
 
 /* As the metrics' cgroup label, from the host's cgroup namespace, the daemon's. */
