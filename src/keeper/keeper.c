@@ -550,6 +550,8 @@ int keeper_run(const struct nspidfs_options *o, char **argv, const struct handov
 			g_printerr("nspidfs: cannot mount at %s\n", o->mountpoint);
 		connection_close(&k.conn);
 		g_free(k.conn.mountpoint);
+		nspidfs_close_fd(k.exe_fd);
+		g_free(k.exe_path);
 		return 1;
 	}
 	/* What the dead keeper's servers read and never answered comes back for ours. */
