@@ -12,37 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "cases.h"
 #include "proc_parse.h"
-
-/*
- * A buffer placed so that its last byte is the last readable byte before a PROT_NONE page:
- * a parser reading even one byte past len crashes the test instead of passing by luck.
- */
-struct guarded {
-	char *map;
-	size_t page;
-};
-
-static const char *guard_place(struct guarded *g, const char *data, size_t len)
-{
-	char *dst;
-
-	g->page = (size_t)sysconf(_SC_PAGESIZE);
-	assert_true(len <= g->page);
-	g->map =
-	    mmap(NULL, 2 * g->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->map != MAP_FAILED);
-	assert_int_equal(mprotect(g->map + g->page, g->page, PROT_NONE), 0);
-	dst = g->map + g->page - len;
-	memcpy(dst, data, len);
-	return dst;
-}
-
-static void guard_release(struct guarded *g)
-{
-	assert_int_equal(munmap(g->map, 2 * g->page), 0);
-}
 
 /* A text a parser must refuse: with -EINVAL, or -ENOENT for a PID's name. */
 struct refused {
