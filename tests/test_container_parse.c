@@ -1185,6 +1185,192 @@ static void test_runtime_file_rows(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ where the runtime keeps it */
+
+/* containerd 1.6's runc shim as `ctr run` starts it here, with a socket of its own. */
+#define CTR_SHIM(ns, id)                                                                           \
+	"/usr/bin/containerd-shim-runc-v2\0-namespace\0" ns "\0-id\0" id                           \
+	"\0-address\0/tmp/nspidfs-runtimes-x/containerd.sock\0"
+
+struct shim_row {
+	const char *what;
+	const char *cgroup;
+	const char *cmd;
+	size_t cmd_len;
+	int ret;
+	struct want want;
+};
+
+static const struct shim_row shim_rows[] = {
+    {"ctr run here: v1 controllers and the 0:: line", V1_LINES("/default/nspidfs-ctr"),
+     CMD(CTR_SHIM("default", "nspidfs-ctr")), 0, CONTAINERD("nspidfs-ctr")},
+    {"v2 only, the last line without its newline", "0::/default/redis",
+     CMD(CTR_SHIM("default", "redis")), 0, CONTAINERD("redis")},
+    {"one line is enough", "1:name=systemd:/\n0::/build/job-1.2_x\n",
+     CMD(CTR_SHIM("build", "job-1.2_x")), 0, CONTAINERD("job-1.2_x")},
+    {"a level below the task's: the container's own", "0::/default/redis/init.scope\n",
+     CMD(CTR_SHIM("default", "redis")), 0, CONTAINERD("redis")},
+    {"a hex ID, which the cgroup alone names too", V1_LINES("/default/" ID_A),
+     CMD(CTR_SHIM("default", ID_A)), 0, CONTAINERD(ID_A)},
+    {"Go's --flag=value", "0::/default/redis\n",
+     CMD("containerd-shim-runc-v2\0--namespace=default\0--id=redis\0"), 0, CONTAINERD("redis")},
+    {"another task's cgroup", V1_LINES("/default/db"), CMD(CTR_SHIM("default", "redis")), -ENOENT,
+     NOTHING},
+    {"a task whose name starts the cgroup's", "0::/default/redis2\n",
+     CMD(CTR_SHIM("default", "redis")), -ENOENT, NOTHING},
+    {"another namespace's cgroup", V1_LINES("/other/redis"), CMD(CTR_SHIM("default", "redis")),
+     -ENOENT, NOTHING},
+    {"the task's path deeper in the tree", "0::/x/default/redis\n",
+     CMD(CTR_SHIM("default", "redis")), -ENOENT, NOTHING},
+    {"Docker's namespace is the cgroup's to say", V1_LINES("/moby/" ID_A),
+     CMD(CTR_SHIM("moby", ID_A)), -ENOENT, NOTHING},
+    {"so is the CRI plugin's", V1_LINES("/k8s.io/" ID_A), CMD(CTR_SHIM("k8s.io", ID_A)), -ENOENT,
+     NOTHING},
+    {"a namespace named as systemd's slices", "0::/user/redis\n", CMD(CTR_SHIM("user", "redis")),
+     -ENOENT, NOTHING},
+    {"an ID that is no identifier", "0::/default/a..b\n", CMD(CTR_SHIM("default", "a..b")), -ENOENT,
+     NOTHING},
+    {"the v1 shim", "0::/default/redis\n",
+     CMD("containerd-shim\0-namespace\0default\0-workdir\0/run/containerd/default/redis\0"),
+     -ENOENT, NOTHING},
+    {"not a shim", "0::/default/redis\n", CMD("/bin/sleep\0-namespace\0default\0-id\0redis\0"),
+     -ENOENT, NOTHING},
+    {"LXC's monitor's title ending as a shim's path", "0::/default/redis\n",
+     CMD("[lxc monitor] /x/containerd-shim-runc-v2\0-namespace\0default\0-id\0redis\0"), -ENOENT,
+     NOTHING},
+    {"-id after --", "0::/default/redis\n",
+     CMD("containerd-shim-runc-v2\0-namespace\0default\0--\0-id\0redis\0"), -ENOENT, NOTHING},
+    {"a host process", V1_LINES("/"), CMD(CTR_SHIM("default", "redis")), -ENOENT, NOTHING},
+    {"lines without paths", "redis\n/default/redis\n", CMD(CTR_SHIM("default", "redis")), -ENOENT,
+     NOTHING},
+    {"no cgroup text", "", CMD(CTR_SHIM("default", "redis")), -ENOENT, NOTHING},
+    {"no command line", "0::/default/redis\n", CMD(""), -ENOENT, NOTHING},
+};
+
+static void test_shim_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(shim_rows); i++) {
+		const struct shim_row *row = &shim_rows[i];
+		size_t len = strlen(row->cgroup);
+		struct guarded gc, gl;
+		const char *cmd = guard_place(&gc, row->cmd, row->cmd_len);
+		const char *cgroup = guard_place(&gl, row->cgroup, len);
+		struct container_info c;
+
+		fill_garbage(&c);
+		check_ret(row->what, parse_container_by_shim(cgroup, len, cmd, row->cmd_len, &c),
+			  row->ret);
+		check_info(row->what, &c, &row->want);
+		guard_release(&gl);
+		guard_release(&gc);
+	}
+}
+
+/* A mount of Docker's, as in the config.json it writes for containerd. */
+#define BIND(dst, src)                                                                             \
+	"{\"destination\":\"" dst "\",\"type\":\"bind\",\"source\":\"" src                         \
+	"\",\"options\":[\"rbind\",\"rprivate\"]}"
+
+/* Docker 20.10's config.json for a container run here with --network none, cut down. */
+#define DOCKER_BUNDLE(resolv, hostname, hosts)                                                     \
+	"{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"args\":[\"/bin/sleep\",\"600\"]},"           \
+	"\"root\":{\"path\":\"/var/lib/docker/vfs/dir/" ID_B "\"},\"hostname\":\"d77d42c50d03\","  \
+	"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","            \
+	"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},{\"destination\":\"/dev\",\"type\":"       \
+	"\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\","     \
+	"\"size=65536k\"]},{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":"    \
+	"\"cgroup\",\"options\":[\"ro\",\"nosuid\",\"noexec\",\"nodev\"]}," resolv "," hostname    \
+	"," hosts "],\"hooks\":{\"prestart\":[{\"path\":\"/proc/521/exe\",\"args\":["              \
+	"\"libnetwork-setkey\",\"-exec-root=/var/run/docker\",\"" ID_A "\",\"d0deaeb0fa94\"]}]},"  \
+	"\"linux\":{\"cgroupsPath\":\"/docker/" ID_A "\"}}"
+#define DOCKER_DIR(root) root "/containers/" ID_A
+#define DOCKER_BINDS(dir)                                                                          \
+	DOCKER_BUNDLE(BIND("/etc/resolv.conf", dir "/resolv.conf"),                                \
+		      BIND("/etc/hostname", dir "/hostname"), BIND("/etc/hosts", dir "/hosts"))
+
+struct docker_dir_row {
+	const char *what;
+	const char *doc;
+	const char *id;
+	int ret;
+	const char *dir;
+};
+
+static const struct docker_dir_row docker_dir_rows[] = {
+    {"Docker's default data root", DOCKER_BINDS(DOCKER_DIR("/var/lib/docker")), ID_A, 0,
+     DOCKER_DIR("/var/lib/docker")},
+    {"a data root of its own, as the runtimes test gives it",
+     DOCKER_BINDS(DOCKER_DIR("/tmp/nspidfs-runtimes-AbC123/docker/root")), ID_A, 0,
+     DOCKER_DIR("/tmp/nspidfs-runtimes-AbC123/docker/root")},
+    {"resolv.conf from a volume: hostname says it",
+     DOCKER_BUNDLE(BIND("/etc/resolv.conf", "/srv/resolv.conf"),
+		   BIND("/etc/hostname", DOCKER_DIR("/data/docker") "/hostname"),
+		   BIND("/etc/hosts", "/srv/hosts")),
+     ID_A, 0, DOCKER_DIR("/data/docker")},
+    {"only hosts says it",
+     DOCKER_BUNDLE(BIND("/a", "/srv/a"), BIND("/b", "/srv/b"),
+		   BIND("/etc/hosts", DOCKER_DIR("/var/lib/docker") "/hosts")),
+     ID_A, 0, DOCKER_DIR("/var/lib/docker")},
+    {"escaped slashes are slashes",
+     "{\"mounts\":[{\"source\":\"\\/d\\/containers\\/" ID_A "\\/hostname\"}]}", ID_A, 0,
+     "/d/containers/" ID_A},
+    {"another container's files (--network container:)",
+     DOCKER_BINDS("/var/lib/docker/containers/" ID_B), ID_A, -ENOENT, ""},
+    {"not below containers/", DOCKER_BINDS("/var/lib/docker/volumes/" ID_A), ID_A, -ENOENT, ""},
+    {"another file of its directory",
+     DOCKER_BUNDLE(BIND("/a", DOCKER_DIR("") "/config.v2.json"),
+		   BIND("/b", DOCKER_DIR("") "/hostname2"), BIND("/c", DOCKER_DIR("") "/")),
+     ID_A, -ENOENT, ""},
+    {"a relative source", DOCKER_BINDS("containers/" ID_A), ID_A, -ENOENT, ""},
+    {"containers/ at the root", DOCKER_BINDS("/containers/" ID_A), ID_A, 0, "/containers/" ID_A},
+    {"a .. level", DOCKER_BINDS("/var/lib/docker/../containers/" ID_A), ID_A, -ENOENT, ""},
+    {"an empty level", DOCKER_BINDS("/var/lib//containers/" ID_A), ID_A, -ENOENT, ""},
+    {"a control character", DOCKER_BINDS("/var/\\u0001/containers/" ID_A), ID_A, -ENOENT, ""},
+    {"a source that is no string",
+     "{\"mounts\":[{\"source\":1},{\"source\":[\"/containers/" ID_A "/hostname\"]}]}", ID_A,
+     -ENOENT, ""},
+    {"no mounts", "{\"ociVersion\":\"1.0.2\"}", ID_A, -ENOENT, ""},
+    {"podman's config", PODMAN_CONFIG, ID_A, -ENOENT, ""},
+    {"not JSON after the mounts", "{\"mounts\":[]", ID_A, -EINVAL, ""},
+    {"found before what is not JSON", "{\"source\":\"/containers/" ID_A "/hosts\",", ID_A, 0,
+     "/containers/" ID_A},
+    {"an ID that is not hex", DOCKER_BINDS(DOCKER_DIR("/var/lib/docker")), "web", -EINVAL, ""},
+    {"a short ID", DOCKER_BINDS(DOCKER_DIR("/var/lib/docker")), ID_63, -EINVAL, ""},
+};
+
+static void test_docker_dir_rows(void **state)
+{
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(docker_dir_rows); i++) {
+		const struct docker_dir_row *row = &docker_dir_rows[i];
+		size_t len = strlen(row->doc);
+		struct guarded g;
+		const char *doc = guard_place(&g, row->doc, len);
+		int r;
+
+		memset(out, 'x', sizeof(out));
+		r = docker_dir_from_oci_config(doc, len, row->id, out, sizeof(out));
+		check_ret(row->what, r, row->ret == 0 ? (int)strlen(row->dir) : row->ret);
+		if (strcmp(out, row->dir) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"", row->what, out, row->dir);
+		if (r > 0) {
+			/* Exactly its length and a NUL are needed. */
+			check_ret(row->what,
+				  docker_dir_from_oci_config(doc, len, row->id, out, (size_t)r + 1),
+				  r);
+			check_ret(row->what,
+				  docker_dir_from_oci_config(doc, len, row->id, out, (size_t)r),
+				  -ENOSPC);
+			assert_string_equal(out, "");
+		}
+		guard_release(&g);
+	}
+	check_ret("no room at all", docker_dir_from_oci_config("{}", 2, ID_A, out, 0), -ENOENT);
+}
+
 /* ------------------------------------------------------------------ merging */
 
 struct merge_row {
@@ -1356,6 +1542,8 @@ int main(void)
 	    cmocka_unit_test(test_json_path_rows),
 	    cmocka_unit_test(test_json_bounds),
 	    cmocka_unit_test(test_runtime_file_rows),
+	    cmocka_unit_test(test_shim_rows),
+	    cmocka_unit_test(test_docker_dir_rows),
 	    cmocka_unit_test(test_merge_rows),
 	    cmocka_unit_test(test_sources_together),
 	    cmocka_unit_test(test_names),

@@ -44,30 +44,41 @@ static char *read_proc(pid_t pid, const char *name, size_t *len)
 	return read_small(path, len);
 }
 
-/* What the runtime's process above init says: kept only where it agrees with the cgroup. */
-static void add_runtime_process(pid_t init, struct container_info *c)
+/*
+ * The runtime's process above init (conmon, a containerd shim, LXC's monitor): its PID, with its
+ * command line in *cmd; 0 if none of the nearest parents is one.
+ */
+static pid_t runtime_process(pid_t init, char **cmd, size_t *len)
 {
 	pid_t p = init;
 
 	for (int i = 0; i < PARENTS_MAX; i++) {
-		struct container_info from, merged = *c;
+		struct container_info from;
 		struct proc_stat st;
-		g_autofree char *cmd = NULL;
-		size_t len;
 
 		if (proc_read_stat(p, &st) < 0 || st.ppid <= 1)
-			return;
+			return 0;
 		p = st.ppid;
-		cmd = read_proc(p, "cmdline", &len);
-		if (!cmd || parse_container_cmdline(cmd, len, &from) < 0)
-			continue;
-		if (container_info_merge(&merged, &from) == 0)
-			*c = merged;
-		else
-			g_debug("init %d: its runtime's process %d names another container", init,
-				p);
-		return;
+		*cmd = read_proc(p, "cmdline", len);
+		if (*cmd && parse_container_cmdline(*cmd, *len, &from) == 0)
+			return p;
+		g_clear_pointer(cmd, g_free);
 	}
+	return 0;
+}
+
+/* What the runtime's process says: kept only where it agrees with the cgroup. */
+static bool add_runtime_process(pid_t init, pid_t runtime, const struct container_info *from,
+				struct container_info *c)
+{
+	struct container_info merged = *c;
+
+	if (container_info_merge(&merged, from) < 0) {
+		g_debug("init %d: its runtime's process %d names another container", init, runtime);
+		return false;
+	}
+	*c = merged;
+	return true;
 }
 
 /* Where each runtime keeps a container's OCI configuration: before and after its ID. */
@@ -81,21 +92,62 @@ static const struct {
     {"/var/lib/containers/storage/overlay-containers/", "/userdata/config.json"},
 };
 
-/* Names the runtime's files add (a container's name, its pod's), where they agree. */
-static void add_runtime_files(struct container_info *c)
+/* Names from Docker's config.v2.json in dir, as the runtime's process sees the path. */
+static bool add_docker_config(pid_t runtime, const char *dir, struct container_info *c)
+{
+	g_autofree char *path = NULL, *doc = NULL;
+	size_t len;
+
+	if (runtime > 0)
+		path = g_strdup_printf("/proc/%d/root%s/config.v2.json", (int)runtime, dir);
+	else
+		path = g_strconcat(dir, "/config.v2.json", NULL);
+	doc = read_small(path, &len);
+	return doc && container_names_from_docker_config(doc, len, c) == 0;
+}
+
+/*
+ * Names from the files of a containerd shim's runtime, wherever its state directory and Docker's
+ * data root are: containerd starts each shim in its task's bundle, STATE/NAMESPACE/ID, so the
+ * container's bundle is beside the shim's working directory (a pod's shim works in its
+ * sandbox's), and Docker's bundle names Docker's directory for the container.
+ */
+static bool add_shim_files(pid_t shim, struct container_info *c)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/cwd/../%s/config.json", (int)shim, c->id);
+	g_autofree char *doc = NULL;
+	char dir[CONTAINER_CGROUP_PATH_MAX + 1];
+	size_t len;
+
+	doc = read_small(path, &len);
+	if (!doc)
+		return false;
+	if (c->runtime == CONTAINER_DOCKER &&
+	    docker_dir_from_oci_config(doc, len, c->id, dir, sizeof(dir)) > 0 &&
+	    add_docker_config(shim, dir, c))
+		return true;
+	return container_names_from_oci_config(doc, len, c) == 0;
+}
+
+/*
+ * Names the runtime's files add (a container's name, its pod's), where they agree: first where
+ * the runtime's process shows them, then at each runtime's default paths.
+ */
+static void add_runtime_files(pid_t runtime, const struct container_info *said,
+			      struct container_info *c)
 {
 	g_autofree char *docker = NULL;
 	size_t len;
 
 	if (!c->id[0] || c->runtime == CONTAINER_LXC || c->runtime == CONTAINER_NSPAWN)
 		return;
-	docker = g_strconcat("/var/lib/docker/containers/", c->id, "/config.v2.json", NULL);
-	{
-		g_autofree char *doc = read_small(docker, &len);
-
-		if (doc && container_names_from_docker_config(doc, len, c) == 0)
-			return;
-	}
+	if (runtime > 0 &&
+	    (said->runtime == CONTAINER_DOCKER || said->runtime == CONTAINER_CONTAINERD) &&
+	    add_shim_files(runtime, c))
+		return;
+	docker = g_strconcat("/var/lib/docker/containers/", c->id, NULL);
+	if (add_docker_config(0, docker, c))
+		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(oci_configs); i++) {
 		g_autofree char *path =
 		    g_strconcat(oci_configs[i].dir, c->id, oci_configs[i].file, NULL);
@@ -108,8 +160,10 @@ static void add_runtime_files(struct container_info *c)
 
 int container_of(pid_t init, struct container_info *out)
 {
-	g_autofree char *cgroup = NULL;
-	size_t len;
+	g_autofree char *cgroup = NULL, *cmd = NULL;
+	struct container_info said = {0};
+	size_t len, cmd_len = 0;
+	pid_t runtime;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -117,9 +171,19 @@ int container_of(pid_t init, struct container_info *out)
 	if (!cgroup)
 		return errno == ENOENT || errno == ESRCH ? -ENOENT : -errno;
 	r = parse_container_cgroup_file(cgroup, len, out);
+	if (r == -EXDEV || r == -EINVAL)
+		return -ENOENT;
+	runtime = runtime_process(init, &cmd, &cmd_len);
+	if (runtime > 0)
+		parse_container_cmdline(cmd, cmd_len, &said);
+	/* A task ctr named: its shim names it, and its cgroup path is the one ctr gives. */
+	if (r == -ENOENT && runtime > 0)
+		r = parse_container_by_shim(cgroup, len, cmd, cmd_len, out);
 	if (r < 0)
-		return r == -EXDEV || r == -EINVAL ? -ENOENT : r;
-	add_runtime_process(init, out);
-	add_runtime_files(out);
+		return r;
+	/* A process that names another container is not this one's runtime: its files neither. */
+	if (runtime > 0 && !add_runtime_process(init, runtime, &said, out))
+		runtime = 0;
+	add_runtime_files(runtime, &said, out);
 	return 0;
 }

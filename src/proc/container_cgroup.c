@@ -77,7 +77,7 @@ static const struct cgroup_layout cgroup_layouts[] = {
  * take for containerd's: podman's pods (libpod_parent/POD_ID), the runtimes' own parents, and
  * any systemd unit.
  */
-static bool containerd_namespace_ok(struct span a)
+bool containerd_namespace_ok(struct span a)
 {
 	static const char *const taken[] = {"docker",  "kubepods", "libpod_parent", "lxc",
 					    "machine", "system",   "user"};
@@ -301,7 +301,7 @@ static bool next_level(const char **p, const char *end, struct span *lv)
 }
 
 /* What the kernel never writes in a path from the host's cgroup namespace. */
-static int check_levels(const char *path, size_t len)
+int check_levels(const char *path, size_t len)
 {
 	const char *p = path, *end = path + len;
 	struct span lv;

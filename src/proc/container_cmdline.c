@@ -12,7 +12,7 @@
 #include "container_text.h"
 
 /* The part after the last '/': a program's name from its path. */
-static struct span basename_of(struct span a)
+struct span basename_of(struct span a)
 {
 	size_t i = a.n;
 
@@ -350,4 +350,59 @@ int parse_container_cmdline(const char *buf, size_t len, struct container_info *
 	if (r < 0)
 		memset(out, 0, sizeof(*out));
 	return r;
+}
+
+/* The path of a /proc/PID/cgroup line: after its second ':'. */
+static bool cgroup_line_path(struct span line, struct span *path)
+{
+	const char *c1 = memchr(line.s, ':', line.n);
+	const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(line.s + line.n - c1 - 1)) : NULL;
+
+	if (!c2)
+		return false;
+	*path = span_of(c2 + 1, (size_t)(line.s + line.n - c2 - 1));
+	return true;
+}
+
+int parse_container_by_shim(const char *cgroup, size_t cgroup_len, const char *cmd, size_t cmd_len,
+			    struct container_info *out)
+{
+	enum { NAMESPACE, ID };
+	struct wanted w[] = {
+	    [NAMESPACE] = {"namespace", {NULL, 0}},
+	    [ID] = {"id", {NULL, 0}},
+	};
+	const char *p = cmd, *end = cmd + cmd_len;
+	struct span argv0, ns, id, line, path;
+	struct container_info said;
+
+	memset(out, 0, sizeof(*out));
+	/* The program as parse_container_cmdline tells it (not LXC's monitor's title), a v2 shim.
+	 */
+	if (parse_container_cmdline(cmd, cmd_len, &said) < 0 ||
+	    said.runtime != CONTAINER_CONTAINERD || !next_arg(&p, end, &argv0) ||
+	    !has_prefix(basename_of(argv0), "containerd-shim-"))
+		return -ENOENT;
+	read_options(p, end, shim_options, G_N_ELEMENTS(shim_options), true, w, G_N_ELEMENTS(w));
+	ns = w[NAMESPACE].value;
+	id = w[ID].value;
+	/* Docker's and the CRI plugin's tasks have cgroups of their own, and hex IDs. */
+	if (!ns.s || !id.s || !containerd_namespace_ok(ns) || span_eq(ns, "moby") ||
+	    span_eq(ns, "k8s.io") || !containerd_identifier_ok(id))
+		return -ENOENT;
+	/* /NS/ID, or a level below it: the container's own cgroups. */
+	for (p = cgroup, end = cgroup + cgroup_len; p < end; p = line.s + line.n + 1) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = ns.n + id.n + 2;
+
+		line = span_of(p, (size_t)((nl ? nl : end) - p));
+		if (!cgroup_line_path(line, &path) || path.n < n || path.s[0] != '/' ||
+		    memcmp(path.s + 1, ns.s, ns.n) != 0 || path.s[ns.n + 1] != '/' ||
+		    memcmp(path.s + ns.n + 2, id.s, id.n) != 0 || (path.n > n && path.s[n] != '/'))
+			continue;
+		out->runtime = CONTAINER_CONTAINERD;
+		copy_span(out->id, sizeof(out->id), id);
+		return 0;
+	}
+	return -ENOENT;
 }

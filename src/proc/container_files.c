@@ -160,3 +160,53 @@ int container_names_from_oci_config(const char *doc, size_t len, struct containe
 {
 	return names_from_file(doc, len, oci_keys, G_N_ELEMENTS(oci_keys), CONTAINER_NONE, info);
 }
+
+/* The files Docker binds into every container from its directory, DATA_ROOT/containers/ID. */
+static const char *const docker_binds[] = {"hostname", "hosts", "resolv.conf"};
+
+struct docker_dir {
+	const char *id;
+	size_t n; /* the directory's length in the value taken */
+};
+
+static bool docker_bind_source(const char *v, size_t n, void *arg)
+{
+	struct docker_dir *d = arg;
+	struct span file = basename_of(span_of(v, n)), dir, parent;
+	bool bound = false;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(docker_binds); i++)
+		bound = bound || span_eq(file, docker_binds[i]);
+	if (!bound || n == file.n || v[0] != '/')
+		return false;
+	dir = span_of(v, n - file.n - 1);
+	if (!span_eq(basename_of(dir), d->id))
+		return false;
+	parent = span_of(v, dir.n - strlen(d->id));
+	if (parent.n < 2 || !span_eq(basename_of(span_of(v, parent.n - 1)), "containers") ||
+	    check_levels(v, dir.n) < 0)
+		return false;
+	d->n = dir.n;
+	return true;
+}
+
+int docker_dir_from_oci_config(const char *doc, size_t len, const char *id, char *out, size_t size)
+{
+	struct docker_dir d = {id, 0};
+	struct json_target t = {"source", NULL, 0, docker_bind_source, &d};
+	char source[CONTAINER_CGROUP_PATH_MAX + 1];
+	int r;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (!id || !hex_id_ok(span_of(id, strnlen(id, CONTAINER_HEX_ID_LEN + 1))))
+		return -EINVAL;
+	r = json_find(doc, len, &t, source, sizeof(source));
+	if (r < 0)
+		return r;
+	if (d.n >= size)
+		return -ENOSPC;
+	memcpy(out, source, d.n);
+	out[d.n] = '\0';
+	return (int)d.n;
+}

@@ -108,7 +108,8 @@ int container_id_uri(const struct container_info *c, char *buf, size_t size);
  *
  *   /NAMESPACE/ID                        ctr and nerdctl, cgroupfs: NAMESPACE a containerd
  *                                        namespace (not a systemd unit), ID 64 hex digits;
- *                                        an ID chosen by hand is left to the shim's command line
+ *                                        an ID chosen by hand is left to the shim's command
+ *                                        line (parse_container_by_shim)
  *
  * Kubernetes pods, whose level lies above their containers':
  *
@@ -172,6 +173,19 @@ int parse_container_cgroup_file(const char *text, size_t len, struct container_i
 int parse_container_cmdline(const char *buf, size_t len, struct container_info *out);
 
 /*
+ * The containerd task a v2 shim serves, for an ID of the user's choosing that the cgroup path alone
+ * does not tell from other software's two-level paths: `ctr run IMAGE NAME` puts the task in
+ * /NAMESPACE/NAME. 0 if the shim's command line (cmd, as parse_container_cmdline reads it) names
+ * -namespace NS and -id ID and a line of the init's /proc/PID/cgroup text (cgroup) has the path
+ * /NS/ID or one below it (the container's own): *out is then the containerd container ID. Not for
+ * Docker's namespace (moby) nor the CRI plugin's (k8s.io), whose cgroups parse_container_cgroup
+ * reads, nor for a namespace that path could not hold (see its /NAMESPACE/ID). -ENOENT
+ * otherwise; *out is always written, zeroed unless 0 is returned.
+ */
+int parse_container_by_shim(const char *cgroup, size_t cgroup_len, const char *cmd, size_t cmd_len,
+			    struct container_info *out);
+
+/*
  * Fill *into with what *from adds, after checking that the two agree: every field both hold
  * (runtime, each string, qos) must be equal; sandbox is set if either says so. 0, or -EXDEV with
  * *into unchanged if they disagree. Merge a command line's or a runtime file's answer into the
@@ -217,3 +231,14 @@ int container_names_from_docker_config(const char *doc, size_t len, struct conta
  * keys do not set the runtime: other runtimes (Kata) write them too. Same returns.
  */
 int container_names_from_oci_config(const char *doc, size_t len, struct container_info *info);
+
+/*
+ * Where Docker keeps the files of container id (64 hex digits), DATA_ROOT/containers/ID (whatever
+ * --data-root says), from the OCI config.json it gave containerd: the source of a mount of one of
+ * the files it binds from there (hostname, hosts, resolv.conf). Written to out, without a trailing
+ * '/'. Its length; -ENOENT if no mount names it (the config is not Docker's, or the container
+ * shares another's files); -EINVAL if id is not a hex ID or the document is not JSON up to there;
+ * -ENOSPC if out cannot hold it and its NUL. out is "" on error (when size > 0). The path is as
+ * the runtime sees it, in its own mount namespace.
+ */
+int docker_dir_from_oci_config(const char *doc, size_t len, const char *id, char *out, size_t size);

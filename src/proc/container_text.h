@@ -141,3 +141,21 @@ int put_runtime(struct container_info *c, enum container_runtime r);
 int hex_digit(char c);
 bool k8s_name_ok(struct span a, size_t max);
 bool parse_k8s_name(struct span s, struct container_info *out);
+bool containerd_namespace_ok(struct span a);
+int check_levels(const char *path, size_t len);
+struct span basename_of(struct span a);
+
+/* What json_find looks for (json_scan.c). */
+struct json_target {
+	const char *key;	 /* anywhere, or */
+	const char *const *path; /* from the top-level object */
+	size_t depth;		 /* of path */
+	/*
+	 * With each, every string value of the target is passed to it, in document order, until it
+	 * returns true; a value out cannot hold, or that is not text, is passed over, as is a value
+	 * of another type.
+	 */
+	bool (*each)(const char *value, size_t n, void *arg);
+	void *arg;
+};
+int json_find(const char *doc, size_t len, const struct json_target *t, char *out, size_t size);

@@ -13,12 +13,6 @@
 
 /* ---------------------------------------------------------------- JSON */
 
-struct json_target {
-	const char *key;	 /* anywhere, or */
-	const char *const *path; /* from the top-level object */
-	size_t depth;		 /* of path */
-};
-
 static const char *json_skip_ws(const char *p, const char *end)
 {
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -236,8 +230,7 @@ enum json_expect {
  * levels of the path that the objects open at 1..matched were entered by, so that a key deeper
  * in a matching object, or in an array, is not taken for the path's.
  */
-static int json_find(const char *doc, size_t len, const struct json_target *t, char *out,
-		     size_t size)
+int json_find(const char *doc, size_t len, const struct json_target *t, char *out, size_t size)
 {
 	const char *p = doc, *end = doc + len;
 	char stack[JSON_DEPTH_MAX];
@@ -307,8 +300,24 @@ static int json_find(const char *doc, size_t len, const struct json_target *t, c
 				break;
 			/* fall through */
 		case J_VALUE:
-			if (want)
+			if (want && !t->each)
 				return json_take_value(&p, end, out, size);
+			if (want && c == '"') {
+				struct json_out o = {out, size, 0};
+				int r = json_string(&p, end, &o);
+
+				if (r < 0)
+					return r;
+				want = false;
+				if (o.n < size && o.n <= INT_MAX) {
+					out[o.n] = '\0';
+					if (text_ok(out, o.n) && t->each(out, o.n, t->arg))
+						return (int)o.n;
+				}
+				expect = depth ? J_COMMA_OR_CLOSE : J_END;
+				continue;
+			}
+			want = false;
 			if (c == '{' || c == '[') {
 				if (depth == JSON_DEPTH_MAX)
 					return -EINVAL;
@@ -356,7 +365,7 @@ static int json_checked(const char *doc, size_t len, const struct json_target *t
 
 int json_string_value(const char *doc, size_t len, const char *key, char *out, size_t size)
 {
-	struct json_target t = {key, NULL, 0};
+	struct json_target t = {key, NULL, 0, NULL, NULL};
 
 	if (!key || strlen(key) > JSON_KEY_MAX) {
 		if (size > 0)
@@ -368,7 +377,7 @@ int json_string_value(const char *doc, size_t len, const char *key, char *out, s
 
 int json_string_at(const char *doc, size_t len, const char *const *path, char *out, size_t size)
 {
-	struct json_target t = {NULL, path, 0};
+	struct json_target t = {NULL, path, 0, NULL, NULL};
 
 	while (path && path[t.depth] && strlen(path[t.depth]) <= JSON_KEY_MAX &&
 	       t.depth < JSON_DEPTH_MAX)

@@ -10,7 +10,9 @@
  * zeroed or untouched; -EINVAL for a path exactly when the kernel could not have written it; a
  * level added below a path, or the path as a whole /proc/PID/cgroup line, changes nothing; a
  * command line read with or without its last NUL reads the same; a JSON value found is the
- * value found again in a document made of it alone, and needs exactly its length and a NUL.
+ * value found again in a document made of it alone, and needs exactly its length and a NUL. The
+ * input is also a cgroup text and a shim's command line at once (a task ctr named is its shim's
+ * -id), and a config.json naming Docker's directory of a container the seeds hold.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -330,6 +332,66 @@ static void check_json_path(const char *doc, size_t size, const char *const *pat
 	FUZZ_CHECK(g_utf8_validate(out, r, NULL) && fuzz_free_of_controls(out, (size_t)r, false));
 }
 
+/* Whether "/" id stands in buf as a whole level: followed by '/', a newline or the end. */
+static bool ends_a_level(const char *buf, size_t size, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i + n + 1 <= size; i++)
+		if (buf[i] == '/' && memcmp(buf + i + 1, id, n) == 0 &&
+		    (i + n + 1 == size || buf[i + n + 1] == '/' || buf[i + n + 1] == '\n'))
+			return true;
+	return false;
+}
+
+/*
+ * The input as both a cgroup text and a shim's command line (a command line's last argument can
+ * hold cgroup lines): what parse_container_by_shim takes is the shim's own -id, with its runtime.
+ */
+static void check_by_shim(const char *buf, size_t size, const struct container_info *from_cmdline)
+{
+	struct container_info c;
+	int r = parse_container_by_shim(buf, size, buf, size, &c);
+
+	FUZZ_CHECK(r == 0 || r == -ENOENT);
+	if (r < 0) {
+		FUZZ_CHECK(all_zero(&c));
+		return;
+	}
+	check_info(&c);
+	FUZZ_CHECK(c.runtime == CONTAINER_CONTAINERD && containerd_id(c.id));
+	FUZZ_CHECK(!c.name[0] && !c.pod_uid[0] && !c.sandbox_id[0] && !c.sandbox);
+	FUZZ_CHECK(from_cmdline->runtime == CONTAINER_CONTAINERD);
+	FUZZ_CHECK(strcmp(from_cmdline->id, c.id) == 0);
+	FUZZ_CHECK(ends_a_level(buf, size, c.id));
+}
+
+/* Docker's directory of a container whose ID the seeds hold. */
+#define DOCKER_SEED_ID "d77d42c50d0343933b41086e726d93c375b040b97194558e56969ec65df4d9fa"
+
+static void check_docker_dir(const char *doc, size_t size)
+{
+	char out[CONTAINER_CGROUP_PATH_MAX + 1], again[CONTAINER_CGROUP_PATH_MAX + 1];
+	const char *tail = "/containers/" DOCKER_SEED_ID;
+	int r = docker_dir_from_oci_config(doc, size, DOCKER_SEED_ID, out, sizeof(out));
+
+	FUZZ_CHECK(r > 0 || r == -ENOENT || r == -EINVAL);
+	FUZZ_CHECK(terminated(out, sizeof(out)));
+	if (r < 0) {
+		FUZZ_CHECK(out[0] == '\0');
+		return;
+	}
+	/* An absolute path the kernel could hold, ending in containers/ID. */
+	FUZZ_CHECK(strlen(out) == (size_t)r && path_valid(out));
+	FUZZ_CHECK((size_t)r >= strlen(tail) && strcmp(out + r - strlen(tail), tail) == 0);
+	FUZZ_CHECK(docker_dir_from_oci_config(doc, size, DOCKER_SEED_ID, again, (size_t)r + 1) ==
+		   r);
+	FUZZ_CHECK(strcmp(again, out) == 0);
+	FUZZ_CHECK(docker_dir_from_oci_config(doc, size, DOCKER_SEED_ID, again, (size_t)r) ==
+		   -ENOSPC);
+	FUZZ_CHECK(again[0] == '\0');
+}
+
 /* What a runtime's file adds to before: nothing on error, else before's fields kept. */
 static void check_file(const char *doc, size_t size, bool docker,
 		       const struct container_info *before, struct container_info *after)
@@ -415,6 +477,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_json_path(exact, size, annotation);
 	check_json_path(exact, size, label);
 
+	check_by_shim(exact, size, &from_cmdline);
+	check_docker_dir(exact, size);
 	check_file(exact, size, true, &(struct container_info){0}, &docker);
 	check_file(exact, size, false, &(struct container_info){0}, &oci);
 	check_file(exact, size, true, &from_path, &more);

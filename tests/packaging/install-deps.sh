@@ -1,7 +1,8 @@
 #!/bin/bash
 # Debian packages the slow suite needs (Debian 12), beyond tests/install-deps.sh: building and
 # checking the .deb (its Build-Depends are read from debian/control), making a Debian base
-# image from packages, and running the image and the Kubernetes manifests with podman.
+# image from packages, running the image and the Kubernetes manifests with podman, and the
+# container runtimes of tests/test_runtimes.sh (its daemons are started by the test itself).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 packages=(
@@ -9,6 +10,8 @@ packages=(
 	mmdebstrap                           # the base image, where none can be pulled
 	podman runc catatonit                # catatonit: the pods' infra container
 	busybox-static python3-yaml          # the example pod's image; the manifests
+	docker.io containerd                 # dockerd over containerd, and ctr alone
+	lxc                                  # its busybox template needs busybox-static
 )
 missing=()
 for p in "${packages[@]}"; do
