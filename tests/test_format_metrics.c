@@ -72,6 +72,7 @@ static struct stats_counts counts = {
     .helper_forks = 8,
     .helper_timeouts = 4,
     .proc_passes = 9,
+    .proc_updates = 11,
     .helper_kills = 3,
     .helper_stops = 2,
     .helper_refusals = {[STATS_REFUSED_SUSPENDED] = 7, [STATS_REFUSED_RATE] = 6},
@@ -235,6 +236,10 @@ static const char *const expected_full[] = {
     "(shared by every reader, spaced by at least three times the last one's length).\n",
     "# TYPE nspidfs_proc_passes_total counter\n",
     "nspidfs_proc_passes_total 9\n",
+    "# HELP nspidfs_proc_updates_total Models made since the daemon started by reading again "
+    "only the processes the kernel's process events named, instead of a pass over /proc.\n",
+    "# TYPE nspidfs_proc_updates_total counter\n",
+    "nspidfs_proc_updates_total 11\n",
     "# HELP nspidfs_helper_kills_total Helpers of the creds strategy that hung up without "
     "answering while their namespace lived (killed by a process that sees them) since the "
     "daemon started.\n",

@@ -105,7 +105,7 @@ static bool prepare(const struct nspidfs_options *o)
 	limit_arenas();
 	helper_configure(o->helper_timeout_ms, o->max_helpers, test_delay_from_env());
 	helper_guard_configure(o->helper_rate, o->helper_suspend_ms);
-	snapshot_configure(o->snapshot_ms);
+	snapshot_configure(o->snapshot_ms, o->event_buffer_kib);
 	pidcache_configure(o->pid_cache);
 	nscache_configure(MIN(o->pid_cache, NSCACHE_MAX_ENTRIES));
 	visibility_configure(o->visibility);

@@ -22,6 +22,7 @@ struct nspidfs_options {
 	unsigned helper_suspend_ms;
 	unsigned max_threads;
 	unsigned snapshot_ms;
+	unsigned event_buffer_kib;
 	unsigned pid_cache;
 	unsigned spin_us;
 	bool foreground;

@@ -428,6 +428,10 @@ static void daemon_families(GString *s, const struct metrics_facts *f)
 		    "Passes over the whole of /proc since the daemon started (shared by every "
 		    "reader, spaced by at least three times the last one's length).");
 	g_string_append_printf(s, "nspidfs_proc_passes_total %" PRIu64 "\n", c->proc_passes);
+	family_head(s, "nspidfs_proc_updates_total", "counter",
+		    "Models made since the daemon started by reading again only the processes "
+		    "the kernel's process events named, instead of a pass over /proc.");
+	g_string_append_printf(s, "nspidfs_proc_updates_total %" PRIu64 "\n", c->proc_updates);
 	family_head(
 	    s, "nspidfs_helper_kills_total", "counter",
 	    "Helpers of the creds strategy that hung up without answering while their "

@@ -158,6 +158,7 @@ GString *metrics_text(const struct ns_model *m, const struct ns_info *top, bool 
 	metrics_collect(m, top, &f);
 	stats_read(&counts);
 	counts.proc_passes = snapshot_passes();
+	counts.proc_updates = snapshot_updates();
 	pidcache_counts(&counts.process_cache);
 	visibility_counts(&counts.reader_cache);
 	nscache_counts(&counts.namespace_cache);

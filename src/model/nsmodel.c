@@ -84,6 +84,7 @@ void ns_model_add_proc(struct ns_model *m, pid_t host_pid, char state, unsigned 
 	    .depth = depth,
 	    .nspid_off = m->nspids->len,
 	    .ns_ino = ns_ino,
+	    .start = start,
 	};
 	struct ns_info *ns = g_hash_table_lookup(m->by_ino, &ns_ino);
 
@@ -148,6 +149,20 @@ static gint compare_members(gconstpointer a, gconstpointer b, gpointer data)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Members are added by host PID, and PIDs are handed out rising in every namespace at once,
+ * so they are mostly in order already: checking is linear, sorting is not.
+ */
+static bool members_sorted(const struct member_order *o, const GArray *members)
+{
+	for (guint i = 1; i < members->len; i++) {
+		if (compare_members(&g_array_index(members, guint, i - 1),
+				    &g_array_index(members, guint, i), (gpointer)o) > 0)
+			return false;
+	}
+	return true;
+}
+
 /* Add process i to its own namespace and each one above it. */
 static void add_member(struct ns_model *m, guint i)
 {
@@ -189,7 +204,8 @@ void ns_model_finish(struct ns_model *m)
 		struct member_order o = {.m = m, .level = ns->level};
 
 		g_array_sort(ns->children, compare_u64);
-		g_array_sort_with_data(ns->members, compare_members, &o);
+		if (!members_sorted(&o, ns->members))
+			g_array_sort_with_data(ns->members, compare_members, &o);
 	}
 	if (root)
 		visit(m, root);

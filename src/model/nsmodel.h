@@ -25,6 +25,7 @@ struct ns_proc {
 	unsigned depth;	 /* number of NSpid entries: its own namespace's level + 1 */
 	guint nspid_off; /* its NSpid, outermost first: model->nspids[nspid_off .. + depth) */
 	uint64_t ns_ino; /* its own namespace */
+	uint64_t start;	 /* start time, clock ticks since boot: with host_pid, its identity */
 	char comm[NS_COMM_MAX];
 };
 
@@ -34,10 +35,12 @@ struct ns_info {
 	unsigned level;
 	pid_t init;	     /* host PID of its PID 1; 0 if the scan saw none (it is exiting) */
 	uint64_t init_start; /* the init's start time, clock ticks since boot */
-	GArray *children;    /* uint64_t inode numbers, ascending */
-	GArray *members;     /* guint indexes into procs: every process with a PID here (its own
-				namespace's or a deeper one's), by PID in this namespace, ascending */
-	guint direct;	     /* how many of members have this namespace as their own */
+	uint64_t init_id;    /* the init's identity bits (nsview_init_identity()), if has_init_id */
+	bool has_init_id;
+	GArray *children; /* uint64_t inode numbers, ascending */
+	GArray *members;  /* guint indexes into procs: every process with a PID here (its own
+			     namespace's or a deeper one's), by PID in this namespace, ascending */
+	guint direct;	  /* how many of members have this namespace as their own */
 };
 
 struct ns_model {

@@ -37,6 +37,7 @@ struct stats_counts {
 	 * the open files and the content they hold.
 	 */
 	uint64_t proc_passes;
+	uint64_t proc_updates;
 	struct live_table_counts process_cache, reader_cache, namespace_cache;
 	uint64_t open_files, open_file_bytes;
 };

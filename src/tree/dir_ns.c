@@ -22,6 +22,8 @@ struct ns_entry {
 	uint64_t ino;
 	pid_t init;
 	uint64_t init_start;
+	uint64_t init_id;
+	bool has_init_id;
 };
 
 /* A file of ns/<inode>/: its text, from the namespace's model. */
@@ -189,8 +191,11 @@ static int list_visible_ns(struct dir_handle *h)
 		r = viewer_model(&h->viewer, &m, &top);
 	for (guint i = 0; r == 0 && top && i < m->order->len; i++) {
 		const struct ns_info *ns = g_ptr_array_index(m->order, i);
-		struct ns_entry e = {
-		    .ino = ns->ino, .init = ns->init, .init_start = ns->init_start};
+		struct ns_entry e = {.ino = ns->ino,
+				     .init = ns->init,
+				     .init_start = ns->init_start,
+				     .init_id = ns->init_id,
+				     .has_init_id = ns->has_init_id};
 
 		if (ns->init > 0 && ns_model_is_below(m, top, ns->ino))
 			g_array_append_val(h->ns_list, e);
@@ -225,8 +230,9 @@ static int ns_root_entry(struct dir_handle *h, size_t i, struct dir_entry *e)
 		return -1;
 	ns = &g_array_index(h->ns_list, struct ns_entry, i);
 	n.pid = ns->init;
-	/* An init gone since the /proc pass: its namespace is too. */
-	if (nsview_init_identity(ns->init, ns->init_start, &n.start) < 0)
+	/* An init gone since the model was made: its namespace is too. */
+	if (nsview_listed_identity(ns->init, ns->init_start, ns->has_init_id ? &ns->init_id : NULL,
+				   &n.start) < 0)
 		return 0;
 	entry_set(e, numbered(h, ns->ino), &n);
 	return 1;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
@@ -74,6 +75,17 @@ int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id)
 {
 	*id = resolve_id_bits(start);
 	return resolve_ids_unique() ? resolve_identity(init, id) : 0;
+}
+
+int nsview_listed_identity(pid_t init, uint64_t start, const uint64_t *known, uint64_t *id)
+{
+	if (!known)
+		return nsview_init_identity(init, start, id);
+	/* A PID reused since is named by the new task's lookup, which then fails. */
+	if (kill(init, 0) < 0 && errno == ESRCH)
+		return -ENOENT;
+	*id = *known;
+	return 0;
 }
 
 /*

@@ -35,6 +35,11 @@ int nsview_model(const struct ns_target *t, struct ns_model **m, const struct ns
  * time as a /proc pass saw them (start is used only where pidfds have no inode numbers).
  */
 int nsview_init_identity(pid_t init, uint64_t start, uint64_t *id);
+/*
+ * The identity bits to list an init's namespace by: known (the model's, taken when it first
+ * saw that init) if given, while a task holds the PID; else as nsview_init_identity().
+ */
+int nsview_listed_identity(pid_t init, uint64_t start, const uint64_t *known, uint64_t *id);
 /* The namespace named by decimal inode number name. */
 int nsview_lookup(const char *name, struct ns_name *out);
 /*

@@ -1,247 +1,92 @@
 /*
- * One pass over /proc. Each process is read through a descriptor of its /proc directory, so
- * its status, namespace and start time all describe the same process even if it exits and its
- * PID is reused during the pass. Namespaces that no scanned process names as its own (they
- * sit between levels) are found by walking NS_GET_PARENT up from the first process below them.
+ * The shared model. With the kernel's process events it is brought up to date by reading
+ * again only the processes an event named since the last model (and zombies since reaped,
+ * which no event names); without them, or after events were lost, by a full pass.
  */
 #include "snapshot.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
+#include <signal.h>
 
-#include "init_cache.h"
-#include "nsfs_compat.h"
-#include "pidns.h"
-#include "proc.h"
-#include "strategy.h"
+#include "pass.h"
+#include "proc_events.h"
 #include "util.h"
 
 static GMutex lock;
 static struct ns_model *current;
 static unsigned validity_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
+static struct proc_events *events; /* NULL: full passes only */
 
-void snapshot_configure(unsigned ms)
+void snapshot_configure(unsigned ms, unsigned events_kib)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+	int r;
 
 	validity_ms = ms;
 	g_clear_pointer(&current, ns_model_unref);
-}
-
-static int fd_ino(int fd, uint64_t *ino)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	*ino = st.st_ino;
-	return 0;
-}
-
-/*
- * One pass's working state. The descriptors of the namespaces met so far stay open until the
- * pass ends, so that a process's PID at each level is one NS_GET_PID_IN_PIDNS away instead of
- * a read of its status (which the kernel must generate whole: most of a pass's cost).
- */
-struct pass {
-	struct ns_model *m;
-	GHashTable *ns_fds; /* uint64_t inode -> descriptor + 1 */
-	bool ioctls;
-};
-
-static void pass_keep_fd(struct pass *p, uint64_t ino, int fd)
-{
-	if (g_hash_table_contains(p->ns_fds, &ino)) {
-		close(fd);
+	g_clear_pointer(&events, proc_events_close);
+	if (events_kib == 0) {
+		g_info("process events off: each new model is a /proc pass");
 		return;
 	}
-	g_hash_table_insert(p->ns_fds, g_memdup2(&ino, sizeof(ino)), GINT_TO_POINTER(fd + 1));
-}
-
-/*
- * Add namespace ino, the process's own, and every namespace above it the model lacks: walk
- * NS_GET_PARENT up to one the model knows (at worst the daemon's), then add them top down.
- */
-static int add_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
-{
-	struct {
-		uint64_t ino;
-		int fd;
-	} up[NSPIDFS_MAX_LEVELS];
-	unsigned n = 0;
-	int fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC), r = 0;
-	uint64_t cur = 0;
-	const struct ns_info *known;
-
-	if (fd < 0 || fd_ino(fd, &cur) < 0 || cur != ino) {
-		if (fd >= 0)
-			close(fd);
-		return log_debug_ret(-ENOENT, "pid %d: namespace changed or vanished", pid);
-	}
-	while (!ns_model_has_ns(p->m, cur) && n < NSPIDFS_MAX_LEVELS) {
-		up[n].ino = cur;
-		up[n++].fd = fd;
-		fd = ioctl(fd, NS_GET_PARENT);
-		if (fd < 0 || fd_ino(fd, &cur) < 0) {
-			r = log_debug_ret(-EIO, "pid %d: NS_GET_PARENT: %s", pid,
-					  g_strerror(errno));
-			break;
-		}
-	}
-	known = r == 0 ? ns_model_find(p->m, cur) : NULL;
-	if (fd >= 0)
-		close(fd);
-	while (n-- > 0) {
-		if (known) {
-			ns_model_add_ns(p->m, up[n].ino, known->ino, known->level + 1);
-			known = ns_model_find(p->m, up[n].ino);
-			pass_keep_fd(p, up[n].ino, up[n].fd);
-		} else {
-			close(up[n].fd);
-		}
-	}
-	return known ? 0 : -EIO;
-}
-
-/* Its PID at each level, from the namespaces' descriptors; nspid[0] is the host PID. */
-static int nspid_by_ioctl(struct pass *p, pid_t pid, const struct ns_info *ns, pid_t *nspid,
-			  unsigned *depth)
-{
-	*depth = ns->level + 1;
-	nspid[0] = pid;
-	for (; ns && ns->level > 0; ns = ns_model_find(p->m, ns->parent)) {
-		int fd = nspidfs_fd_table_get(p->ns_fds, ns->ino);
-		int v = fd < 0 ? -1 : ioctl(fd, NS_GET_PID_IN_PIDNS, pid);
-
-		if (v <= 0)
-			return -ESRCH;
-		nspid[ns->level] = v;
-	}
-	return 0;
-}
-
-static void add_proc(struct pass *p, pid_t pid, const struct proc_stat *ps, uint64_t ino,
-		     const pid_t *nspid, unsigned depth)
-{
-	/* An init's start time names its namespace's directory. */
-	ns_model_add_proc(p->m, pid, ps->state, ps->threads, ps->comm, ino, nspid, depth,
-			  nspid[depth - 1] == 1 ? ps->start : 0);
-}
-
-/* Without the ioctls, or where they fail: NSpid from the status file. */
-static void scan_by_status(struct pass *p, int dir, pid_t pid, const struct proc_stat *ps)
-{
-	struct proc_status st;
-	uint64_t ino = p->m->root_ino;
-	const struct ns_info *ns;
-
-	if (proc_read_status_at(dir, pid, &st) < 0)
-		return;
-	/* NSpid of one entry: the daemon's own namespace, whose link may be unreadable (PID 1). */
-	if (st.nspid_count > 1) {
-		if (proc_ns_ino_at(dir, pid, &ino) < 0)
-			return;
-		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
-			return;
-		ns = ns_model_find(p->m, ino);
-		if (!ns || ns->level + 1 != st.nspid_count)
-			return;
-	}
-	add_proc(p, pid, ps, ino, st.nspid, st.nspid_count);
-}
-
-static void scan_one(struct pass *p, pid_t pid)
-{
-	autofd dir = proc_open_dir(pid);
-	struct proc_stat ps;
-	pid_t nspid[NSPIDFS_MAX_LEVELS];
-	unsigned depth = 1;
-	uint64_t ino;
-	const struct ns_info *ns = NULL;
-	bool by_status = !p->ioctls;
-
-	if (dir < 0)
-		return;
-	if (!by_status && proc_ns_ino_at(dir, pid, &ino) < 0)
-		by_status = true;
-	nspid[0] = pid;
-	if (!by_status && ino != p->m->root_ino) {
-		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
-			return;
-		ns = ns_model_find(p->m, ino);
-		by_status = !ns || nspid_by_ioctl(p, pid, ns, nspid, &depth) < 0;
-	}
-	/*
-	 * Read last, through the directory: it fails if the process is gone, so the PID the
-	 * ioctls were given still named this process when they answered.
-	 */
-	if (proc_read_stat_at(dir, pid, &ps) < 0 || proc_is_kthread(&ps))
-		return;
-	if (by_status)
-		scan_by_status(p, dir, pid, &ps);
-	else
-		add_proc(p, pid, &ps, ino, nspid, depth);
-}
-
-/* The last PID allocated in the daemon's namespace: any new process anywhere below moves it. */
-static pid_t last_pid(void)
-{
-	g_autofree char *text = NULL;
-
-	if (!g_file_get_contents("/proc/sys/kernel/ns_last_pid", &text, NULL, NULL))
-		return -1;
-	return (pid_t)g_ascii_strtoll(text, NULL, 10);
-}
-
-/* So that a later lookup of a namespace by inode needs no pass while its init lives. */
-static void remember_inits(const struct ns_model *m)
-{
-	for (guint i = 0; i < m->order->len; i++) {
-		const struct ns_info *ns = g_ptr_array_index(m->order, i);
-
-		if (ns->init > 0 && ns->level > 0)
-			init_cache_note(ns->ino, ns->init, ns->init_start);
-	}
+	r = proc_events_open(events_kib, &events);
+	if (r < 0)
+		g_info("process events unavailable (%s): each new model is a /proc pass",
+		       g_strerror(-r));
 }
 
 int snapshot_build(struct ns_model **out)
 {
-	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	gint64 began = g_get_monotonic_time();
-	pid_t before = last_pid();
-	uint64_t root = pidns_own_ino();
-	struct ns_model *m;
-	struct pass pass;
-	int r = root ? 0 : -EACCES;
+	return pass_full(out);
+}
 
-	if (r == 0)
-		r = proc_list_pids(pids);
-	if (r < 0)
-		return log_debug_ret(r, "cannot scan /proc: %s", g_strerror(-r));
-	m = ns_model_new(root);
-	m->last_pid = before;
-	m->built_at = began;
-	pass.m = m;
-	pass.ns_fds = nspidfs_fd_table_new();
-	pass.ioctls = nsfs_pid_ioctls_work();
-	for (guint i = 0; i < pids->len; i++)
-		scan_one(&pass, g_array_index(pids, pid_t, i));
-	g_hash_table_unref(pass.ns_fds);
-	ns_model_finish(m);
-	m->done_at = g_get_monotonic_time();
-	remember_inits(m);
-	g_debug("/proc pass: %u processes in %u PID namespaces, %" G_GINT64_FORMAT " us",
-		m->procs->len, m->order->len, g_get_monotonic_time() - began);
-	*out = m;
-	return 0;
+/*
+ * What the events said since current was built: the processes to read again, and whether
+ * some were lost. current is exact while both are empty; confirmed_at is when it was last
+ * found so.
+ */
+static GArray *pending; /* pid_t */
+static bool lost;
+static GArray *zombies; /* pid_t: current's zombies, whose reaping no event reports */
+static gint64 confirmed_at;
+
+static gint64 exact_since(gint64 at)
+{
+	return MAX(at, confirmed_at);
 }
 
 static bool fresh(const struct ns_model *m)
 {
 	/* From the pass's end: a pass longer than the validity must still serve its readers. */
-	return m && g_get_monotonic_time() - m->done_at < (gint64)validity_ms * 1000;
+	return m && g_get_monotonic_time() - exact_since(m->done_at) < (gint64)validity_ms * 1000;
+}
+
+/* With lock held: take what the events say, and which of current's zombies were reaped. */
+static void collect(void)
+{
+	if (!pending)
+		pending = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	if (proc_events_drain(events, pending))
+		lost = true;
+	for (guint i = 0; zombies && i < zombies->len; i++) {
+		pid_t pid = g_array_index(zombies, pid_t, i);
+
+		/* A PID reused since is named by its fork's event. */
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			g_array_append_val(pending, pid);
+	}
+}
+
+/* With lock held: whether current is still exact, as the events show. */
+static bool confirm(void)
+{
+	if (!events || !current)
+		return false;
+	collect();
+	if (lost || pending->len)
+		return false;
+	confirmed_at = g_get_monotonic_time();
+	return true;
 }
 
 /*
@@ -257,7 +102,8 @@ static bool fresh(const struct ns_model *m)
 #define MAX_WAITERS	2
 static GCond pass_done;
 static unsigned waiters;
-static guint64 passes;
+static guint64 passes, updates;
+static bool last_full; /* whether current was a full pass */
 
 uint64_t snapshot_passes(void)
 {
@@ -266,32 +112,102 @@ uint64_t snapshot_passes(void)
 	return passes;
 }
 
-/* With lock held: when the next pass may start. */
+uint64_t snapshot_updates(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	return updates;
+}
+
+/*
+ * With lock held: when the next pass may start. An update costs what changed, so only the
+ * factor spaces it: a reader waits for a few times its length, not for the minimum.
+ */
 static gint64 next_pass_at(void)
 {
 	if (!current)
 		return 0;
-	return current->done_at +
-	       MAX(PASS_GAP_MIN_US, PASS_GAP_FACTOR * (current->done_at - current->built_at));
+	return current->done_at + MAX(last_full ? PASS_GAP_MIN_US : 0,
+				      PASS_GAP_FACTOR * (current->done_at - current->built_at));
+}
+
+static gint compare_pids(gconstpointer a, gconstpointer b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void sort_unique(GArray *pids)
+{
+	guint n = 0;
+
+	g_array_sort(pids, compare_pids);
+	for (guint i = 0; i < pids->len; i++) {
+		pid_t v = g_array_index(pids, pid_t, i);
+
+		if (n == 0 || g_array_index(pids, pid_t, n - 1) != v)
+			g_array_index(pids, pid_t, n++) = v;
+	}
+	g_array_set_size(pids, n);
+}
+
+static void note_zombies(const struct ns_model *m)
+{
+	if (!zombies)
+		zombies = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	g_array_set_size(zombies, 0);
+	for (guint i = 0; i < m->procs->len; i++) {
+		const struct ns_proc *p = ns_model_proc(m, i);
+
+		if (ns_proc_is_zombie(p))
+			g_array_append_val(zombies, p->host_pid);
+	}
+}
+
+/* With lock held: an update of current if the events allow, else a full pass. */
+static int build(struct ns_model **m)
+{
+	int r;
+
+	if (events)
+		collect();
+	if (events && current && !lost) {
+		sort_unique(pending);
+		r = pass_update(current, pending, m);
+		updates += r == 0;
+		last_full = false;
+	} else {
+		r = pass_full(m);
+		passes += r == 0;
+		last_full = true;
+	}
+	if (events && r == 0) {
+		/* What arrives from now on is what the new model may lack. */
+		g_array_set_size(pending, 0);
+		lost = false;
+	}
+	return r;
 }
 
 static struct ns_model *build_now(int *err)
 {
 	struct ns_model *m;
 
-	*err = snapshot_build(&m);
+	*err = build(&m);
 	if (*err < 0)
 		return NULL;
 	g_clear_pointer(&current, ns_model_unref);
 	current = m;
-	passes++;
+	confirmed_at = 0;
+	note_zombies(m);
 	g_cond_broadcast(&pass_done);
 	return ns_model_ref(m);
 }
 
 /*
- * With lock held: the shared model if it was built after not_before; else a new pass when one
- * is allowed, waited for unless too many wait already, then the last one.
+ * With lock held: the shared model if it was built after not_before, or is still exact; else
+ * a new one when one is allowed, waited for unless too many wait already, then the last one.
  */
 static struct ns_model *rebuild(gint64 not_before, int *err)
 {
@@ -301,7 +217,9 @@ static struct ns_model *rebuild(gint64 not_before, int *err)
 	for (;;) {
 		gint64 at = next_pass_at();
 
-		if (current && current->built_at >= not_before)
+		if (current && exact_since(current->built_at) >= not_before)
+			break;
+		if (confirm())
 			break;
 		if (g_get_monotonic_time() >= at) {
 			m = build_now(err);
@@ -335,7 +253,7 @@ struct ns_model *snapshot_refresh(struct ns_model *seen, int *err)
 {
 	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
 
-	if (last_pid() == seen->last_pid)
+	if (pass_last_pid() == seen->last_pid)
 		return ns_model_ref(seen);
 	locker = g_mutex_locker_new(&lock);
 	return rebuild(seen->built_at + 1, err);
