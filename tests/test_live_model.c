@@ -1,0 +1,389 @@
+/*
+ * The namespace model kept current by the kernel's process events: after each change the test
+ * makes in a namespace of its own (a process made, renamed, given threads, exec'd, exited into
+ * a zombie, reaped; a namespace nested, a namespace ended), what the daemon serves about that
+ * namespace is what the kernel says, and what a daemon making a full /proc pass for every read
+ * says. A daemon whose event buffer is too small to hold a burst must notice it lost events
+ * and make a full pass.
+ *
+ * Workers are the test's children, made in the namespace a test step names, and obey one-byte
+ * commands. Each acknowledges a command by a byte, or by closing its acknowledgement pipe when
+ * it exits or execs, so the test never sleeps to wait for one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define RENAMED "renamed-nspid"
+
+static struct daemon ev, full, tiny;
+
+struct worker {
+	pid_t pid;
+	int cmd; /* the test's end */
+	int ack;
+};
+
+static void *blocked_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void __attribute__((noreturn)) worker_main(int cmd, int ack)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (write(ack, "r", 1) != 1)
+		_exit(1);
+	while (read(cmd, &c, 1) == 1) {
+		pthread_t t;
+
+		if (c == 'n')
+			prctl(PR_SET_NAME, RENAMED);
+		else if (c == 't' && pthread_create(&t, NULL, blocked_thread, NULL) != 0)
+			_exit(1);
+		else if (c == 'e')
+			execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+		else if (c == 'x')
+			_exit(0);
+		if (write(ack, "k", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static void set_pidns_for_children(pid_t of)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/ns/pid", of);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(setns(fd, CLONE_NEWPID), 0);
+	close(fd);
+}
+
+static GHashTable *children_now(void)
+{
+	g_autofree char *text = NULL;
+	GHashTable *set = g_hash_table_new(NULL, NULL);
+
+	assert_true(g_file_get_contents("/proc/thread-self/children", &text, NULL, NULL));
+	for (char *p = text, *end; *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		g_hash_table_add(set, GINT_TO_POINTER(v));
+	}
+	return set;
+}
+
+/*
+ * A new namespace's init may only be cloned from its parent namespace: a go-between made
+ * there clones it as the test's child (CLONE_PARENT). Its host PID is the child that is new.
+ */
+static pid_t clone_init_via(pid_t in, int cmd[2], int ack[2])
+{
+	g_autoptr(GHashTable) before = children_now(), after = NULL;
+	GHashTableIter it;
+	gpointer key;
+	pid_t via;
+	int status;
+
+	set_pidns_for_children(in);
+	via = fork();
+	if (via == 0) {
+		long r = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | CLONE_PARENT | SIGCHLD),
+				 0, 0, 0, 0);
+
+		if (r == 0) {
+			close(cmd[1]);
+			close(ack[0]);
+			worker_main(cmd[0], ack[1]);
+		}
+		_exit(r < 0);
+	}
+	set_pidns_for_children(getpid());
+	assert_true(via > 0);
+	assert_int_equal(waitpid(via, &status, 0), via);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	after = children_now();
+	g_hash_table_iter_init(&it, after);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(before, key))
+			return GPOINTER_TO_INT(key);
+	}
+	fail_msg("the new init is not among the test's children");
+	return -1;
+}
+
+/* A worker in the namespace of in (0: the test's), or the init of a new one below it. */
+static struct worker spawn(pid_t in, bool new_ns)
+{
+	int cmd[2], ack[2];
+	struct worker w;
+	char c;
+
+	assert_int_equal(pipe2(cmd, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
+	if (in && new_ns) {
+		w.pid = clone_init_via(in, cmd, ack);
+	} else {
+		if (in)
+			set_pidns_for_children(in);
+		w.pid = (pid_t)syscall(
+		    SYS_clone, (unsigned long)((new_ns ? CLONE_NEWPID : 0) | SIGCHLD), 0, 0, 0, 0);
+		if (w.pid == 0) {
+			close(cmd[1]);
+			close(ack[0]);
+			worker_main(cmd[0], ack[1]);
+		}
+		if (in)
+			set_pidns_for_children(getpid());
+	}
+	assert_true(w.pid > 0);
+	close(cmd[0]);
+	close(ack[1]);
+	w.cmd = cmd[1];
+	w.ack = ack[0];
+	assert_int_equal(read(w.ack, &c, 1), 1);
+	return w;
+}
+
+/* Send c and wait for its acknowledgement: a byte, or the end of the pipe (exit, exec). */
+static void order(struct worker *w, char c)
+{
+	char got;
+
+	assert_int_equal(write(w->cmd, &c, 1), 1);
+	assert_true(read(w->ack, &got, 1) >= 0);
+}
+
+static void worker_close(struct worker *w)
+{
+	close(w->cmd);
+	close(w->ack);
+}
+
+static char *read_text(const struct daemon *d, const char *rel)
+{
+	g_autofree char *path = g_strdup_printf("%s/%s", d->mnt, rel);
+	char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return text;
+}
+
+static char *ns_json(const struct daemon *d, uint64_t ino)
+{
+	g_autofree char *rel = g_strdup_printf("ns/%" PRIu64 "/json", ino);
+
+	return read_text(d, rel);
+}
+
+static bool ns_listed(const struct daemon *d, uint64_t ino)
+{
+	g_autofree char *path = g_strdup_printf("%s/ns", d->mnt);
+	g_autofree char *name = g_strdup_printf("%" PRIu64, ino);
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	bool found = false;
+
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		found |= strcmp(de->d_name, name) == 0;
+	closedir(dir);
+	return found;
+}
+
+/* The value of family's series for namespace ino in d's metrics, or -1. */
+static double ns_metric(const struct daemon *d, const char *family, uint64_t ino)
+{
+	g_autofree char *text = read_text(d, "metrics/nspidfs.prom");
+	g_autofree char *key = g_strdup_printf("\n%s{ns=\"%" PRIu64 "\"", family, ino);
+	const char *p = text ? strstr(text, key) : NULL;
+	const char *end = p ? strchr(p + 1, '\n') : NULL;
+	const char *space = end ? g_strrstr_len(p, end - p, " ") : NULL;
+
+	return space ? g_ascii_strtod(space + 1, NULL) : -1;
+}
+
+static double counter(const struct daemon *d, const char *name)
+{
+	g_autofree char *text = read_text(d, "metrics/nspidfs.prom");
+	double v = -1;
+
+	assert_non_null(text);
+	assert_true(metrics_sample(text, name, &v));
+	return v;
+}
+
+/* d's JSON of namespace ino, which must be the full-pass daemon's, and hold every entry. */
+static char *agree(const struct daemon *d, uint64_t ino, const char *const *holds)
+{
+	char *got = ns_json(d, ino);
+	g_autofree char *want = ns_json(&full, ino);
+
+	assert_non_null(want);
+	if (!got || strcmp(got, want) != 0)
+		fail_msg("ns %" PRIu64 ":\n got  %s\n want %s", ino, got ? got : "(none)", want);
+	for (; holds && *holds; holds++) {
+		if (!strstr(got, *holds))
+			fail_msg("ns %" PRIu64 ": no %s in %s", ino, *holds, got);
+	}
+	return got;
+}
+
+static char *member(pid_t host, pid_t nspid)
+{
+	return g_strdup_printf("{\"host_pid\":%d,\"ns_pid\":%d,", host, nspid);
+}
+
+static void agree_metric(const char *family, uint64_t ino, double want)
+{
+	double got = ns_metric(&ev, family, ino), oracle = ns_metric(&full, family, ino);
+
+	if (got != want || oracle != want)
+		fail_msg("%s of ns %" PRIu64 ": %g, full pass %g, kernel %g", family, ino, got,
+			 oracle, want);
+}
+
+static void test_follows_changes(void **state)
+{
+	double updates = counter(&ev, "nspidfs_proc_updates_total");
+	struct worker init = spawn(0, true), a, b, nested;
+	uint64_t ino = kernel_ns_ino(init.pid), nested_ino;
+	g_autofree char *m_init = member(init.pid, 1), *m_a = NULL, *m_b = NULL;
+	g_autofree char *text = NULL, *nested_init = NULL;
+
+	(void)state;
+	assert_true(ns_listed(&ev, ino));
+	g_free(agree(&ev, ino, (const char *const[]){m_init, NULL}));
+
+	a = spawn(init.pid, false);
+	b = spawn(init.pid, false);
+	m_a = member(a.pid, 2);
+	m_b = member(b.pid, 3);
+	g_free(agree(&ev, ino, (const char *const[]){m_init, m_a, m_b, NULL}));
+
+	order(&a, 'n');
+	g_free(agree(&ev, ino, (const char *const[]){"\"comm\":\"" RENAMED "\"", NULL}));
+
+	order(&a, 't');
+	order(&a, 't');
+	agree_metric("nspidfs_namespace_threads", ino, 5);
+
+	order(&b, 'e');
+	g_free(agree(&ev, ino, (const char *const[]){"\"comm\":\"sleep\"", NULL}));
+
+	/* A zombie until the test reaps it: no event says when. */
+	order(&a, 'x');
+	agree_metric("nspidfs_namespace_zombies", ino, 1);
+	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
+	agree_metric("nspidfs_namespace_zombies", ino, 0);
+	text = agree(&ev, ino, NULL);
+	if (strstr(text, m_a))
+		fail_msg("reaped %d still listed: %s", a.pid, text);
+
+	nested = spawn(init.pid, true);
+	nested_ino = kernel_ns_ino(nested.pid);
+	nested_init = member(nested.pid, 1);
+	assert_true(ns_listed(&ev, nested_ino));
+	g_free(agree(&ev, nested_ino, (const char *const[]){nested_init, NULL}));
+
+	/* The init's end takes its namespace, and the one below, with it. */
+	order(&init, 'x');
+	assert_int_equal(waitpid(b.pid, NULL, 0), b.pid);
+	assert_int_equal(waitpid(nested.pid, NULL, 0), nested.pid);
+	assert_int_equal(waitpid(init.pid, NULL, 0), init.pid);
+	assert_false(ns_listed(&ev, ino));
+	assert_false(ns_listed(&ev, nested_ino));
+	assert_false(ns_listed(&full, ino));
+
+	if (counter(&ev, "nspidfs_proc_updates_total") <= updates)
+		fail_msg("no update from events: every model was a full pass");
+	worker_close(&init);
+	worker_close(&a);
+	worker_close(&b);
+	worker_close(&nested);
+}
+
+/* Processes that start and end at once: two events each, which the tiny buffer cannot hold. */
+static void burst(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p == 0)
+			_exit(0);
+		assert_true(p > 0);
+		assert_int_equal(waitpid(p, NULL, 0), p);
+	}
+}
+
+static void test_lost_events_mean_a_full_pass(void **state)
+{
+	struct worker init = spawn(0, true), late;
+	uint64_t ino = kernel_ns_ino(init.pid);
+	g_autofree char *m_late = NULL;
+	double passes;
+
+	(void)state;
+	g_free(agree(&tiny, ino, NULL));
+	passes = counter(&tiny, "nspidfs_proc_passes_total");
+	burst(200);
+	/* Made after the buffer filled: its own event is lost. */
+	late = spawn(init.pid, false);
+	m_late = member(late.pid, 2);
+	g_free(agree(&tiny, ino, (const char *const[]){m_late, NULL}));
+	if (counter(&tiny, "nspidfs_proc_passes_total") <= passes)
+		fail_msg("events were lost, and no full pass was made");
+	kill(init.pid, SIGKILL);
+	assert_int_equal(waitpid(late.pid, NULL, 0), late.pid);
+	assert_int_equal(waitpid(init.pid, NULL, 0), init.pid);
+	worker_close(&init);
+	worker_close(&late);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_follows_changes),
+	    cmocka_unit_test(test_lost_events_mean_a_full_pass),
+	};
+	static struct fixture fx = {
+	    .daemons =
+		{
+		    {.d = &ev, .args = {"--snapshot-ms=0"}},
+		    {.d = &full, .args = {"--snapshot-ms=0", "--event-buffer-kib=0"}},
+		    {.d = &tiny, .args = {"--snapshot-ms=0", "--event-buffer-kib=1"}},
+		},
+	};
+
+	harness_init();
+	return fixture_run("live-model", tests, &fx);
+}
