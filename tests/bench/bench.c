@@ -4,9 +4,9 @@
  * and a fork per query. Every figure is a median of samples taken interleaved in one run, so
  * the ratios compare like with like on a machine doing whatever else it does.
  *
- *   bench [--quick] [--flood-only | --restart-only]
+ *   bench [--quick] [--flood-only | --restart-only | --scale-only]
  *         (meson test --benchmark runs it with --quick; --flood-only: section 6 alone;
- *         --restart-only: section 7 alone)
+ *         --restart-only: section 7 alone; --scale-only: sections 3-4 alone)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -684,76 +684,178 @@ static double metrics_build_us(const char *path)
 	return s * 1e6;
 }
 
-static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters)
+/* `lsns -t pid`, as a person would run it: fork, exec, its output read and dropped. */
+static double timed_lsns(void)
+{
+	const char *argv[] = {"lsns", "-t", "pid", NULL};
+	g_autofree char *out = NULL;
+	double t0 = now_us();
+	gint status = 0;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+			  &status, NULL) ||
+	    status != 0)
+		return -1;
+	return now_us() - t0;
+}
+
+/* One listing of the scale section: where, and how it is read. */
+struct listing {
+	const char *name;
+	const char *rel; /* below the mount point, or below ns/HOST/ with in_host_ns */
+	bool dir, in_host_ns;
+	struct series *s;
+	char path[160];
+};
+
+static double read_listing(const struct listing *l)
+{
+	return l->dir ? timed_readdir(l->path, NULL) : timed_cat(l->path);
+}
+
+#define GROWTH_PACE_US 50000
+
+/* Processes that block until released: n of them started at once, in the host's namespace. */
+static double growth_read(const char *path, unsigned n)
+{
+	int release[2];
+	pid_t *pids = g_new(pid_t, n);
+	double us;
+	char c;
+
+	if (pipe(release) < 0)
+		exit(1);
+	/* A read first, so that the model is current before the n start. */
+	must(timed_readdir(path, NULL), path);
+	for (unsigned i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(release[1]);
+			while (read(release[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	/*
+	 * Paced as a reader polling far less often than this would be: the daemon spaces its
+	 * updates by three times the last one's length, which this measures no wait for.
+	 */
+	g_usleep(GROWTH_PACE_US);
+	us = timed_readdir(path, NULL);
+	close(release[1]);
+	close(release[0]);
+	for (unsigned i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	g_free(pids);
+	return us;
+}
+
+static void bench_growth(const struct daemon *d, unsigned rounds)
+{
+	static const unsigned started[] = {0, 10, 100, 1000};
+	g_autofree char *path = g_strdup_printf("%s/ns", d->mnt);
+	struct series *s[G_N_ELEMENTS(started)];
+
+	for (unsigned k = 0; k < G_N_ELEMENTS(started); k++)
+		s[k] = series_new("growth");
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned k = 0; k < G_N_ELEMENTS(started); k++)
+			add(s[k], growth_read(path, started[k]));
+	for (unsigned k = 0; k < G_N_ELEMENTS(started); k++) {
+		g_autofree char *what =
+		    g_strdup_printf("readdir of ns/ after %u processes started", started[k]);
+
+		row(what, median(s[k]), started[k] ? median(s[0]) : 0,
+		    started[k] ? "of none started" : "");
+	}
+}
+
+static void bench_scale(unsigned namespaces, unsigned per_ns, unsigned iters, bool growth)
 {
 	struct scale sc;
-	const char *fresh_args[] = {"--snapshot-ms=0", NULL};
-	struct daemon fresh;
-	struct series *proc = series_new("proc"), *root = series_new("root"),
-		      *nsdir = series_new("ns"), *tree = series_new("tree"),
-		      *tree_fresh = series_new("tree fresh"), *ns_fresh = series_new("ns fresh"),
-		      *prom = series_new("metrics"), *prom_fresh = series_new("metrics fresh"),
-		      *build = series_new("metrics build");
-	unsigned n_proc = 0, n_root = 0, n_ns = 0;
-	g_autofree char *rootp = NULL, *nsp = NULL, *treep = NULL, *nsfp = NULL, *treefp = NULL;
-	g_autofree char *promp = NULL, *promfp = NULL;
+	const char *live_args[] = {"--snapshot-ms=0", NULL};
+	const char *pass_args[] = {"--snapshot-ms=0", "--event-buffer-kib=0", NULL};
+	struct daemon live, passes;
+	struct listing ls[] = {
+	    {.name = "readdir of ns/", .rel = "ns", .dir = true},
+	    {.name = "read ns/HOST/pids (every process)", .rel = "pids", .in_host_ns = true},
+	    {.name = "read ns/HOST/children", .rel = "children", .in_host_ns = true},
+	    {.name = "read ns/HOST/json", .rel = "json", .in_host_ns = true},
+	    {.name = "read tree", .rel = "tree"},
+	    {.name = "read metrics/nspidfs.prom", .rel = "metrics/nspidfs.prom"},
+	};
+	struct series *proc = series_new("proc"), *lsns = series_new("lsns"),
+		      *root = series_new("root"), *pass_ns = series_new("pass ns"),
+		      *pass_tree = series_new("pass tree"), *build = series_new("metrics build");
+	g_autofree char *host = g_strdup_printf("%" PRIu64, kernel_ns_ino(getpid()));
+	g_autofree char *nsp = NULL, *treep = NULL, *promp = NULL;
+	unsigned n_proc = 0, n_ns = 0;
 	long rss_half = 0;
-	double t0 = now_us();
+	double t0 = now_us(), pr, ln;
 
 	scale_up(&sc, namespaces, per_ns);
 	printf("\n3. scale: %u PID namespaces x %u processes made in %.1f s\n", namespaces, per_ns,
 	       (now_us() - t0) / 1e6);
-	if (!daemon_start(&fresh, fresh_args))
+	if (!daemon_start(&live, live_args) || !daemon_start(&passes, pass_args))
 		exit(1);
-	rootp = g_strdup(daemons[0].mnt);
-	nsp = g_strdup_printf("%s/ns", daemons[0].mnt);
-	treep = g_strdup_printf("%s/tree", daemons[0].mnt);
-	nsfp = g_strdup_printf("%s/ns", fresh.mnt);
-	treefp = g_strdup_printf("%s/tree", fresh.mnt);
-	promp = g_strdup_printf("%s/metrics/nspidfs.prom", daemons[0].mnt);
-	promfp = g_strdup_printf("%s/metrics/nspidfs.prom", fresh.mnt);
-	/* Every init read once, so that the process cache holds a thousand entries. */
-	for (guint i = 0; i < sc.inits->len; i++) {
-		g_autofree char *p = g_strdup_printf("%s/%d/ancestors", daemons[0].mnt,
-						     g_array_index(sc.inits, pid_t, i));
-
-		must(timed_cat(p), p);
+	for (unsigned k = 0; k < G_N_ELEMENTS(ls); k++) {
+		if (ls[k].in_host_ns)
+			snprintf(ls[k].path, sizeof(ls[k].path), "%s/ns/%s/%s", live.mnt, host,
+				 ls[k].rel);
+		else
+			snprintf(ls[k].path, sizeof(ls[k].path), "%s/%s", live.mnt, ls[k].rel);
+		ls[k].s = series_new(ls[k].name);
 	}
+	nsp = g_strdup_printf("%s/ns", passes.mnt);
+	treep = g_strdup_printf("%s/tree", passes.mnt);
+	promp = g_strdup_printf("%s/metrics/nspidfs.prom", live.mnt);
 	for (unsigned i = 0; i < iters; i++) {
 		if (i == iters / 2)
-			rss_half = status_field(daemons[0].pid, "VmRSS:");
+			rss_half = status_field(live.server, "VmRSS:");
 		add(proc, timed_readdir("/proc", &n_proc));
-		add(root, timed_readdir(rootp, &n_root));
-		add(nsdir, timed_readdir(nsp, &n_ns));
-		add(tree, timed_cat(treep));
-		add(ns_fresh, timed_readdir(nsfp, NULL));
-		add(tree_fresh, timed_cat(treefp));
-		add(prom, timed_cat(promp));
-		add(prom_fresh, timed_cat(promfp));
-		add(build, metrics_build_us(promfp));
+		if (i < 3 || !quick)
+			add(lsns, timed_lsns());
+		add(root, timed_readdir(daemons[0].mnt, NULL));
+		for (unsigned k = 0; k < G_N_ELEMENTS(ls); k++)
+			add(ls[k].s, read_listing(&ls[k]));
+		add(pass_ns, timed_readdir(nsp, &n_ns));
+		add(pass_tree, timed_cat(treep));
+		add(build, metrics_build_us(promp));
 	}
-	double pr = median(proc);
-
+	pr = median(proc);
+	ln = median(lsns);
 	row("readdir /proc", pr, 0, "");
-	printf("  (%u entries in /proc, %u in the nspidfs root, %u in ns/)\n", n_proc, n_root,
-	       n_ns);
+	row("lsns -t pid", ln, pr, "of /proc");
+	printf("  (%u entries in /proc, %u in ns/)\n", n_proc, n_ns);
 	row("nspidfs: readdir of the root", median(root), pr, "of /proc");
-	row("nspidfs: readdir of ns/ (pass shared for 100 ms)", median(nsdir), pr, "of /proc");
-	row("nspidfs: read tree (pass shared for 100 ms)", median(tree), pr, "of /proc");
-	row("nspidfs: readdir of ns/, a new /proc pass each", median(ns_fresh), pr, "of /proc");
-	row("nspidfs: read tree, a new /proc pass each", median(tree_fresh), pr, "of /proc");
-	row("nspidfs: read metrics (pass shared for 100 ms)", median(prom), pr, "of /proc");
-	row("nspidfs: read metrics, a new /proc pass each", median(prom_fresh), pr, "of /proc");
-	row("  of which the daemon's build (nspidfs_metrics_build_seconds)", median(build), 0, "");
-	printf("\n4. the daemon at that scale (after the reads above)\n");
-	printf("  %-52s %10ld KiB\n", "RSS, default daemon, half-way through the reads", rss_half);
-	printf("  %-52s %10ld KiB\n", "RSS, default daemon, after them",
-	       status_field(daemons[0].pid, "VmRSS:"));
-	printf("  %-52s %10ld KiB\n", "RSS, --snapshot-ms=0 daemon",
-	       status_field(fresh.pid, "VmRSS:"));
-	printf("  %-52s %10ld\n", "threads", status_field(daemons[0].pid, "Threads:"));
-	printf("  %-52s %10u\n", "open descriptors", process_fd_count(daemons[0].pid));
-	daemon_stop(&fresh);
+	printf("  every read current (--snapshot-ms=0), kept so by process events:\n");
+	for (unsigned k = 0; k < G_N_ELEMENTS(ls); k++) {
+		double v = median(ls[k].s);
+
+		row(ls[k].name, v, pr, "of /proc");
+		row("", v, ln, "of lsns -t pid");
+	}
+	row("  of which the metrics' build (nspidfs_metrics_build_seconds)", median(build), 0, "");
+	printf("  every read a full /proc pass (--event-buffer-kib=0), as before events:\n");
+	row("readdir of ns/", median(pass_ns), pr, "of /proc");
+	row("read tree", median(pass_tree), pr, "of /proc");
+	if (growth) {
+		printf("  the cost of a read grows with what changed since the last:\n");
+		bench_growth(&live, quick ? 5 : 15);
+	}
+	printf("\n4. the serving daemon at that scale (after the reads above)\n");
+	printf("  %-52s %10ld KiB\n", "RSS, --snapshot-ms=0 daemon, half-way through", rss_half);
+	printf("  %-52s %10ld KiB\n", "RSS, --snapshot-ms=0 daemon, after them",
+	       status_field(live.server, "VmRSS:"));
+	printf("  %-52s %10ld KiB\n", "RSS, default daemon",
+	       status_field(daemons[0].server, "VmRSS:"));
+	printf("  %-52s %10ld KiB\n", "RSS, --event-buffer-kib=0 daemon",
+	       status_field(passes.server, "VmRSS:"));
+	printf("  %-52s %10ld\n", "threads", status_field(live.server, "Threads:"));
+	printf("  %-52s %10u\n", "open descriptors", process_fd_count(live.server));
+	daemon_stop(&passes);
+	daemon_stop(&live);
 	scale_down(&sc);
 }
 
@@ -1402,12 +1504,13 @@ int main(int argc, char **argv)
 	double cold_us[N_STRATEGIES];
 	struct loop_result loop;
 	pid_t target;
-	bool flood_only = false, restart_only = false;
+	bool flood_only = false, restart_only = false, scale_only = false;
 
 	for (int i = 1; i < argc; i++) {
 		quick |= strcmp(argv[i], "--quick") == 0;
 		flood_only |= strcmp(argv[i], "--flood-only") == 0;
 		restart_only |= strcmp(argv[i], "--restart-only") == 0;
+		scale_only |= strcmp(argv[i], "--scale-only") == 0;
 	}
 	iters = quick ? 300 : 3000;
 	namespaces = quick ? 100 : 1000;
@@ -1424,13 +1527,20 @@ int main(int argc, char **argv)
 	}
 	if (flood_only)
 		goto flood;
+	if (scale_only)
+		goto scale;
 	bench_warm(target, iters);
 	bench_cold(t.m[3].host, quick ? 45 : 200, cold_us); /* two namespaces deep */
 	bench_parallel(target, iters);
 	loop = bench_loop(target, iters);
 	bench_cold_loop(quick ? 100 : 400);
 	bench_fork_per_query(target, quick ? 50 : 200, cold_us, &loop);
-	bench_scale(namespaces, per_ns, quick ? 5 : 20);
+scale:
+	bench_scale(100, per_ns, quick ? 5 : 20, quick);
+	if (!quick)
+		bench_scale(namespaces, per_ns, 10, true);
+	if (scale_only)
+		goto out;
 	bench_lxcfs(iters);
 flood:
 	bench_flood(quick ? 3 : 9, quick ? 200 : 500);
