@@ -9,6 +9,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -38,18 +39,24 @@ static int send_op(int fd, enum proc_cn_mcast_op op, uint32_t ack)
 	return send(fd, buf, nl->nlmsg_len, 0) < 0 ? -errno : 0;
 }
 
-/* The event in one datagram, or NULL if it is not a whole proc connector message. */
-static const struct proc_event *event_of(const void *buf, ssize_t n, const struct cn_msg **cn)
+/*
+ * The event in one datagram, copied out (in the datagram it follows the 20-byte connector
+ * header, short of its 8-byte alignment); false if it is not a whole proc connector message.
+ */
+static bool event_of(const void *buf, ssize_t n, struct proc_event *ev, uint32_t *ack)
 {
 	const struct nlmsghdr *nl = buf;
+	const struct cn_msg *cn;
 
 	if (n < (ssize_t)(NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(struct proc_event)) ||
 	    !NLMSG_OK(nl, (size_t)n) || nl->nlmsg_type != NLMSG_DONE)
-		return NULL;
-	*cn = NLMSG_DATA(nl);
-	if ((*cn)->id.idx != CN_IDX_PROC || (*cn)->len < sizeof(struct proc_event))
-		return NULL;
-	return (const struct proc_event *)(*cn)->data;
+		return false;
+	cn = NLMSG_DATA(nl);
+	if (cn->id.idx != CN_IDX_PROC || cn->len < sizeof(struct proc_event))
+		return false;
+	memcpy(ev, cn->data, sizeof(*ev));
+	*ack = cn->ack;
+	return true;
 }
 
 /*
@@ -63,16 +70,15 @@ static int wait_ack(int fd, uint32_t ack)
 
 	for (gint64 left; (left = until - g_get_monotonic_time()) > 0;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		const struct proc_event *ev;
-		const struct cn_msg *cn;
+		struct proc_event ev;
+		uint32_t got;
 		ssize_t n;
 
 		if (poll(&p, 1, (int)(left / 1000) + 1) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		ev = event_of(buf, n, &cn);
-		if (ev && ev->what == PROC_EVENT_NONE && cn->ack == ack + 1)
-			return -(int)ev->event_data.ack.err;
+		if (event_of(buf, n, &ev, &got) && ev.what == PROC_EVENT_NONE && got == ack + 1)
+			return -(int)ev.event_data.ack.err;
 	}
 	return -EPERM;
 }
@@ -150,8 +156,8 @@ int proc_events_drain(struct proc_events *e, GArray *tgids)
 
 	for (;;) {
 		ssize_t n = recv(e->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		const struct proc_event *ev;
-		const struct cn_msg *cn;
+		struct proc_event ev;
+		uint32_t ack;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -161,9 +167,8 @@ int proc_events_drain(struct proc_events *e, GArray *tgids)
 		}
 		if (n < 0)
 			break;
-		ev = event_of(buf, n, &cn);
-		if (ev)
-			note(ev, tgids);
+		if (event_of(buf, n, &ev, &ack))
+			note(&ev, tgids);
 	}
 	return lost;
 }
