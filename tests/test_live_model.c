@@ -7,8 +7,8 @@
  * and make a full pass.
  *
  * Workers are the test's children, made in the namespace a test step names, and obey one-byte
- * commands. Each acknowledges a command by a byte, or by closing its acknowledgement pipe when
- * it exits or execs, so the test never sleeps to wait for one.
+ * commands. Each acknowledges a command by a byte (an exec'd one from the program it became),
+ * or by its exit, which the test waits for, so the test never sleeps to wait for one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,6 +51,18 @@ static void *blocked_thread(void *arg)
 	return arg;
 }
 
+/*
+ * Become a shell that acknowledges once it runs, and so after its exec's event was queued (the
+ * worker's descriptors close, and its name changes, earlier in the exec), then waits on the
+ * command pipe for good.
+ */
+static void exec_shell(int cmd, int ack)
+{
+	if (dup2(cmd, 0) == 0 && dup2(ack, 4) == 4)
+		execl("/bin/sh", "sh", "-c", "echo k >&4; exec 4>&-; read x", (char *)NULL);
+	_exit(1);
+}
+
 static void __attribute__((noreturn)) worker_main(int cmd, int ack)
 {
 	char c;
@@ -66,7 +78,7 @@ static void __attribute__((noreturn)) worker_main(int cmd, int ack)
 		else if (c == 't' && pthread_create(&t, NULL, blocked_thread, NULL) != 0)
 			_exit(1);
 		else if (c == 'e')
-			execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+			exec_shell(cmd, ack);
 		else if (c == 'x')
 			_exit(0);
 		if (write(ack, "k", 1) != 1)
@@ -298,7 +310,7 @@ static void test_follows_changes(void **state)
 	agree_metric("nspidfs_namespace_threads", ino, 5);
 
 	order(&b, 'e');
-	g_free(agree(&ev, ino, (const char *const[]){"\"comm\":\"sleep\"", NULL}));
+	g_free(agree(&ev, ino, (const char *const[]){"\"comm\":\"sh\"", NULL}));
 
 	/*
 	 * A zombie until the test reaps it: no event says when. Its descriptors close before it
