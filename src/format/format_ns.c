@@ -9,7 +9,7 @@
 
 static const struct ns_proc *member(const struct ns_model *m, const struct ns_info *ns, guint i)
 {
-	return ns_model_proc(m, g_array_index(ns->members, guint, i));
+	return ns_member(ns, i);
 }
 
 GString *format_ns_children(const struct ns_model *m, const struct ns_info *ns)
@@ -32,7 +32,7 @@ GString *format_ns_pids(const struct ns_model *m, const struct ns_info *ns)
 
 		if (!ns_proc_is_zombie(p))
 			g_string_append_printf(s, "%d %d\n", p->host_pid,
-					       ns_proc_pid_at(m, p, ns->level));
+					       ns_proc_pid_at(p, ns->level));
 	}
 	return s;
 }
@@ -72,9 +72,8 @@ static void json_pids(GString *s, const struct ns_model *m, const struct ns_info
 
 		if (ns_proc_is_zombie(p))
 			continue;
-		g_string_append_printf(
-		    s, "%s{\"host_pid\":%d,\"ns_pid\":%d,\"comm\":", first ? "" : ",", p->host_pid,
-		    ns_proc_pid_at(m, p, ns->level));
+		g_string_append_printf(s, "%s{\"host_pid\":%d,\"ns_pid\":%d,\"comm\":",
+				       first ? "" : ",", p->host_pid, ns_proc_pid_at(p, ns->level));
 		json_append_string(s, p->comm);
 		g_string_append(s, "}");
 		first = false;
@@ -151,7 +150,7 @@ static void tree_proc_line(GString *s, const struct ns_model *m, const struct ns
 {
 	tree_indent(s, depth);
 	for (unsigned k = 0; k < p->depth; k++)
-		g_string_append_printf(s, "%s%d", k ? ":" : "", ns_proc_pid_at(m, p, k));
+		g_string_append_printf(s, "%s%d", k ? ":" : "", ns_proc_pid_at(p, k));
 	g_string_append(s, " ");
 	escape_append_name(s, p->comm, strlen(p->comm));
 	g_string_append(s, "\n");

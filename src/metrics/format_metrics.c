@@ -105,7 +105,7 @@ static void row_count(struct ns_row *r, const struct ns_model *m)
 	const struct ns_info *ns = r->ns;
 
 	for (guint i = 0; i < ns->members->len; i++) {
-		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, i));
+		const struct ns_proc *p = ns_member(ns, i);
 		bool own = p->ns_ino == ns->ino, dead = is_dead(p);
 
 		r->subtree += !dead;

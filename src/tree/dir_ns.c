@@ -212,8 +212,8 @@ static int list_ns_pids(struct dir_handle *h, const struct ns_target *t)
 
 	h->pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	for (guint i = 0; r == 0 && i < ns->members->len; i++) {
-		const struct ns_proc *p = ns_model_proc(m, g_array_index(ns->members, guint, i));
-		pid_t nspid = ns_proc_pid_at(m, p, ns->level);
+		const struct ns_proc *p = ns_member(ns, i);
+		pid_t nspid = ns_proc_pid_at(p, ns->level);
 
 		if (!ns_proc_is_zombie(p))
 			g_array_append_val(h->pids, nspid);

@@ -77,7 +77,7 @@ static int list_visible_pids(struct dir_handle *h)
 		return 0;
 	r = viewer_model(&h->viewer, &m, &top);
 	for (guint i = 0; r == 0 && top && i < top->members->len; i++) {
-		const struct ns_proc *p = ns_model_proc(m, g_array_index(top->members, guint, i));
+		const struct ns_proc *p = ns_member(top, i);
 
 		g_array_append_val(h->pids, p->host_pid);
 	}

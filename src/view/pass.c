@@ -209,63 +209,42 @@ pid_t pass_last_pid(void)
 	return (pid_t)g_ascii_strtoll(text, NULL, 10);
 }
 
-/* So that a later lookup of a namespace by inode needs no pass while its init lives. */
-static void remember_inits(const struct ns_model *m)
+/*
+ * Each init's identity names its namespace's directory, and the init cache lets a later
+ * lookup by inode need no new model while the init lives: both once per init, for the
+ * namespaces new or changed in this model (the others keep theirs).
+ */
+static void note_init(struct ns_info *ns)
 {
-	for (guint i = 0; i < m->order->len; i++) {
-		const struct ns_info *ns = g_ptr_array_index(m->order, i);
-
-		if (ns->init > 0 && ns->level > 0)
-			init_cache_note(ns->ino, ns->init, ns->init_start);
-	}
+	if (ns->init <= 0)
+		return;
+	if (!ns->has_init_id)
+		ns->has_init_id = nsview_init_identity(ns->init, ns->init_start, &ns->init_id) == 0;
+	if (ns->level > 0)
+		init_cache_note(ns->ino, ns->init, ns->init_start);
 }
 
-static int pass_begin(struct pass *p)
+/* A pass over a new model, or over one derived from base. */
+static int pass_begin(struct pass *p, struct ns_model *base)
 {
 	uint64_t root = pidns_own_ino();
 
 	if (!root)
 		return log_debug_ret(-EACCES, "cannot scan /proc: own PID namespace unknown");
-	p->m = ns_model_new(root);
+	p->m = base ? ns_model_derive(base) : ns_model_new(root);
 	p->m->last_pid = pass_last_pid();
 	p->ns_fds = nspidfs_fd_table_new();
 	p->ioctls = nsfs_pid_ioctls_work();
 	return 0;
 }
 
-/*
- * Each init's identity, which names its namespace's directory: taken once per init, and
- * carried over while the same init lives, so that listing ns/ opens no pidfd per namespace.
- */
-static void note_init_ids(struct ns_model *m, const struct ns_model *old)
-{
-	for (guint i = 0; i < m->order->len; i++) {
-		struct ns_info *ns = g_ptr_array_index(m->order, i);
-		const struct ns_info *was = old ? ns_model_find(old, ns->ino) : NULL;
-
-		if (ns->init <= 0)
-			continue;
-		if (was && was->has_init_id && was->init == ns->init &&
-		    was->init_start == ns->init_start) {
-			ns->init_id = was->init_id;
-			ns->has_init_id = true;
-		} else {
-			ns->has_init_id =
-			    nsview_init_identity(ns->init, ns->init_start, &ns->init_id) == 0;
-		}
-	}
-}
-
-static void pass_end(struct pass *p, const struct ns_model *old, const char *what,
-		     struct ns_model **out)
+static void pass_end(struct pass *p, const char *what, struct ns_model **out)
 {
 	g_hash_table_unref(p->ns_fds);
-	ns_model_finish(p->m);
-	note_init_ids(p->m, old);
+	ns_model_finish_with(p->m, note_init);
 	p->m->done_at = g_get_monotonic_time();
-	remember_inits(p->m);
 	g_debug("%s: %u processes in %u PID namespaces, %" G_GINT64_FORMAT " us", what,
-		p->m->procs->len, p->m->order->len, p->m->done_at - p->m->built_at);
+		ns_model_procs(p->m)->len, p->m->order->len, p->m->done_at - p->m->built_at);
 	*out = p->m;
 }
 
@@ -273,7 +252,7 @@ int pass_full(struct ns_model **out)
 {
 	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	struct pass p;
-	int r = pass_begin(&p);
+	int r = pass_begin(&p, NULL);
 
 	if (r < 0)
 		return r;
@@ -285,54 +264,23 @@ int pass_full(struct ns_model **out)
 	}
 	for (guint i = 0; i < pids->len; i++)
 		scan_one(&p, g_array_index(pids, pid_t, i));
-	pass_end(&p, NULL, "/proc pass", out);
+	pass_end(&p, "/proc pass", out);
 	return 0;
 }
 
-/* Add namespace ino as old had it, and the ones above it first. */
-static bool carry_ns(struct ns_model *m, const struct ns_model *old, uint64_t ino)
-{
-	const struct ns_info *ns;
-
-	if (ns_model_has_ns(m, ino))
-		return true;
-	ns = ns_model_find(old, ino);
-	if (!ns || ns->level == 0 || !carry_ns(m, old, ns->parent))
-		return false;
-	ns_model_add_ns(m, ino, ns->parent, ns->level);
-	return true;
-}
-
-static void carry_proc(struct pass *p, const struct ns_model *old, const struct ns_proc *q)
-{
-	if (!carry_ns(p->m, old, q->ns_ino))
-		return;
-	ns_model_add_proc(p->m, q->host_pid, q->state, q->threads, q->comm, q->ns_ino,
-			  &g_array_index(old->nspids, pid_t, q->nspid_off), q->depth, q->start);
-}
-
-/* Both lists run by host PID, so a merge keeps the new model's processes in that order. */
-int pass_update(const struct ns_model *old, const GArray *changed, struct ns_model **out)
+int pass_update(struct ns_model *old, const GArray *changed, struct ns_model **out)
 {
 	struct pass p;
-	guint i = 0, j = 0;
-	int r = pass_begin(&p);
+	int r = pass_begin(&p, old);
 
 	if (r < 0)
 		return r;
-	while (i < old->procs->len || j < changed->len) {
-		const struct ns_proc *q = i < old->procs->len ? ns_model_proc(old, i) : NULL;
-		pid_t c = j < changed->len ? g_array_index(changed, pid_t, j) : G_MAXINT32;
+	for (guint i = 0; i < changed->len; i++) {
+		pid_t pid = g_array_index(changed, pid_t, i);
 
-		if (q && q->host_pid < c) {
-			carry_proc(&p, old, q);
-			i++;
-			continue;
-		}
-		scan_one(&p, c);
-		j++;
-		i += q && q->host_pid == c;
+		ns_model_drop_proc(p.m, pid);
+		scan_one(&p, pid);
 	}
-	pass_end(&p, old, "update", out);
+	pass_end(&p, "update", out);
 	return 0;
 }

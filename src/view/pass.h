@@ -12,10 +12,10 @@
 /* Read every process /proc lists. */
 int pass_full(struct ns_model **out);
 /*
- * old, with each process of changed (host PIDs, ascending, no repeats) read again: dropped if
- * gone, replaced if its PID names another process now, added if new. Every other process of
- * old is carried over as it was, so the caller must know that nothing else changed.
+ * old (the newest model), with each process of changed (host PIDs, no repeats) read again:
+ * dropped if gone, replaced if its PID names another process now, added if new. Every other
+ * process of old is shared as it was, so the caller must know that nothing else changed.
  */
-int pass_update(const struct ns_model *old, const GArray *changed, struct ns_model **out);
+int pass_update(struct ns_model *old, const GArray *changed, struct ns_model **out);
 /* The last PID allocated in the daemon's namespace: any new process anywhere below moves it. */
 pid_t pass_last_pid(void);

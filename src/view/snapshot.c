@@ -154,11 +154,13 @@ static void sort_unique(GArray *pids)
 
 static void note_zombies(const struct ns_model *m)
 {
+	const GPtrArray *procs = ns_model_procs(m);
+
 	if (!zombies)
 		zombies = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	g_array_set_size(zombies, 0);
-	for (guint i = 0; i < m->procs->len; i++) {
-		const struct ns_proc *p = ns_model_proc(m, i);
+	for (guint i = 0; i < procs->len; i++) {
+		const struct ns_proc *p = g_ptr_array_index(procs, i);
 
 		if (ns_proc_is_zombie(p))
 			g_array_append_val(zombies, p->host_pid);
