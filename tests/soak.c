@@ -1,6 +1,8 @@
 /*
  * Soak: PID namespaces (nested up to three deep) and processes are created and destroyed
- * continuously while reader threads read every file of random live and just-dead processes.
+ * continuously while reader threads read every file of random live and just-dead processes,
+ * and the JSON of their namespaces, which the daemon's shared model (kept current by process
+ * events) answers.
  * Every answer is checked against what the kernel said about that very process: an answer is
  * right for the process its directory names, or ENOENT; never another process's data, never
  * EIO. At the end: reads, wrong answers, errors by errno, zombies left, the daemon's fds and
@@ -56,7 +58,7 @@ static unsigned n_history;
 static struct daemon d;
 static volatile gint stop;
 
-static gint reads, wrong, err_enoent, err_other, exited;
+static gint reads, wrong, err_enoent, err_other, exited, listed;
 static GHashTable *other_errnos; /* errno -> count, under lock */
 
 static uint64_t start_of(pid_t pid)
@@ -291,6 +293,44 @@ static void check_one(const struct record *r)
 	close(dfd);
 }
 
+/*
+ * The namespace view of r's own namespace, from the daemon's shared model: if it lists r's
+ * process (which lived before the read and after it), then with r's PID there.
+ */
+static void check_model(const struct record *r)
+{
+	g_autofree char *path =
+	    g_strdup_printf("%s/ns/%.*s/json", d.mnt, (int)strcspn(r->files[3], "\n"), r->files[3]);
+	g_autofree char *entry = g_strdup_printf("{\"host_pid\":%d,\"ns_pid\":", r->host);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *p;
+
+	/* Only processes alive now: the dead ones' namespaces are mostly gone. */
+	if (start_of(r->host) != r->start)
+		return;
+	g_atomic_int_inc(&reads);
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			g_atomic_int_inc(&err_other);
+			count_errno(EIO);
+			fprintf(stderr, "%s: %s\n", path, error->message);
+		} else {
+			g_atomic_int_inc(&err_enoent);
+		}
+		return;
+	}
+	p = strstr(text, entry);
+	if (!p || start_of(r->host) != r->start)
+		return;
+	g_atomic_int_inc(&listed);
+	if (strtol(p + strlen(entry), NULL, 10) != strtol(r->files[1], NULL, 10)) {
+		g_atomic_int_inc(&wrong);
+		fprintf(stderr, "WRONG %s lists %d as %ld, want %s", path, r->host,
+			strtol(p + strlen(entry), NULL, 10), r->files[1]);
+	}
+}
+
 static void *reader_main(void *arg)
 {
 	while (!g_atomic_int_get(&stop)) {
@@ -305,6 +345,7 @@ static void *reader_main(void *arg)
 		r = history[g_random_int_range(0, (gint32)MIN(n_history, HISTORY))];
 		g_mutex_unlock(&lock);
 		check_one(&r);
+		check_model(&r);
 	}
 	return NULL;
 }
@@ -362,7 +403,8 @@ int main(int argc, char **argv)
 
 	harness_init();
 	other_errnos = g_hash_table_new(NULL, NULL);
-	if (!daemon_start_strategy(&d, strategy, NULL))
+	/* Every read of the namespace view current: from a model of this very moment. */
+	if (!daemon_start_strategy(&d, strategy, "--snapshot-ms=0"))
 		return 1;
 	rss0 = rss_kib(d.server);
 	fds0 = process_fd_count(d.server);
@@ -390,10 +432,10 @@ int main(int argc, char **argv)
 	status = kill(d.pid, 0) == 0 ? daemon_stop(&d) : -1;
 	leftover = zombies_of(getpid());
 	printf("soak %s, %u s: %d reads through %u processes, %d wrong, %d ENOENT, %d other "
-	       "errors, %d exited before the check\n",
+	       "errors, %d exited before the check; %d listed in their namespace's JSON\n",
 	       strategy, seconds, g_atomic_int_get(&reads), MIN(n_history, HISTORY),
 	       g_atomic_int_get(&wrong), g_atomic_int_get(&err_enoent),
-	       g_atomic_int_get(&err_other), g_atomic_int_get(&exited));
+	       g_atomic_int_get(&err_other), g_atomic_int_get(&exited), g_atomic_int_get(&listed));
 	g_hash_table_iter_init(&it, other_errnos);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		printf("  errno %s: %d\n", strerror(GPOINTER_TO_INT(k)), GPOINTER_TO_INT(v));
@@ -401,7 +443,8 @@ int main(int argc, char **argv)
 	       "KiB, exit status %d; children left: %u\n",
 	       fds0, fds1, cached, spawner, rss0, rss1, status, leftover);
 	return wrong == 0 && err_other == 0 && status == 0 && leftover == 0 &&
-		       fds1 <= fds0 + 2 + cached + spawner && g_atomic_int_get(&reads) > 0
+		       g_atomic_int_get(&listed) > 0 && fds1 <= fds0 + 2 + cached + spawner &&
+		       g_atomic_int_get(&reads) > 0
 		   ? 0
 		   : 1;
 }
