@@ -348,7 +348,7 @@ static bool settle(struct ns_info *ns, bool derived)
 	for (guint i = 0; i < ns->members->len; i++)
 		ns->direct += ns_member(ns, i)->ns_ino == ns->ino;
 	/* The process whose PID in its own namespace is 1 is that namespace's init. */
-	if (first && first->ns_ino == ns->ino && first->nspid[ns->level] == 1 &&
+	if (first && first->ns_ino == ns->ino && ns_proc_pid_at(first, ns->level) == 1 &&
 	    !ns_proc_is_zombie(first)) {
 		ns->init = first->host_pid;
 		ns->init_start = first->start;
