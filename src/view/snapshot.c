@@ -45,6 +45,7 @@ int snapshot_build(struct ns_model **out)
  * some were lost. current is exact while both are empty; confirmed_at is when it was last
  * found so.
  */
+#define PENDING_MAX 65536
 static GArray *pending; /* pid_t */
 static bool lost;
 static GArray *zombies; /* pid_t: current's zombies, whose reaping no event reports */
@@ -61,6 +62,27 @@ static bool fresh(const struct ns_model *m)
 	return m && g_get_monotonic_time() - exact_since(m->done_at) < (gint64)validity_ms * 1000;
 }
 
+static gint compare_pids(gconstpointer a, gconstpointer b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void sort_unique(GArray *pids)
+{
+	guint n = 0;
+
+	g_array_sort(pids, compare_pids);
+	for (guint i = 0; i < pids->len; i++) {
+		pid_t v = g_array_index(pids, pid_t, i);
+
+		if (n == 0 || g_array_index(pids, pid_t, n - 1) != v)
+			g_array_index(pids, pid_t, n++) = v;
+	}
+	g_array_set_size(pids, n);
+}
+
 /* With lock held: take what the events say, and which of current's zombies were reaped. */
 static void collect(void)
 {
@@ -68,6 +90,17 @@ static void collect(void)
 		pending = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	if (proc_events_drain(events, pending))
 		lost = true;
+	/*
+	 * Processes that make threads or children by the thousand name themselves each time:
+	 * keep each once. So many different ones cost more read one by one than in a pass.
+	 */
+	if (pending->len > PENDING_MAX) {
+		sort_unique(pending);
+		if (pending->len > PENDING_MAX / 2) {
+			lost = true;
+			g_array_set_size(pending, 0);
+		}
+	}
 	for (guint i = 0; zombies && i < zombies->len; i++) {
 		pid_t pid = g_array_index(zombies, pid_t, i);
 
@@ -129,27 +162,6 @@ static gint64 next_pass_at(void)
 		return 0;
 	return current->done_at + MAX(last_full ? PASS_GAP_MIN_US : 0,
 				      PASS_GAP_FACTOR * (current->done_at - current->built_at));
-}
-
-static gint compare_pids(gconstpointer a, gconstpointer b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void sort_unique(GArray *pids)
-{
-	guint n = 0;
-
-	g_array_sort(pids, compare_pids);
-	for (guint i = 0; i < pids->len; i++) {
-		pid_t v = g_array_index(pids, pid_t, i);
-
-		if (n == 0 || g_array_index(pids, pid_t, n - 1) != v)
-			g_array_index(pids, pid_t, n++) = v;
-	}
-	g_array_set_size(pids, n);
 }
 
 static void note_zombies(const struct ns_model *m)
