@@ -349,6 +349,67 @@ static void test_follows_changes(void **state)
 	worker_close(&nested);
 }
 
+/*
+ * A namespace ends, and a new one takes its inode number (the kernel frees the number a grace
+ * period after the last process is reaped, and hands out the lowest free one) before the
+ * daemon's next model: the last model's namespace of that number must not adopt the new one's
+ * processes. Namespaces are made until one has the number; NULL if none did.
+ */
+static bool reuse_number(uint64_t ino, GArray *made, struct worker *got)
+{
+	for (int i = 0; i < 500; i++) {
+		struct worker w = spawn(0, true);
+
+		if (kernel_ns_ino(w.pid) == ino) {
+			*got = w;
+			return true;
+		}
+		g_array_append_val(made, w);
+	}
+	return false;
+}
+
+static void end_all(GArray *made)
+{
+	for (guint i = 0; i < made->len; i++) {
+		struct worker *w = &g_array_index(made, struct worker, i);
+
+		kill(w->pid, SIGKILL);
+		assert_int_equal(waitpid(w->pid, NULL, 0), w->pid);
+		worker_close(w);
+	}
+	g_array_set_size(made, 0);
+}
+
+static void test_inode_numbers_reused(void **state)
+{
+	g_autoptr(GArray) made = g_array_new(FALSE, FALSE, sizeof(struct worker));
+	struct worker old = spawn(0, true), inner = spawn(old.pid, true), top, below;
+	uint64_t inner_ino = kernel_ns_ino(inner.pid);
+	g_autofree char *m_below = NULL;
+
+	(void)state;
+	/* Two levels in the daemon's model; then the second level's number, at the first. */
+	assert_true(ns_listed(&ev, inner_ino));
+	order(&old, 'x');
+	assert_int_equal(waitpid(inner.pid, NULL, 0), inner.pid);
+	assert_int_equal(waitpid(old.pid, NULL, 0), old.pid);
+	worker_close(&old);
+	worker_close(&inner);
+	if (!reuse_number(inner_ino, made, &top)) {
+		end_all(made);
+		print_message("no namespace got the number %" PRIu64 " again\n", inner_ino);
+		skip();
+	}
+	below = spawn(top.pid, true);
+	m_below = g_strdup_printf("\"children\":[%" PRIu64 "]", kernel_ns_ino(below.pid));
+	g_free(agree(&ev, inner_ino, (const char *const[]){"\"level\":1,", m_below, NULL}));
+	g_free(agree(&ev, kernel_ns_ino(below.pid), (const char *const[]){"\"level\":2,", NULL}));
+	g_array_append_val(made, below);
+	g_array_append_val(made, top);
+	end_all(made);
+}
+
 /* Processes that start and end at once: two events each, which the tiny buffer cannot hold. */
 static void burst(unsigned n)
 {
@@ -390,6 +451,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_follows_changes),
+	    cmocka_unit_test(test_inode_numbers_reused),
 	    cmocka_unit_test(test_lost_events_mean_a_full_pass),
 	};
 	static struct fixture fx = {

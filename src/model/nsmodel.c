@@ -298,6 +298,43 @@ static void mark_changed(struct ns_model *m, const struct ns_proc *p, GHashTable
 	}
 }
 
+/* ns and every namespace the base had below it leave the model, with their processes. */
+static void forget_below(struct ns_model *m, struct ns_info *ns)
+{
+	const struct ns_info *was = ns_model_find(m->base, ns->ino);
+
+	for (guint i = 0; was && i < was->members->len; i++)
+		g_hash_table_add(m->dropped, (gpointer)ns_member(was, i));
+	for (guint i = 0; was && i < was->children->len; i++) {
+		struct ns_info *c =
+		    g_hash_table_lookup(m->by_ino, &g_array_index(was->children, uint64_t, i));
+
+		if (c)
+			forget_below(m, c);
+	}
+	g_hash_table_remove(m->by_ino, &ns->ino);
+	if (g_hash_table_remove(m->fresh_ns, ns))
+		ns_info_free(ns);
+	else
+		g_ptr_array_add(m->base->retired_ns, ns);
+}
+
+void ns_model_forget_ns(struct ns_model *m, uint64_t ino)
+{
+	struct ns_info *ns = g_hash_table_lookup(m->by_ino, &ino);
+
+	if (!ns || !m->base || ns->level == 0)
+		return;
+	/* The namespaces above lose those processes: they change, as the processes' walk up
+	 * from a namespace no longer here would not find them. */
+	for (uint64_t up = ns->parent; up;) {
+		struct ns_info *a = own_ns(m, up);
+
+		up = a && a->level ? a->parent : 0;
+	}
+	forget_below(m, ns);
+}
+
 /* Whether p's namespace and every one above it are in the model: else it cannot be listed. */
 static bool chain_known(const struct ns_model *m, const struct ns_proc *p)
 {

@@ -80,6 +80,11 @@ struct ns_model *ns_model_derive(struct ns_model *base);
 /* In a derived model: take out the process base has with host PID pid, if any. */
 void ns_model_drop_proc(struct ns_model *m, pid_t pid);
 /*
+ * In a derived model: namespace ino, as base had it, ended, and its inode number now names
+ * another: take it out, with the namespaces below it and every process base had there.
+ */
+void ns_model_forget_ns(struct ns_model *m, uint64_t ino);
+/*
  * Add a process; nspid has depth entries, outermost first. Its namespace must be added. In a
  * whole build, by host PID ascending.
  */

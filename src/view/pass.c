@@ -95,38 +95,60 @@ static int add_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
 }
 
 /*
- * Keep a descriptor of each namespace above the process's own that the pass has none of: an
- * update carries namespaces over from the last model, but not their descriptors.
+ * Whether the namespaces the model has on the process's chain (from its own, ino, up) are
+ * the kernel's: each with the parent the kernel gives it. A namespace whose inode number was
+ * given to a new one once it ended is not: it is forgotten, with the processes the last
+ * model had in it, which have all ended too. Keeps a descriptor of each level checked, for
+ * the ioctls; a level kept already was checked, and so were those above it.
  */
-static void keep_chain_fds(struct pass *p, int dirfd, uint64_t ino)
+static void verify_chain(struct pass *p, int dirfd, uint64_t ino)
 {
 	int fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC);
-	uint64_t cur = 0;
+	uint64_t cur = 0, up = 0;
 
 	if (fd >= 0 && (fd_ino(fd, &cur) < 0 || cur != ino)) {
 		close(fd);
 		return;
 	}
-	while (fd >= 0 && cur != p->m->root_ino) {
+	while (fd >= 0 && cur != p->m->root_ino && nspidfs_fd_table_get(p->ns_fds, cur) < 0) {
+		const struct ns_info *ns = ns_model_find(p->m, cur);
 		int parent = ioctl(fd, NS_GET_PARENT);
 
-		pass_keep_fd(p, cur, fd);
-		fd = parent;
-		if (fd >= 0 && fd_ino(fd, &cur) < 0)
+		if (parent < 0 || fd_ino(parent, &up) < 0) {
+			nspidfs_close_fd(parent);
 			break;
+		}
+		if (ns && ns->parent != up) {
+			g_debug("namespace %" G_GUINT64_FORMAT ": the number of one that ended",
+				cur);
+			ns_model_forget_ns(p->m, cur);
+			ns = NULL;
+		}
+		if (ns)
+			pass_keep_fd(p, cur, fd);
+		else
+			close(fd);
+		fd = parent;
+		cur = up;
 	}
-	if (fd >= 0)
-		close(fd);
+	nspidfs_close_fd(fd);
+}
+
+/* The process's namespace and those above it, checked, in the model; -errno if it cannot be. */
+static int ensure_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
+{
+	verify_chain(p, dirfd, ino);
+	if (ns_model_has_ns(p->m, ino))
+		return 0;
+	return add_chain(p, dirfd, pid, ino);
 }
 
 /* Its PID at each level, from the namespaces' descriptors; nspid[0] is the host PID. */
-static int nspid_by_ioctl(struct pass *p, int dirfd, pid_t pid, const struct ns_info *ns,
-			  pid_t *nspid, unsigned *depth)
+static int nspid_by_ioctl(struct pass *p, pid_t pid, const struct ns_info *ns, pid_t *nspid,
+			  unsigned *depth)
 {
 	*depth = ns->level + 1;
 	nspid[0] = pid;
-	if (nspidfs_fd_table_get(p->ns_fds, ns->ino) < 0)
-		keep_chain_fds(p, dirfd, ns->ino);
 	for (; ns && ns->level > 0; ns = ns_model_find(p->m, ns->parent)) {
 		int fd = nspidfs_fd_table_get(p->ns_fds, ns->ino);
 		int v = fd < 0 ? -1 : ioctl(fd, NS_GET_PID_IN_PIDNS, pid);
@@ -158,7 +180,7 @@ static void scan_by_status(struct pass *p, int dir, pid_t pid, const struct proc
 	if (st.nspid_count > 1) {
 		if (proc_ns_ino_at(dir, pid, &ino) < 0)
 			return;
-		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
+		if (ensure_chain(p, dir, pid, ino) < 0)
 			return;
 		ns = ns_model_find(p->m, ino);
 		if (!ns || ns->level + 1 != st.nspid_count)
@@ -183,10 +205,10 @@ static void scan_one(struct pass *p, pid_t pid)
 		by_status = true;
 	nspid[0] = pid;
 	if (!by_status && ino != p->m->root_ino) {
-		if (!ns_model_has_ns(p->m, ino) && add_chain(p, dir, pid, ino) < 0)
+		if (ensure_chain(p, dir, pid, ino) < 0)
 			return;
 		ns = ns_model_find(p->m, ino);
-		by_status = !ns || nspid_by_ioctl(p, dir, pid, ns, nspid, &depth) < 0;
+		by_status = !ns || nspid_by_ioctl(p, pid, ns, nspid, &depth) < 0;
 	}
 	/*
 	 * Read last, through the directory: it fails if the process is gone, so the PID the
