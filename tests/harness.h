@@ -133,7 +133,7 @@ char *run_in_pidns_of(pid_t member, char *(*fn)(void *), void *arg);
  * and the daemons (its tests name them) and says here how to make them; hooks add what is its
  * own around the shared steps.
  */
-#define FIXTURE_DAEMONS 3
+#define FIXTURE_DAEMONS 4
 #define FIXTURE_ARGS	8
 
 struct fixture_daemon {

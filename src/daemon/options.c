@@ -51,8 +51,8 @@ static const struct num_setting num_settings[] = {
     NUM("snapshot-ms", snapshot_ms, 0, 60000, SNAPSHOT_DEFAULT_VALIDITY_MS,
 	"Milliseconds one model serves ns/ and tree (default 100; 0: every read)", "MS"),
     NUM("event-buffer-kib", event_buffer_kib, 0, 1048576, SNAPSHOT_DEFAULT_EVENTS_KIB,
-	"KiB of kernel buffer for process events between two reads of ns/ or tree (default "
-	"2048; 0: no events, a /proc pass each time)",
+	"KiB of kernel buffer for process events until the daemon drains them (default 2048; "
+	"0: no events, a /proc pass each time)",
 	"KIB"),
     NUM("pid-cache", pid_cache, 0, PIDCACHE_MAX_ENTRIES, PIDCACHE_DEFAULT_ENTRIES,
 	"Live processes whose answers are kept, at most (default 4096; 0: none)", "N"),

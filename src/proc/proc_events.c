@@ -115,6 +115,11 @@ int proc_events_open(unsigned buffer_kib, struct proc_events **out)
 	return 0;
 }
 
+int proc_events_fd(const struct proc_events *e)
+{
+	return e->fd;
+}
+
 void proc_events_close(struct proc_events *e)
 {
 	if (!e)

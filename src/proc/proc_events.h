@@ -17,6 +17,8 @@ struct proc_events;
  */
 int proc_events_open(unsigned buffer_kib, struct proc_events **out);
 void proc_events_close(struct proc_events *e);
+/* The socket, to poll for events. */
+int proc_events_fd(const struct proc_events *e);
 /*
  * Append to tgids the thread-group ID of every process an event named since the last drain
  * (unsorted, with repeats). 1 if the buffer overflowed since then, so that some events were

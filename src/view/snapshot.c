@@ -8,14 +8,13 @@
 #include <errno.h>
 #include <signal.h>
 
+#include "changes.h"
 #include "pass.h"
-#include "proc_events.h"
 #include "util.h"
 
 static GMutex lock;
 static struct ns_model *current;
 static unsigned validity_ms = SNAPSHOT_DEFAULT_VALIDITY_MS;
-static struct proc_events *events; /* NULL: full passes only */
 
 void snapshot_configure(unsigned ms, unsigned events_kib)
 {
@@ -24,12 +23,11 @@ void snapshot_configure(unsigned ms, unsigned events_kib)
 
 	validity_ms = ms;
 	g_clear_pointer(&current, ns_model_unref);
-	g_clear_pointer(&events, proc_events_close);
 	if (events_kib == 0) {
 		g_info("process events off: each new model is a /proc pass");
 		return;
 	}
-	r = proc_events_open(events_kib, &events);
+	r = changes_enabled() ? 0 : changes_open(events_kib);
 	if (r < 0)
 		g_info("process events unavailable (%s): each new model is a /proc pass",
 		       g_strerror(-r));
@@ -41,15 +39,13 @@ int snapshot_build(struct ns_model **out)
 }
 
 /*
- * What the events said since current was built: the processes to read again, and whether
- * some were lost. current is exact while both are empty; confirmed_at is when it was last
- * found so.
+ * current is exact while no event came since it was built and none of its zombies was reaped
+ * (no event says so); confirmed_at is when it was last found so. resync: a build failed, and
+ * the changes it took are lost with it.
  */
-#define PENDING_MAX 65536
-static GArray *pending; /* pid_t */
-static bool lost;
-static GArray *zombies; /* pid_t: current's zombies, whose reaping no event reports */
+static GArray *zombies; /* pid_t: current's zombies */
 static gint64 confirmed_at;
+static bool resync;
 
 static gint64 exact_since(gint64 at)
 {
@@ -62,61 +58,28 @@ static bool fresh(const struct ns_model *m)
 	return m && g_get_monotonic_time() - exact_since(m->done_at) < (gint64)validity_ms * 1000;
 }
 
-static gint compare_pids(gconstpointer a, gconstpointer b)
+/* With lock held: add current's zombies reaped since to pids (if given); whether any was. */
+static bool reaped(GArray *pids)
 {
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	bool any = false;
 
-	return (x > y) - (x < y);
-}
-
-static void sort_unique(GArray *pids)
-{
-	guint n = 0;
-
-	g_array_sort(pids, compare_pids);
-	for (guint i = 0; i < pids->len; i++) {
-		pid_t v = g_array_index(pids, pid_t, i);
-
-		if (n == 0 || g_array_index(pids, pid_t, n - 1) != v)
-			g_array_index(pids, pid_t, n++) = v;
-	}
-	g_array_set_size(pids, n);
-}
-
-/* With lock held: take what the events say, and which of current's zombies were reaped. */
-static void collect(void)
-{
-	if (!pending)
-		pending = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	if (proc_events_drain(events, pending))
-		lost = true;
-	/*
-	 * Processes that make threads or children by the thousand name themselves each time:
-	 * keep each once. So many different ones cost more read one by one than in a pass.
-	 */
-	if (pending->len > PENDING_MAX) {
-		sort_unique(pending);
-		if (pending->len > PENDING_MAX / 2) {
-			lost = true;
-			g_array_set_size(pending, 0);
-		}
-	}
 	for (guint i = 0; zombies && i < zombies->len; i++) {
 		pid_t pid = g_array_index(zombies, pid_t, i);
 
 		/* A PID reused since is named by its fork's event. */
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			g_array_append_val(pending, pid);
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		any = true;
+		if (pids)
+			g_array_append_val(pids, pid);
 	}
+	return any;
 }
 
 /* With lock held: whether current is still exact, as the events show. */
 static bool confirm(void)
 {
-	if (!events || !current)
-		return false;
-	collect();
-	if (lost || pending->len)
+	if (!changes_enabled() || !current || resync || changes_pending() || reaped(NULL))
 		return false;
 	confirmed_at = g_get_monotonic_time();
 	return true;
@@ -182,13 +145,16 @@ static void note_zombies(const struct ns_model *m)
 /* With lock held: an update of current if the events allow, else a full pass. */
 static int build(struct ns_model **m)
 {
+	g_autoptr(GArray) changed = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	bool lost = true;
 	int r;
 
-	if (events)
-		collect();
-	if (events && current && !lost) {
-		sort_unique(pending);
-		r = pass_update(current, pending, m);
+	if (changes_enabled()) {
+		reaped(changed);
+		lost = changes_take(changed);
+	}
+	if (current && !lost && !resync) {
+		r = pass_update(current, changed, m);
 		updates += r == 0;
 		last_full = false;
 	} else {
@@ -196,11 +162,7 @@ static int build(struct ns_model **m)
 		passes += r == 0;
 		last_full = true;
 	}
-	if (events && r == 0) {
-		/* What arrives from now on is what the new model may lack. */
-		g_array_set_size(pending, 0);
-		lost = false;
-	}
+	resync = r < 0;
 	return r;
 }
 
