@@ -184,8 +184,9 @@ out_destroy:
 	dispatch_stop();
 	if (se)
 		fuse_session_destroy(se);
-	/* No worker asks for a helper any more. */
+	/* No worker asks for a helper, or a model, any more. */
 	helper_spawner_stop();
+	snapshot_stop();
 	adopt_detach();
 	nspidfs_close_fd(h->fd[HANDOVER_READY]);
 	return status;

@@ -20,6 +20,7 @@
 
 struct proc_events {
 	int fd;
+	bool ignored;
 };
 
 static int send_op(int fd, enum proc_cn_mcast_op op, uint32_t ack)
@@ -120,12 +121,18 @@ int proc_events_fd(const struct proc_events *e)
 	return e->fd;
 }
 
+void proc_events_ignore(struct proc_events *e)
+{
+	if (!e->ignored)
+		send_op(e->fd, PROC_CN_MCAST_IGNORE, 0);
+	e->ignored = true;
+}
+
 void proc_events_close(struct proc_events *e)
 {
 	if (!e)
 		return;
-	/* The kernel counts listeners, and makes events while it counts any. */
-	send_op(e->fd, PROC_CN_MCAST_IGNORE, 0);
+	proc_events_ignore(e);
 	close(e->fd);
 	g_free(e);
 }

@@ -17,6 +17,11 @@ struct proc_events;
  */
 int proc_events_open(unsigned buffer_kib, struct proc_events **out);
 void proc_events_close(struct proc_events *e);
+/*
+ * Tell the kernel this listener is done, before the process exits: it counts listeners, and
+ * makes events while it counts any, but forgets no listener that closes without saying so.
+ */
+void proc_events_ignore(struct proc_events *e);
 /* The socket, to poll for events. */
 int proc_events_fd(const struct proc_events *e);
 /*

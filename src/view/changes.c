@@ -90,6 +90,14 @@ int changes_open(unsigned buffer_kib)
 	return 0;
 }
 
+void changes_stop(void)
+{
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+
+	if (events)
+		proc_events_ignore(events);
+}
+
 bool changes_enabled(void)
 {
 	return events != NULL;

@@ -18,3 +18,5 @@ bool changes_pending(void);
  * repeats, and start over; true if events were lost meanwhile: only a full pass is current.
  */
 bool changes_take(GArray *pids);
+/* The process is about to exit: unsubscribe (the socket stays, for the drain thread). */
+void changes_stop(void);

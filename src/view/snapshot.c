@@ -33,6 +33,11 @@ void snapshot_configure(unsigned ms, unsigned events_kib)
 		       g_strerror(-r));
 }
 
+void snapshot_stop(void)
+{
+	changes_stop();
+}
+
 int snapshot_build(struct ns_model **out)
 {
 	return pass_full(out);

@@ -37,5 +37,7 @@ int snapshot_find_member(uint64_t ns_ino, pid_t nspid, pid_t *host);
 /* Full /proc passes, and updates from events, made for the shared model (the metrics). */
 uint64_t snapshot_passes(void);
 uint64_t snapshot_updates(void);
+/* The server is stopping: the kernel need make no more process events for it. */
+void snapshot_stop(void);
 /* Build a model now, bypassing the shared one (tests, benchmarks). */
 int snapshot_build(struct ns_model **out);
