@@ -74,6 +74,9 @@ def run_args(docs: List[Dict[str, Any]], workdir: Path, image: str, name: str) -
         if key == "hostPID":
             if value:
                 args.append("--pid=host")
+        elif key == "hostNetwork":
+            if value:
+                args.append("--network=host")
         elif key == "terminationGracePeriodSeconds":
             args += ["--stop-timeout", str(value)]
         elif key not in IGNORED_POD:

@@ -187,6 +187,24 @@ check "self, resolved on the host, names the reader's host PID" "${self% *}" "${
 DPID=$(podman inspect --format '{{.State.Pid}}' "$DAEMON") || bail_out "no PID for $DAEMON"
 check "hostPID: the daemon runs in the host's PID namespace" \
 	"$(stat -L -c %i "/proc/$DPID/ns/pid")" "$(stat -L -c %i /proc/self/ns/pid)"
+check "hostNetwork: the daemon runs in the host's network namespace" \
+	"$(stat -L -c %i "/proc/$DPID/ns/net")" "$(stat -L -c %i /proc/self/ns/net)"
+# A namespace made now, and looked up at once: the model lacks it, and a new one is made.
+updates() { sed -n 's/^nspidfs_proc_updates_total //p' "$MNT/metrics/nspidfs.prom"; }
+before=$(updates)
+unshare -p -f --kill-child sleep 30 &
+sleeper=$!
+for _ in $(seq 2000); do inner=$(pgrep -P "$sleeper") && break; done
+ls "$MNT/ns/$(stat -L -c %i "/proc/$inner/ns/pid")" >/dev/null 2>&1
+after=$(updates)
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null
+if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ]; then
+	ok "process events: a new namespace made an update, not a pass over /proc"
+else
+	not_ok "process events: a new namespace made an update, not a pass over /proc" \
+		"nspidfs_proc_updates_total $before, then $after"
+fi
 check "Bidirectional: the daemon's $MNT is an rshared mount" \
 	"$(mountinfo_opts "$DPID" "$MNT" | grep -o 'shared:[0-9]*' | head -n 1 | cut -d: -f1)" shared
 check "privileged" "$(podman inspect --format '{{.HostConfig.Privileged}}' "$DAEMON")" true

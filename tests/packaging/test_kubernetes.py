@@ -61,6 +61,7 @@ def test_daemonset_basics(daemonset) -> None:
     labels = spec["template"]["metadata"]["labels"]
     assert spec["selector"]["matchLabels"].items() <= labels.items(), "selector matches pods"
     assert spec["template"]["spec"]["hostPID"] is True, "the daemon must see every process"
+    assert spec["template"]["spec"]["hostNetwork"] is True, "process events are the host's"
 
 
 def test_daemonset_mount_propagation(daemonset, container) -> None:

@@ -96,7 +96,9 @@ def test_unit_settings(unit) -> None:
     clash = MOUNT_NAMESPACE_OPTIONS & svc.keys()
     assert not clash, f"these give the service its own mount namespace: {sorted(clash)}"
     caps = set(one(unit, "Service", "CapabilityBoundingSet").split())
-    assert {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE"} <= caps
+    assert {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"} <= caps
+    families = one(unit, "Service", "RestrictAddressFamilies").split()
+    assert "AF_NETLINK" in families, "process events come over a netlink socket"
     assert "/dev/fuse rw" in svc.get("DeviceAllow", []), "DevicePolicy=closed needs it"
     assert one(unit, "Install", "WantedBy") == "multi-user.target"
 
@@ -168,6 +170,20 @@ def serves(path: Path) -> bool:
         return False
 
 
+def metric(mnt: Path, name: str) -> float:
+    text = (mnt / "metrics" / "nspidfs.prom").read_text()
+    (line,) = [ln for ln in text.splitlines() if ln.startswith(name + " ")]
+    return float(line.split()[1])
+
+
+def updates_from_events(mnt: Path) -> bool:
+    """Whether a process started after a model makes the next one an update, not a pass."""
+    before = metric(mnt, "nspidfs_proc_updates_total")
+    subprocess.run(["true"], check=True)
+    os.listdir(mnt / "ns")
+    return metric(mnt, "nspidfs_proc_updates_total") > before
+
+
 def test_mount_point_restart_and_capabilities(
     nspidfs_bin: Path, unit, private_mounts, tmp_path: Path
 ) -> None:
@@ -198,8 +214,9 @@ def test_mount_point_restart_and_capabilities(
              "unshare", "-U", "-r", "-p", "-f", "--kill-child", "sleep", "1000"]
         )  # fmt: skip
         for strategy in ("auto", "creds"):
-            procs.append(start(unit, mnt, f"--strategy={strategy}"))
+            procs.append(start(unit, mnt, f"--strategy={strategy}", "--snapshot-ms=0"))
             assert serves(ctr), "the container sees the daemon's mount"
+            assert updates_from_events(mnt), "no process events under the unit's settings"
             deadline = time.monotonic() + 10
             while not (kids := (Path(f"/proc/{sleeper.pid}/task/{sleeper.pid}/children")
                                 .read_text().split())):  # fmt: skip
