@@ -410,6 +410,77 @@ static void test_inode_numbers_reused(void **state)
 	end_all(made);
 }
 
+/*
+ * A worker in the namespace of in whose host PID is pid: made by setting the host's
+ * ns_last_pid just below it (other tests' forks can take it first: then try again). Returns
+ * false if it could not be had.
+ */
+static bool spawn_as(pid_t in, pid_t pid, struct worker *got)
+{
+	g_autofree char *last = g_strdup_printf("%d", pid - 1);
+
+	for (int i = 0; i < 500; i++) {
+		struct worker w;
+
+		assert_int_equal(write_file("/proc/sys/kernel/ns_last_pid", last), 0);
+		w = spawn(in, false);
+		if (w.pid == pid) {
+			*got = w;
+			return true;
+		}
+		kill(w.pid, SIGKILL);
+		assert_int_equal(waitpid(w.pid, NULL, 0), w.pid);
+		worker_close(&w);
+	}
+	return false;
+}
+
+/*
+ * A process ends and its host PID is given to a process of another namespace before the
+ * daemon's next model: the model must drop the first and read the second, not keep the first
+ * under the PID.
+ */
+static void test_pid_reused(void **state)
+{
+	struct worker a = spawn(0, true), b = spawn(0, true), x,
+		      y = {.pid = -1, .cmd = -1, .ack = -1};
+	uint64_t ino_a = kernel_ns_ino(a.pid), ino_b = kernel_ns_ino(b.pid);
+	g_autofree char *m_y = NULL, *listed = NULL;
+	char *text;
+	pid_t reused;
+
+	(void)state;
+	x = spawn(a.pid, false);
+	reused = x.pid;
+	g_free(agree(&ev, ino_a, NULL));
+	order(&x, 'x');
+	assert_int_equal(waitpid(x.pid, NULL, 0), x.pid);
+	worker_close(&x);
+	if (!spawn_as(b.pid, reused, &y)) {
+		kill(a.pid, SIGKILL);
+		kill(b.pid, SIGKILL);
+		waitpid(a.pid, NULL, 0);
+		waitpid(b.pid, NULL, 0);
+		skip();
+	}
+	m_y = member(reused, 2);
+	g_free(agree(&ev, ino_b, (const char *const[]){m_y, NULL}));
+	text = agree(&ev, ino_a, NULL);
+	listed = g_strdup_printf("\"host_pid\":%d,", reused);
+	if (strstr(text, listed))
+		fail_msg("%d, reused in another namespace, still listed in its old one: %s", reused,
+			 text);
+	g_free(text);
+	kill(a.pid, SIGKILL);
+	kill(b.pid, SIGKILL);
+	assert_int_equal(waitpid(y.pid, NULL, 0), y.pid);
+	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
+	assert_int_equal(waitpid(b.pid, NULL, 0), b.pid);
+	worker_close(&a);
+	worker_close(&b);
+	worker_close(&y);
+}
+
 /* Processes that start and end at once: two events each, which the tiny buffer cannot hold. */
 static void burst(unsigned n)
 {
@@ -542,6 +613,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_follows_changes),
 	    cmocka_unit_test(test_inode_numbers_reused),
+	    cmocka_unit_test(test_pid_reused),
 	    cmocka_unit_test(test_lost_events_mean_a_full_pass),
 	    cmocka_unit_test(test_events_drained_between_reads),
 	};
