@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/nsfs.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -415,107 +413,89 @@ static void enter_pidns_of(pid_t pid)
 	close(fd);
 }
 
-static pid_t clone_member(struct nstree *t, bool new_ns)
+/* The children of the calling thread, as a set of PIDs. */
+static GHashTable *children_now(void)
 {
-	pid_t child = (pid_t)syscall(
-	    SYS_clone, (unsigned long)((new_ns ? CLONE_NEWPID : 0) | SIGCHLD), 0, 0, 0, 0);
+	g_autofree char *text = NULL;
+	GHashTable *set = g_hash_table_new(NULL, NULL);
 
-	if (child == 0) {
-		close(t->release[1]);
-		if (t->on_start)
-			t->on_start();
-		member_main(t->release[0]);
+	assert_true(g_file_get_contents("/proc/thread-self/children", &text, NULL, NULL));
+	for (char *p = text, *end; *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		g_hash_table_add(set, GINT_TO_POINTER(v));
 	}
-	if (child < 0)
-		fail_msg("clone: %s", strerror(errno));
-	return child;
+	return set;
 }
 
-static bool known(const struct nstree *t, pid_t pid)
+static pid_t clone_child(bool new_ns, unsigned long more, void (*child)(void *), void *arg)
 {
-	for (unsigned i = 0; i < t->n; i++) {
-		if (t->m[i].host == pid)
-			return true;
+	pid_t pid = (pid_t)syscall(
+	    SYS_clone, (unsigned long)((new_ns ? CLONE_NEWPID : 0) | more | SIGCHLD), 0, 0, 0, 0);
+
+	if (pid == 0) {
+		child(arg);
+		_exit(1);
 	}
-	return false;
-}
-
-/* The inode of the parent of pid's PID namespace, or 0. */
-static uint64_t parent_ns_ino(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-	int fd, parent;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	parent = ioctl(fd, NS_GET_PARENT);
-	close(fd);
-	if (parent < 0)
-		return 0;
-	st.st_ino = 0;
-	if (fstat(parent, &st) < 0)
-		st.st_ino = 0;
-	close(parent);
-	return st.st_ino;
-}
-
-/* Our child, not yet in the tree, that is PID 1 of a namespace nested in parent's. */
-static pid_t find_new_init(const struct nstree *t, pid_t parent, unsigned level)
-{
-	uint64_t parent_ns = kernel_ns_ino(parent);
-	g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
-	const char *name;
-
-	while (dir && (name = g_dir_read_name(dir))) {
-		pid_t pid = (pid_t)atoi(name), nspid[TREE_LEVELS];
-		unsigned n = 0;
-		char path[64];
-		g_autofree char *stat = NULL;
-		const char *close_paren;
-
-		snprintf(path, sizeof(path), "/proc/%s/stat", name);
-		if (pid <= 0 || known(t, pid) || !g_file_get_contents(path, &stat, NULL, NULL))
-			continue;
-		close_paren = strrchr(stat, ')');
-		if (!close_paren || atoi(close_paren + 4) != getpid())
-			continue;
-		if (kernel_nspid(pid, nspid, TREE_LEVELS, &n) == 0 && n == level + 1 &&
-		    nspid[n - 1] == 1 && parent_ns_ino(pid) == parent_ns)
-			return pid;
-	}
-	fail_msg("the new init of level %u is not among our children", level);
-	return -1;
+	return pid;
 }
 
 /*
  * The kernel creates a PID namespace only from a process whose pid_for_children is its own
  * namespace: a nested one must come from a member of the parent namespace. That member forks
- * the init with CLONE_PARENT, so the init is still our child, and exits.
+ * the init with CLONE_PARENT, so the init is still our child (the one that is new), and exits.
  */
-static pid_t clone_nested_init(struct nstree *t, pid_t parent, unsigned level)
+static pid_t clone_nested_init(void (*child)(void *), void *arg)
 {
+	g_autoptr(GHashTable) before = children_now(), after = NULL;
+	GHashTableIter it;
+	gpointer key;
 	int status;
 	pid_t via = fork();
 
-	if (via == 0) {
-		long r = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | CLONE_PARENT | SIGCHLD),
-				 0, 0, 0, 0);
-
-		if (r == 0) {
-			close(t->release[1]);
-			if (t->on_start)
-				t->on_start();
-			member_main(t->release[0]);
-		}
-		_exit(r < 0 ? 1 : 0);
-	}
+	if (via == 0)
+		_exit(clone_child(true, CLONE_PARENT, child, arg) < 0);
 	assert_true(via > 0);
 	assert_int_equal(waitpid(via, &status, 0), via);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	return find_new_init(t, parent, level);
+	after = children_now();
+	g_hash_table_iter_init(&it, after);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(before, key))
+			return GPOINTER_TO_INT(key);
+	}
+	fail_msg("the new init is not among our children");
+	return -1;
+}
+
+pid_t harness_spawn(pid_t in, bool new_ns, void (*child)(void *), void *arg)
+{
+	pid_t pid;
+
+	/* Children are born in pid_for_children: point it at in's namespace. */
+	if (in > 0)
+		enter_pidns_of(in);
+	if (in > 0 && new_ns)
+		pid = clone_nested_init(child, arg);
+	else
+		pid = clone_child(new_ns, 0, child, arg);
+	if (in > 0)
+		enter_pidns_of(getpid());
+	if (pid < 0)
+		fail_msg("clone: %s", strerror(errno));
+	return pid;
+}
+
+static void member_start(void *arg)
+{
+	struct nstree *t = arg;
+
+	close(t->release[1]);
+	if (t->on_start)
+		t->on_start();
+	member_main(t->release[0]);
 }
 
 int nstree_add(struct nstree *t, int parent_idx, bool new_ns)
@@ -531,15 +511,7 @@ int nstree_add(struct nstree *t, int parent_idx, bool new_ns)
 		m->level = 0;
 		m->inits[0] = 1;
 	}
-	/* Children are born in pid_for_children: point it at the parent's namespace. */
-	if (parent_idx >= 0)
-		enter_pidns_of(t->m[parent_idx].host);
-	if (parent_idx >= 0 && new_ns)
-		child = clone_nested_init(t, t->m[parent_idx].host, m->level + 1);
-	else
-		child = clone_member(t, new_ns);
-	if (parent_idx >= 0)
-		enter_pidns_of(getpid());
+	child = harness_spawn(parent_idx >= 0 ? t->m[parent_idx].host : 0, new_ns, member_start, t);
 	m->host = child;
 	if (new_ns)
 		m->inits[++m->level] = child;

@@ -112,6 +112,12 @@ struct nstree {
 
 void nstree_init(struct nstree *t);
 /*
+ * Fork a process that runs child(arg), which must not return, in the PID namespace of in (0:
+ * the caller's), or as the init of a new namespace nested there. It is the caller's child;
+ * returns its host PID.
+ */
+pid_t harness_spawn(pid_t in, bool new_ns, void (*child)(void *), void *arg);
+/*
  * Fork a process into the namespace that member parent_idx's namespace is (-1: the test's
  * own); with new_ns it is the init of a new namespace nested there. Returns its index.
  */

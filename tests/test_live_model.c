@@ -16,13 +16,10 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,100 +84,33 @@ static void __attribute__((noreturn)) worker_main(int cmd, int ack)
 	_exit(0);
 }
 
-static void set_pidns_for_children(pid_t of)
+struct worker_pipes {
+	int cmd[2], ack[2];
+};
+
+static void worker_start(void *arg)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/ns/pid", of);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct worker_pipes *wp = arg;
 
-	assert_true(fd >= 0);
-	assert_int_equal(setns(fd, CLONE_NEWPID), 0);
-	close(fd);
-}
-
-static GHashTable *children_now(void)
-{
-	g_autofree char *text = NULL;
-	GHashTable *set = g_hash_table_new(NULL, NULL);
-
-	assert_true(g_file_get_contents("/proc/thread-self/children", &text, NULL, NULL));
-	for (char *p = text, *end; *p; p = end) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		g_hash_table_add(set, GINT_TO_POINTER(v));
-	}
-	return set;
-}
-
-/*
- * A new namespace's init may only be cloned from its parent namespace: a go-between made
- * there clones it as the test's child (CLONE_PARENT). Its host PID is the child that is new.
- */
-static pid_t clone_init_via(pid_t in, int cmd[2], int ack[2])
-{
-	g_autoptr(GHashTable) before = children_now(), after = NULL;
-	GHashTableIter it;
-	gpointer key;
-	pid_t via;
-	int status;
-
-	set_pidns_for_children(in);
-	via = fork();
-	if (via == 0) {
-		long r = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | CLONE_PARENT | SIGCHLD),
-				 0, 0, 0, 0);
-
-		if (r == 0) {
-			close(cmd[1]);
-			close(ack[0]);
-			worker_main(cmd[0], ack[1]);
-		}
-		_exit(r < 0);
-	}
-	set_pidns_for_children(getpid());
-	assert_true(via > 0);
-	assert_int_equal(waitpid(via, &status, 0), via);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	after = children_now();
-	g_hash_table_iter_init(&it, after);
-	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		if (!g_hash_table_contains(before, key))
-			return GPOINTER_TO_INT(key);
-	}
-	fail_msg("the new init is not among the test's children");
-	return -1;
+	close(wp->cmd[1]);
+	close(wp->ack[0]);
+	worker_main(wp->cmd[0], wp->ack[1]);
 }
 
 /* A worker in the namespace of in (0: the test's), or the init of a new one below it. */
 static struct worker spawn(pid_t in, bool new_ns)
 {
-	int cmd[2], ack[2];
+	struct worker_pipes wp;
 	struct worker w;
 	char c;
 
-	assert_int_equal(pipe2(cmd, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
-	if (in && new_ns) {
-		w.pid = clone_init_via(in, cmd, ack);
-	} else {
-		if (in)
-			set_pidns_for_children(in);
-		w.pid = (pid_t)syscall(
-		    SYS_clone, (unsigned long)((new_ns ? CLONE_NEWPID : 0) | SIGCHLD), 0, 0, 0, 0);
-		if (w.pid == 0) {
-			close(cmd[1]);
-			close(ack[0]);
-			worker_main(cmd[0], ack[1]);
-		}
-		if (in)
-			set_pidns_for_children(getpid());
-	}
-	assert_true(w.pid > 0);
-	close(cmd[0]);
-	close(ack[1]);
-	w.cmd = cmd[1];
-	w.ack = ack[0];
+	assert_int_equal(pipe2(wp.cmd, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(wp.ack, O_CLOEXEC), 0);
+	w.pid = harness_spawn(in, new_ns, worker_start, &wp);
+	close(wp.cmd[0]);
+	close(wp.ack[1]);
+	w.cmd = wp.cmd[1];
+	w.ack = wp.ack[0];
 	assert_int_equal(read(w.ack, &c, 1), 1);
 	return w;
 }
