@@ -298,7 +298,10 @@ static void mark_changed(struct ns_model *m, const struct ns_proc *p, GHashTable
 	}
 }
 
-/* ns and every namespace the base had below it leave the model, with their processes. */
+/*
+ * ns and every namespace the base had below it leave the model, with their processes; not a
+ * namespace this model already has anew under another parent (its number was reused too).
+ */
 static void forget_below(struct ns_model *m, struct ns_info *ns)
 {
 	const struct ns_info *was = ns_model_find(m->base, ns->ino);
@@ -309,7 +312,7 @@ static void forget_below(struct ns_model *m, struct ns_info *ns)
 		struct ns_info *c =
 		    g_hash_table_lookup(m->by_ino, &g_array_index(was->children, uint64_t, i));
 
-		if (c)
+		if (c && c->parent == ns->ino)
 			forget_below(m, c);
 	}
 	g_hash_table_remove(m->by_ino, &ns->ino);

@@ -50,97 +50,59 @@ static void pass_keep_fd(struct pass *p, uint64_t ino, int fd)
 }
 
 /*
- * Add namespace ino, the process's own, and every namespace above it the model lacks: walk
- * NS_GET_PARENT up to one the model knows (at worst the daemon's), then add them top down.
+ * Put the process's namespace, ino, and those above it in the model as the kernel has them:
+ * one walk up (NS_GET_PARENT) to the daemon's namespace or to a level this pass has checked
+ * already, then top down. A level the model has with another parent is a namespace that ended
+ * and gave its inode number to a new one: it is forgotten, with the processes the last model
+ * had there (which have all ended too), and added anew. Each level's descriptor is kept, for
+ * the ioctls.
  */
-static int add_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
+static int ensure_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
 {
 	struct {
-		uint64_t ino;
+		uint64_t ino, parent;
 		int fd;
 	} up[NSPIDFS_MAX_LEVELS];
 	unsigned n = 0;
 	int fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC), r = 0;
 	uint64_t cur = 0;
-	const struct ns_info *known;
 
 	if (fd < 0 || fd_ino(fd, &cur) < 0 || cur != ino) {
-		if (fd >= 0)
-			close(fd);
+		nspidfs_close_fd(fd);
 		return log_debug_ret(-ENOENT, "pid %d: namespace changed or vanished", pid);
 	}
-	while (!ns_model_has_ns(p->m, cur) && n < NSPIDFS_MAX_LEVELS) {
+	while (r == 0 && cur != p->m->root_ino && nspidfs_fd_table_get(p->ns_fds, cur) < 0) {
+		if (n == NSPIDFS_MAX_LEVELS)
+			break;
 		up[n].ino = cur;
-		up[n++].fd = fd;
+		up[n].fd = fd;
 		fd = ioctl(fd, NS_GET_PARENT);
-		if (fd < 0 || fd_ino(fd, &cur) < 0) {
+		if (fd < 0 || fd_ino(fd, &cur) < 0)
 			r = log_debug_ret(-EIO, "pid %d: NS_GET_PARENT: %s", pid,
 					  g_strerror(errno));
-			break;
-		}
-	}
-	known = r == 0 ? ns_model_find(p->m, cur) : NULL;
-	if (fd >= 0)
-		close(fd);
-	while (n-- > 0) {
-		if (known) {
-			ns_model_add_ns(p->m, up[n].ino, known->ino, known->level + 1);
-			known = ns_model_find(p->m, up[n].ino);
-			pass_keep_fd(p, up[n].ino, up[n].fd);
-		} else {
-			close(up[n].fd);
-		}
-	}
-	return known ? 0 : -EIO;
-}
-
-/*
- * Whether the namespaces the model has on the process's chain (from its own, ino, up) are
- * the kernel's: each with the parent the kernel gives it. A namespace whose inode number was
- * given to a new one once it ended is not: it is forgotten, with the processes the last
- * model had in it, which have all ended too. Keeps a descriptor of each level checked, for
- * the ioctls; a level kept already was checked, and so were those above it.
- */
-static void verify_chain(struct pass *p, int dirfd, uint64_t ino)
-{
-	int fd = openat(dirfd, "ns/pid", O_RDONLY | O_CLOEXEC);
-	uint64_t cur = 0, up = 0;
-
-	if (fd >= 0 && (fd_ino(fd, &cur) < 0 || cur != ino)) {
-		close(fd);
-		return;
-	}
-	while (fd >= 0 && cur != p->m->root_ino && nspidfs_fd_table_get(p->ns_fds, cur) < 0) {
-		const struct ns_info *ns = ns_model_find(p->m, cur);
-		int parent = ioctl(fd, NS_GET_PARENT);
-
-		if (parent < 0 || fd_ino(parent, &up) < 0) {
-			nspidfs_close_fd(parent);
-			break;
-		}
-		if (ns && ns->parent != up) {
-			g_debug("namespace %" G_GUINT64_FORMAT ": the number of one that ended",
-				cur);
-			ns_model_forget_ns(p->m, cur);
-			ns = NULL;
-		}
-		if (ns)
-			pass_keep_fd(p, cur, fd);
-		else
-			close(fd);
-		fd = parent;
-		cur = up;
+		up[n++].parent = cur;
 	}
 	nspidfs_close_fd(fd);
-}
+	/* Top down: by each level, its parent is in the model. */
+	while (n-- > 0) {
+		const struct ns_info *ns = ns_model_find(p->m, up[n].ino), *parent;
 
-/* The process's namespace and those above it, checked, in the model; -errno if it cannot be. */
-static int ensure_chain(struct pass *p, int dirfd, pid_t pid, uint64_t ino)
-{
-	verify_chain(p, dirfd, ino);
-	if (ns_model_has_ns(p->m, ino))
-		return 0;
-	return add_chain(p, dirfd, pid, ino);
+		if (r == 0 && ns && ns->parent != up[n].parent) {
+			g_debug("namespace %" G_GUINT64_FORMAT ": the number of one that ended",
+				up[n].ino);
+			ns_model_forget_ns(p->m, up[n].ino);
+			ns = NULL;
+		}
+		/* Looked up after the forgetting, which replaces the infos above. */
+		parent = ns_model_find(p->m, up[n].parent);
+		if (r == 0 && !ns && parent)
+			ns_model_add_ns(p->m, up[n].ino, parent->ino, parent->level + 1);
+		if (r == 0 && ns_model_has_ns(p->m, up[n].ino))
+			pass_keep_fd(p, up[n].ino, up[n].fd);
+		else
+			close(up[n].fd);
+	}
+	return r == 0 && ns_model_has_ns(p->m, ino) ? 0 : -EIO;
 }
 
 /* Its PID at each level, from the namespaces' descriptors; nspid[0] is the host PID. */
