@@ -43,7 +43,8 @@ static struct ns_info *ns_info_copy(const struct ns_info *ns)
 	return c;
 }
 
-struct ns_model *ns_model_new(uint64_t root_ino)
+/* A model being built, holding no namespace yet. */
+static struct ns_model *model_alloc(uint64_t root_ino)
 {
 	struct ns_model *m = g_atomic_rc_box_new0(struct ns_model);
 
@@ -55,6 +56,13 @@ struct ns_model *ns_model_new(uint64_t root_ino)
 	m->retired_ns = g_ptr_array_new_with_free_func(ns_info_free);
 	m->added = g_ptr_array_new();
 	m->fresh_ns = g_hash_table_new(NULL, NULL);
+	return m;
+}
+
+struct ns_model *ns_model_new(uint64_t root_ino)
+{
+	struct ns_model *m = model_alloc(root_ino);
+
 	ns_model_add_ns(m, root_ino, 0, 0);
 	return m;
 }
@@ -116,22 +124,15 @@ static struct ns_info *own_ns(struct ns_model *m, uint64_t ino);
 
 struct ns_model *ns_model_derive(struct ns_model *base)
 {
-	struct ns_model *m = g_atomic_rc_box_new0(struct ns_model);
+	struct ns_model *m;
 	GHashTableIter it;
 	gpointer key, value;
 
 	g_return_val_if_fail(base->newer == NULL, NULL);
-	m->built_at = g_get_monotonic_time();
-	m->root_ino = base->root_ino;
-	m->by_ino = g_hash_table_new(g_int64_hash, g_int64_equal);
+	m = model_alloc(base->root_ino);
 	g_hash_table_iter_init(&it, base->by_ino);
 	while (g_hash_table_iter_next(&it, &key, &value))
 		g_hash_table_insert(m->by_ino, key, value);
-	m->order = g_ptr_array_new();
-	m->retired_procs = g_ptr_array_new_with_free_func(g_free);
-	m->retired_ns = g_ptr_array_new_with_free_func(ns_info_free);
-	m->added = g_ptr_array_new();
-	m->fresh_ns = g_hash_table_new(NULL, NULL);
 	m->dropped = g_hash_table_new(NULL, NULL);
 	m->base = base;
 	return m;
@@ -448,7 +449,7 @@ void ns_model_finish_with(struct ns_model *m, ns_changed_fn changed)
 	struct ns_proc *p;
 	struct ns_info *ns;
 
-	if (m->dropped) {
+	if (m->base) {
 		mark_empty(m);
 		g_hash_table_iter_init(&it, m->dropped);
 		while (g_hash_table_iter_next(&it, (gpointer *)&p, NULL)) {
@@ -470,7 +471,7 @@ void ns_model_finish_with(struct ns_model *m, ns_changed_fn changed)
 	for (guint i = 0; i < fresh->len; i++) {
 		ns = g_ptr_array_index(fresh, i);
 		merge_members(m, ns, g_hash_table_lookup(adds, &ns->ino));
-		if (!settle(ns, m->dropped != NULL)) {
+		if (!settle(ns, m->base != NULL)) {
 			g_hash_table_remove(m->fresh_ns, ns);
 			drop_ns(m, ns);
 		} else if (changed) {
