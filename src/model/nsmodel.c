@@ -162,15 +162,15 @@ const GPtrArray *ns_model_procs(const struct ns_model *m)
 	return ns_model_root(m)->members;
 }
 
-/* The process of base with host PID pid: root members run by host PID. */
-static struct ns_proc *base_proc(const struct ns_model *base, pid_t pid)
+/* Root members run by host PID. */
+const struct ns_proc *ns_model_proc_of(const struct ns_model *m, pid_t pid)
 {
-	const GPtrArray *all = ns_model_procs(base);
+	const GPtrArray *all = ns_model_procs(m);
 	guint lo = 0, hi = all->len;
 
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		struct ns_proc *p = g_ptr_array_index(all, mid);
+		const struct ns_proc *p = g_ptr_array_index(all, mid);
 
 		if (p->host_pid == pid)
 			return p;
@@ -184,10 +184,10 @@ static struct ns_proc *base_proc(const struct ns_model *base, pid_t pid)
 
 void ns_model_drop_proc(struct ns_model *m, pid_t pid)
 {
-	struct ns_proc *p = m->base ? base_proc(m->base, pid) : NULL;
+	const struct ns_proc *p = m->base ? ns_model_proc_of(m->base, pid) : NULL;
 
 	if (p)
-		g_hash_table_add(m->dropped, p);
+		g_hash_table_add(m->dropped, (gpointer)p);
 }
 
 void ns_model_add_proc(struct ns_model *m, pid_t host_pid, char state, unsigned threads,

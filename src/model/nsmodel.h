@@ -106,6 +106,8 @@ int ns_model_find_member(const struct ns_model *m, uint64_t ns_ino, pid_t nspid,
 const struct ns_info *ns_model_root(const struct ns_model *m);
 /* Every process of the model, by host PID ascending: the root namespace's members. */
 const GPtrArray *ns_model_procs(const struct ns_model *m);
+/* The process with host PID pid, or NULL. */
+const struct ns_proc *ns_model_proc_of(const struct ns_model *m, pid_t pid);
 static inline const struct ns_proc *ns_member(const struct ns_info *ns, guint i)
 {
 	return g_ptr_array_index(ns->members, i);

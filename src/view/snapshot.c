@@ -132,14 +132,37 @@ static gint64 next_pass_at(void)
 				      PASS_GAP_FACTOR * (current->done_at - current->built_at));
 }
 
-static void note_zombies(const struct ns_model *m)
+static gint compare_pid(gconstpointer a, gconstpointer b)
 {
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * m's zombies: after an update, the last model's less those read again, and those read again
+ * that are zombies now (changed runs ascending); after a full pass (changed NULL), all of them.
+ */
+static void note_zombies(const struct ns_model *m, GArray *changed)
+{
+	g_autoptr(GArray) was = zombies;
 	const GPtrArray *procs = ns_model_procs(m);
 
-	if (!zombies)
-		zombies = g_array_new(FALSE, FALSE, sizeof(pid_t));
-	g_array_set_size(zombies, 0);
-	for (guint i = 0; i < procs->len; i++) {
+	zombies = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	for (guint i = 0; changed && was && i < was->len; i++) {
+		pid_t pid = g_array_index(was, pid_t, i);
+		guint at;
+
+		if (!g_array_binary_search(changed, &pid, compare_pid, &at))
+			g_array_append_val(zombies, pid);
+	}
+	for (guint i = 0; changed && i < changed->len; i++) {
+		const struct ns_proc *p = ns_model_proc_of(m, g_array_index(changed, pid_t, i));
+
+		if (p && ns_proc_is_zombie(p))
+			g_array_append_val(zombies, p->host_pid);
+	}
+	for (guint i = 0; !changed && i < procs->len; i++) {
 		const struct ns_proc *p = g_ptr_array_index(procs, i);
 
 		if (ns_proc_is_zombie(p))
@@ -148,9 +171,8 @@ static void note_zombies(const struct ns_model *m)
 }
 
 /* With lock held: an update of current if the events allow, else a full pass. */
-static int build(struct ns_model **m)
+static int build(struct ns_model **m, GArray *changed)
 {
-	g_autoptr(GArray) changed = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	bool lost = true;
 	int r;
 
@@ -173,15 +195,16 @@ static int build(struct ns_model **m)
 
 static struct ns_model *build_now(int *err)
 {
+	g_autoptr(GArray) changed = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	struct ns_model *m;
 
-	*err = build(&m);
+	*err = build(&m, changed);
 	if (*err < 0)
 		return NULL;
 	g_clear_pointer(&current, ns_model_unref);
 	current = m;
 	confirmed_at = 0;
-	note_zombies(m);
+	note_zombies(m, last_full ? NULL : changed);
 	g_cond_broadcast(&pass_done);
 	return ns_model_ref(m);
 }
