@@ -7,11 +7,6 @@
 #include "format_container.h"
 #include "json.h"
 
-static const struct ns_proc *member(const struct ns_model *m, const struct ns_info *ns, guint i)
-{
-	return ns_member(ns, i);
-}
-
 GString *format_ns_children(const struct ns_model *m, const struct ns_info *ns)
 {
 	GString *s = g_string_new(NULL);
@@ -28,7 +23,7 @@ GString *format_ns_pids(const struct ns_model *m, const struct ns_info *ns)
 	GString *s = g_string_new(NULL);
 
 	for (guint i = 0; i < ns->members->len; i++) {
-		const struct ns_proc *p = member(m, ns, i);
+		const struct ns_proc *p = ns_member(ns, i);
 
 		if (!ns_proc_is_zombie(p))
 			g_string_append_printf(s, "%d %d\n", p->host_pid,
@@ -68,7 +63,7 @@ static void json_pids(GString *s, const struct ns_model *m, const struct ns_info
 
 	g_string_append(s, "[");
 	for (guint i = 0; i < ns->members->len; i++) {
-		const struct ns_proc *p = member(m, ns, i);
+		const struct ns_proc *p = ns_member(ns, i);
 
 		if (ns_proc_is_zombie(p))
 			continue;
@@ -121,7 +116,7 @@ static void tree_indent(GString *s, unsigned depth)
 static const struct ns_proc *find_init(const struct ns_model *m, const struct ns_info *ns)
 {
 	for (guint i = 0; ns->init && i < ns->members->len; i++) {
-		const struct ns_proc *p = member(m, ns, i);
+		const struct ns_proc *p = ns_member(ns, i);
 
 		if (p->host_pid == ns->init)
 			return p;
@@ -164,7 +159,7 @@ static void tree_ns(GString *s, const struct ns_model *m, const struct ns_info *
 {
 	tree_ns_line(s, m, ns, depth);
 	for (guint i = 0; i < ns->members->len; i++) {
-		const struct ns_proc *p = member(m, ns, i);
+		const struct ns_proc *p = ns_member(ns, i);
 
 		if (p->ns_ino == ns->ino && !ns_proc_is_zombie(p))
 			tree_proc_line(s, m, p, depth + 1);
